@@ -1,0 +1,236 @@
+"""The ``citegraph`` command: thin commands over the library.
+
+Exit status: 0 success; 1 an error (unknown id, unusable database, bad input); 2 a usage error;
+3 a load that finished but rejected records or files (see the rejects file).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import os
+import sys
+import time
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+import citegraph
+from citegraph.graph import DB_ENV, CursorError, Progress, UnknownWorkError, default_db
+from citegraph.graph.load import LoadError, LoadReport
+from citegraph.ids import IdError, format_id
+from citegraph.store import CITATION_SORTS, StoreError
+
+#: Exit status of a load that completed but set records or files aside.
+EXIT_REJECTED = 3
+#: How often the progress line is redrawn, in seconds: often enough to look alive, rarely enough to cost nothing.
+PROGRESS_EVERY = 0.5
+
+
+def demo_corpus() -> Path:
+    """The bundled demo corpus: real OpenAlex works (CC0), see citegraph/demo/PROVENANCE.md."""
+    return Path(str(resources.files("citegraph") / "demo" / "openalex-works.jsonl.gz"))
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="citegraph", description="A self-hosted scholarly citation index.")
+    p.add_argument("--version", action="version", version=f"citegraph {citegraph.__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_db(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sp.add_argument("--db", default=None, help=f"database path (default ${DB_ENV} or ./citegraph.db)")
+        sp.add_argument("--json", action="store_true", help="machine-readable JSON output")
+        return sp
+
+    sp = with_db(sub.add_parser("load", help="load source files into the database"))
+    sp.add_argument("paths", nargs="*", help="files, directories or glob patterns")
+    sp.add_argument("--demo", action="store_true", help="load the bundled demo corpus")
+    sp.add_argument("--source", choices=["openalex"], help="force the source instead of detecting it")
+    sp.add_argument("--workers", type=int, default=None, help="parsing processes (default: one per core)")
+    sp.add_argument("--rejects", default=None, help="where rejected records are written (default: DB.rejects.jsonl)")
+    sp.add_argument("--no-progress", action="store_true", help="no progress line even on a terminal")
+
+    sp = with_db(sub.add_parser("work", help="show one work by any of its ids"))
+    sp.add_argument("id")
+
+    for name, what in (("citations", "works citing"), ("references", "works cited by")):
+        sp = with_db(sub.add_parser(name, help=f"list the {what} a work"))
+        sp.add_argument("id")
+        sp.add_argument("--sort", default="cited_by_count:desc", choices=CITATION_SORTS)
+        sp.add_argument("--year", type=int, default=None, help="only citing/cited works published that year")
+        sp.add_argument("--limit", type=int, default=25)
+        sp.add_argument("--cursor", default=None, help="continue from a previous page's next_cursor")
+
+    with_db(sub.add_parser("stats", help="corpus-wide counts"))
+    sp = with_db(sub.add_parser("conflicts", help="identity conflicts recorded while loading"))
+    sp.add_argument("--limit", type=int, default=100)
+    return p
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(msgspec.json.encode(obj).decode() + "\n")
+
+
+def _table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+    cells = [[("" if c is None else str(c)) for c in r] for r in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(out)
+
+
+class _ProgressLine:
+    """A one-line progress display on stderr: records, rate, ETA by bytes."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    def __call__(self, p: Progress) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_EVERY:
+            return
+        self.last = now
+        rate = p.records / p.elapsed if p.elapsed > 0 else 0.0
+        eta = ""
+        if p.bytes_done and p.bytes_total > p.bytes_done:
+            secs = p.elapsed * (p.bytes_total - p.bytes_done) / p.bytes_done
+            eta = f"  ETA {int(secs // 60)}:{int(secs % 60):02d}"
+        sys.stderr.write(f"\r{p.records:,} records  {p.rejected:,} rejected  {rate:,.0f}/s{eta}   ")
+        sys.stderr.flush()
+
+
+def _summary(report: LoadReport) -> str:
+    lines = [
+        f"loaded    {report.loaded:,} records ({report.inserted:,} new, {report.merged:,} merged,"
+        f" {report.updated:,} updated, {report.unchanged:,} unchanged)",
+        f"rejected  {report.rejected:,} records, {report.rejected_files:,} files",
+        f"edges     {report.edges:,} in the graph ({report.edges_added:+,}), {report.stubs_created:,} new stubs,"
+        f" {report.self_loops:,} self-loops set aside",
+        f"conflicts {report.conflicts:,}",
+        f"elapsed   {report.elapsed:.1f} s (build {report.build_seconds:.1f} s)",
+    ]
+    skipped = sum(1 for f in report.files if f.status == "skipped")
+    if skipped:
+        lines.append(f"skipped   {skipped:,} files already loaded")
+    if not report.ok and report.rejects_path:
+        lines.append(f"rejects   {report.rejects_path}")
+    return "\n".join(lines)
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    paths = list(args.paths)
+    if args.demo:
+        paths.append(str(demo_corpus()))
+    if not paths:
+        raise LoadError("nothing to load: give files, directories or globs, or --demo")
+    db = args.db or default_db()
+    rejects = args.rejects or f"{db}.rejects.jsonl"
+    show = not args.no_progress and not args.json and sys.stderr.isatty()
+    with citegraph.open(db, create=True) as g:
+        report = g.load(paths, source=args.source, workers=args.workers, rejects_path=rejects,
+                        progress=_ProgressLine() if show else None)
+    if show:
+        sys.stderr.write("\n")
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print(_summary(report))
+    return 0 if report.ok else EXIT_REJECTED
+
+
+def cmd_work(args: argparse.Namespace) -> int:
+    with citegraph.open(args.db, readonly=True) as g:
+        gw = g.work(args.id)
+        counts = g.counts(gw.key)
+    if args.json:
+        _print_json({"key": gw.key, "ids": [format_id((i.scheme, i.value), "canonical") for i in gw.ids],
+                     "stub": gw.stub, "sources": gw.sources, "cited_by_count": gw.cited_by_count,
+                     "referenced_works_count": gw.referenced_works_count,
+                     "counts_by_year": counts.counts_by_year, "upstream": counts.upstream, "work": gw.work})
+        return 0
+    w = gw.work
+    rows: list[tuple[str, Any]] = [("title", w.title if w else "(stub: cited, but no record loaded)")]
+    rows += [("ids", ", ".join(format_id((i.scheme, i.value), "canonical") for i in gw.ids))]
+    if w:
+        rows += [("published", w.publication_date or w.publication_year), ("type", w.type),
+                 ("venue", w.venue.name if w.venue else None),
+                 ("authors", "; ".join(a.name or "" for a in w.authors[:10]) + (" …" if len(w.authors) > 10 else ""))]
+    rows += [("sources", ", ".join(gw.sources) or "-"), ("cited by", gw.cited_by_count),
+             ("references", gw.referenced_works_count)]
+    if counts.counts_by_year:
+        rows.append(("by year", ", ".join(f"{y}: {n}" for y, n in sorted(counts.counts_by_year.items()))))
+    for source, up in counts.upstream.items():
+        if up.cited_by_count is not None:
+            rows.append((f"{source} says", f"cited by {up.cited_by_count}"))
+    width = max(len(k) for k, _ in rows)
+    print("\n".join(f"{k.ljust(width)}  {'' if v is None else v}" for k, v in rows))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with citegraph.open(args.db, readonly=True) as g:
+        fetch = g.citations if args.command == "citations" else g.references
+        page = fetch(args.id, sort=args.sort, year=args.year, limit=args.limit, cursor=args.cursor)
+        titles = {it.key: (g.store.work_row(it.key).title if g.store.work_row(it.key) else None)
+                  for it in page.items} if not args.json else {}
+    if args.json:
+        _print_json(page)
+        return 0
+    print(_table([(it.id, it.publication_date, it.cited_by_count, (titles.get(it.key) or "")[:70])
+                  for it in page.items], ["id", "published", "cited by", "title"]))
+    print(f"\n{len(page.items)} of {page.total}" + (f"; next: --cursor {page.next_cursor}" if page.next_cursor else ""))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    with citegraph.open(args.db, readonly=True) as g:
+        stats = g.stats()
+    if args.json:
+        _print_json(stats)
+    else:
+        width = max(len(k) for k in stats)
+        print("\n".join(f"{k.ljust(width)}  {v:,}" for k, v in stats.items()))
+    return 0
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    with citegraph.open(args.db, readonly=True) as g:
+        rows = g.store.conflicts(args.limit)
+    if args.json:
+        _print_json(rows)
+    elif rows:
+        print(_table([[r[k] for k in ("source", "record_id", "scheme", "value", "kept_work", "other_work", "rule")]
+                      for r in rows], ["source", "record", "scheme", "value", "kept", "other", "rule"]))
+    else:
+        print("no identity conflicts recorded")
+    return 0
+
+
+COMMANDS = {"load": cmd_load, "work": cmd_work, "citations": cmd_list, "references": cmd_list,
+            "stats": cmd_stats, "conflicts": cmd_conflicts}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    if getattr(args, "db", None) is None:
+        args.db = default_db()
+    try:
+        return COMMANDS[args.command](args)
+    except (IdError, UnknownWorkError, StoreError, LoadError, CursorError, ValueError) as exc:
+        sys.stderr.write(f"citegraph: error: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("citegraph: interrupted (a load re-run resumes where it stopped)\n")
+        return 130
+    except BrokenPipeError:
+        os._exit(0)  # output piped into head: not an error
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

@@ -1,0 +1,34 @@
+"""The public facade: open a graph, load into it, ask it questions."""
+
+from citegraph.graph.core import (
+    DB_ENV,
+    DEFAULT_DB,
+    CitationItem,
+    CitationPage,
+    CursorError,
+    Graph,
+    GraphWork,
+    UnknownWorkError,
+    default_db,
+    merge_works,
+    open,
+)
+from citegraph.graph.load import LoadError, LoadReport, Progress, load
+
+__all__ = [
+    "DB_ENV",
+    "DEFAULT_DB",
+    "CitationItem",
+    "CitationPage",
+    "CursorError",
+    "Graph",
+    "GraphWork",
+    "LoadError",
+    "LoadReport",
+    "Progress",
+    "UnknownWorkError",
+    "default_db",
+    "load",
+    "merge_works",
+    "open",
+]

@@ -1,0 +1,281 @@
+"""The Graph facade: every question the library answers, over any store.
+
+``citegraph.open(path)`` returns a :class:`Graph`. It accepts any identifier form a user may type
+(``W2741809807``, ``https://doi.org/10.7717/peerj.4375``, ``pmid:29456894`` …), answers from the
+store, and maps stored source records to the canonical :class:`~citegraph.model.Work`.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+
+from citegraph import ids as idlib
+from citegraph.graph.load import SOURCE_MODULES, LoadReport, ProgressCallback, load
+from citegraph.model import Counts, Id, UpstreamCounts, Work
+from citegraph.store import CITATION_SORTS, Store, StoreError, open_store
+
+#: The database used when none is named: a file in the working directory, like git's .git.
+DEFAULT_DB = "citegraph.db"
+#: The environment variable that names the database when ``--db`` is not given.
+DB_ENV = "CITEGRAPH_DB"
+#: The largest page a citation or reference list returns at once.
+MAX_PAGE = 1000
+#: Bumped if the cursor layout ever changes, so old cursors fail clearly instead of silently.
+CURSOR_VERSION = 1
+#: Which source's value wins for a canonical field when several sources describe one work.
+FIELD_PRECEDENCE: tuple[str, ...] = ("openalex", "crossref", "s2", "opencitations")
+
+
+class UnknownWorkError(LookupError):
+    """No work in this database has the identifier asked for."""
+
+
+class CursorError(ValueError):
+    """A cursor that this database did not hand out, or for another list."""
+
+
+class GraphWork(msgspec.Struct):
+    """A work as the graph knows it: every id, its sources, our counts, and the canonical record."""
+
+    key: int  # the internal work id
+    ids: list[Id]
+    stub: bool  # cited by loaded works, but no record of its own is loaded
+    sources: list[str]
+    cited_by_count: int
+    referenced_works_count: int
+    work: Work | None
+
+
+class CitationItem(msgspec.Struct):
+    """One entry of a citation or reference list."""
+
+    key: int
+    id: str | None  # primary external id, "scheme:value"
+    cited_by_count: int
+    publication_date: str | None
+
+
+class CitationPage(msgspec.Struct):
+    """A page of a citation or reference list."""
+
+    total: int
+    items: list[CitationItem]
+    next_cursor: str | None
+
+
+def default_db() -> str:
+    """The database named by $CITEGRAPH_DB, else ./citegraph.db."""
+    return os.environ.get(DB_ENV) or DEFAULT_DB
+
+
+def open(target: str | os.PathLike[str] | None = None, *, create: bool = False,  # noqa: A001
+         readonly: bool = False) -> Graph:
+    """Open the citation graph at ``target`` (a SQLite path; default ``$CITEGRAPH_DB`` or ./citegraph.db).
+
+    ``create`` makes a new empty database when none exists; otherwise a missing one is an error.
+    """
+    return Graph(open_store(target if target is not None else default_db(), create=create, readonly=readonly))
+
+
+def merge_works(works: dict[str, Work]) -> Work:
+    """One canonical work from several sources' views: fields by ``FIELD_PRECEDENCE``, ids united."""
+    ordered = [works[s] for s in FIELD_PRECEDENCE if s in works]
+    if len(ordered) == 1:
+        return ordered[0]
+    base = msgspec.structs.replace(ordered[0], source=None)
+    seen = {(i.scheme, i.value) for i in base.ids}
+    all_ids = list(base.ids)
+    for other in ordered[1:]:
+        for i in other.ids:
+            if (i.scheme, i.value) not in seen:
+                seen.add((i.scheme, i.value))
+                all_ids.append(i)
+        for name in base.__struct_fields__:
+            value = getattr(base, name)
+            if value in (None, [], {}) and getattr(other, name) not in (None, [], {}):
+                setattr(base, name, getattr(other, name))
+    base.ids = all_ids
+    return base
+
+
+def _parse(any_id: str | Id | tuple[str, str]) -> tuple[str, str]:
+    if isinstance(any_id, Id):
+        return (any_id.scheme, any_id.value)
+    if isinstance(any_id, tuple):
+        return (any_id[0], idlib.normalize(any_id[0], any_id[1]))
+    return idlib.parse_id(any_id)
+
+
+class Graph:
+    """The citation graph in one store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def close(self) -> None:
+        """Release the store."""
+        self.store.close()
+
+    def __enter__(self) -> Graph:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- identity ------------------------------------------------------------------------------
+    def resolve(self, any_id: str | Id | tuple[str, str]) -> int:
+        """The internal key of the work ``any_id`` names; raises IdError or UnknownWorkError."""
+        pair = _parse(any_id)
+        key = self.store.resolve(pair)
+        if key is None:
+            raise UnknownWorkError(f"no work with id {idlib.format_id(pair, 'canonical')} in this database")
+        return key
+
+    # --- works ------------------------------------------------------------------------------------
+    def work(self, any_id: str | Id | tuple[str, str] | int) -> GraphWork:
+        """A work by any of its ids (or its internal key): ids, sources, our counts, canonical record."""
+        key = any_id if isinstance(any_id, int) else self.resolve(any_id)
+        row = self.store.work_row(key)
+        if row is None:
+            raise UnknownWorkError(f"no work with key {key} in this database")
+        views: dict[str, Work] = {}
+        for rec in self.store.records(key):
+            module = SOURCE_MODULES.get(rec.source)
+            if module is not None:
+                views[rec.source] = module.map_record(rec.data).work
+        return GraphWork(key=row.id, ids=[Id(s, v) for s, v in row.ids], stub=row.stub, sources=row.sources,
+                         cited_by_count=row.cited_by_count, referenced_works_count=row.referenced_works_count,
+                         work=merge_works(views) if views else None)
+
+    def record(self, any_id: str | Id | tuple[str, str] | int, source: str) -> bytes | None:
+        """The raw record ``source`` gave for a work, as stored, or None."""
+        key = any_id if isinstance(any_id, int) else self.resolve(any_id)
+        for rec in self.store.records(key):
+            if rec.source == source:
+                return rec.data
+        return None
+
+    # --- citations --------------------------------------------------------------------------------
+    def citations(self, any_id: str | Id | tuple[str, str] | int, *, sort: str = "cited_by_count:desc",
+                  year: int | None = None, limit: int = 25, cursor: str | None = None) -> CitationPage:
+        """Works citing a work, ``limit`` at a time, in ``sort`` order; follow ``next_cursor`` for more."""
+        return self._page("citations", any_id, sort, year, limit, cursor)
+
+    def references(self, any_id: str | Id | tuple[str, str] | int, *, sort: str = "cited_by_count:desc",
+                   year: int | None = None, limit: int = 25, cursor: str | None = None) -> CitationPage:
+        """Works a work cites, ``limit`` at a time, in ``sort`` order; follow ``next_cursor`` for more."""
+        return self._page("references", any_id, sort, year, limit, cursor)
+
+    def _page(self, kind: str, any_id: Any, sort: str, year: int | None, limit: int,
+              cursor: str | None) -> CitationPage:
+        if sort not in CITATION_SORTS:
+            raise ValueError(f"unknown sort {sort!r}; one of: {', '.join(CITATION_SORTS)}")
+        if not 1 <= limit <= MAX_PAGE:
+            raise ValueError(f"limit must be between 1 and {MAX_PAGE}")
+        key = any_id if isinstance(any_id, int) else self.resolve(any_id)
+        after = decode_cursor(cursor, kind, key, sort, year) if cursor else None
+        fetch = self.store.citations if kind == "citations" else self.store.references
+        rows = fetch(key, sort=sort, year=year, after=after, limit=limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = None
+        if more:
+            last = rows[-1]
+            field = sort.partition(":")[0]
+            if field == "cited_by_count":
+                pos: tuple = (last.cited_by_count, last.work_id)
+            elif field == "publication_date":
+                pos = (_date_key(last.publication_date), last.work_id)
+            else:
+                pos = (last.work_id,)
+            next_cursor = encode_cursor(kind, key, sort, year, pos)
+        total = self._total(kind, key, year)
+        return CitationPage(total=total, items=[CitationItem(key=r.work_id, id=r.key_id,
+                                                             cited_by_count=r.cited_by_count,
+                                                             publication_date=r.publication_date) for r in rows],
+                            next_cursor=next_cursor)
+
+    def _total(self, kind: str, key: int, year: int | None) -> int:
+        row = self.store.work_row(key)
+        if row is None:
+            return 0
+        if year is None:
+            return row.cited_by_count if kind == "citations" else row.referenced_works_count
+        if kind == "citations":
+            return self.store.counts_by_year(key).get(year, 0)
+        return len(self.store.references(key, sort="id:asc", year=year, after=None, limit=10**9))
+
+    def counts(self, any_id: str | Id | tuple[str, str] | int) -> Counts:
+        """Our citation and reference counts and counts by year, beside what the sources asserted."""
+        key = any_id if isinstance(any_id, int) else self.resolve(any_id)
+        row = self.store.work_row(key)
+        if row is None:
+            raise UnknownWorkError(f"no work with key {key} in this database")
+        upstream: dict[str, UpstreamCounts] = {}
+        for rec in self.store.records(key):
+            module = SOURCE_MODULES.get(rec.source)
+            if module is not None:
+                upstream[rec.source] = module.map_record(rec.data).work.upstream
+        return Counts(cited_by_count=row.cited_by_count, referenced_works_count=row.referenced_works_count,
+                      counts_by_year=self.store.counts_by_year(key), upstream=upstream)
+
+    # --- corpus -------------------------------------------------------------------------------------
+    def stats(self) -> dict[str, int]:
+        """Corpus-wide counts: works, stubs, ids, edges, self-loops, conflicts, records per source."""
+        return self.store.stats()
+
+    def load(self, paths: Iterable[str | os.PathLike[str]], *, source: str | None = None,
+             workers: int | None = None, rejects_path: str | os.PathLike[str] | None = None,
+             progress: ProgressCallback | None = None) -> LoadReport:
+        """Load files, directories or globs of source records, then rebuild the derived tables."""
+        return load(self.store, paths, source=source, workers=workers, rejects_path=rejects_path,
+                    progress=progress)
+
+
+def _date_key(date: str | None) -> int:
+    if not date:
+        return 0
+    parts = [int(p) for p in date.split("-")]
+    parts += [0] * (3 - len(parts))
+    return parts[0] * 10000 + parts[1] * 100 + parts[2]
+
+
+def encode_cursor(kind: str, key: int, sort: str, year: int | None, pos: tuple) -> str:
+    """An opaque cursor for the list (kind, work, sort, year) positioned after ``pos``."""
+    raw = msgspec.msgpack.encode([CURSOR_VERSION, kind, key, sort, year, list(pos)])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, kind: str, key: int, sort: str, year: int | None) -> tuple:
+    """The position a cursor stands for; CursorError when it is not one of this list's cursors."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        version, c_kind, c_key, c_sort, c_year, pos = msgspec.msgpack.decode(raw)
+    except (ValueError, TypeError, msgspec.DecodeError) as exc:
+        raise CursorError(f"invalid cursor {cursor!r}") from exc
+    if version != CURSOR_VERSION or (c_kind, c_key, c_sort, c_year) != (kind, key, sort, year):
+        raise CursorError("this cursor belongs to another list (work, sort or year differ)")
+    if not isinstance(pos, list) or not all(isinstance(p, int) for p in pos):
+        raise CursorError(f"invalid cursor {cursor!r}")
+    return tuple(pos)
+
+
+__all__ = [
+    "DB_ENV",
+    "DEFAULT_DB",
+    "CitationItem",
+    "CitationPage",
+    "CursorError",
+    "Graph",
+    "GraphWork",
+    "StoreError",
+    "UnknownWorkError",
+    "default_db",
+    "merge_works",
+    "open",
+]

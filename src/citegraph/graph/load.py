@@ -1,0 +1,431 @@
+"""The load pipeline: files → source records → canonical works → one writer → store → build.
+
+Parsing, mapping and compression run in worker processes; the calling process reads the files
+and is the single writer. Each batch is one transaction that also records how far its file has
+got, so a load killed at any moment re-runs to the same database: finished files are skipped,
+a file part-way through resumes after its last committed batch, and the build (one transaction)
+runs again if it did not finish.
+"""
+
+from __future__ import annotations
+
+import glob
+import io
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import IO, Any
+
+import msgspec
+from isal import igzip
+
+from citegraph.sources import RecordError, openalex
+from citegraph.store.base import FileState, PreparedRecord, Store
+from citegraph.store.codec import DICT_SAMPLE_RECORDS, NO_DICT, Codec, train_dictionary
+
+#: Every source module the loader can read, by name.
+SOURCE_MODULES: dict[str, ModuleType] = {"openalex": openalex}
+
+#: Records per batch: one transaction and one worker task; large enough to amortise both.
+BATCH_RECORDS = 2000
+#: Below this much input a worker pool costs more than it saves.
+POOL_MIN_BYTES = 8 * 1024 * 1024
+#: How much of a file is read to detect its source.
+SNIFF_BYTES = 64 * 1024
+#: Characters of a rejected record kept in the rejects file, enough to find it again.
+REJECT_SNIPPET = 300
+#: File names never taken for data (snapshot bookkeeping, checksums, notes).
+IGNORED_NAMES = frozenset({"manifest", "LICENSE", "README", "README.md", "RELEASE_NOTES.txt"})
+
+
+class LoadError(Exception):
+    """A load could not run at all (no inputs, unknown forced source)."""
+
+
+@dataclass
+class FileReport:
+    """What a load did with one input file."""
+
+    path: str
+    source: str | None
+    status: str  # loaded | skipped (already loaded) | rejected (unreadable, unknown content) | partial
+    records: int = 0
+    rejected: int = 0
+    reason: str | None = None
+
+
+@dataclass
+class LoadReport:
+    """The summary of one ``load`` call."""
+
+    files: list[FileReport] = field(default_factory=list)
+    loaded: int = 0
+    inserted: int = 0
+    merged: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rejected_files: int = 0
+    conflicts: int = 0
+    refs: int = 0
+    edges: int = 0
+    edges_added: int = 0
+    stubs_created: int = 0
+    self_loops: int = 0
+    build_seconds: float = 0.0
+    elapsed: float = 0.0
+    rejects_path: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was rejected."""
+        return self.rejected == 0 and self.rejected_files == 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-able form."""
+        out = dict(self.__dict__)
+        out["files"] = [f.__dict__ for f in self.files]
+        out["ok"] = self.ok
+        return out
+
+
+@dataclass
+class Progress:
+    """Passed to the progress callback after every batch."""
+
+    records: int
+    rejected: int
+    bytes_done: int
+    bytes_total: int
+    elapsed: float
+    current: str
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+# --- inputs ---------------------------------------------------------------------------------------
+
+
+def expand_inputs(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[FileReport]]:
+    """Files to read from files, directories (recursively) and glob patterns, in a stable order.
+
+    A directory holding an OpenAlex snapshot ``manifest`` contributes the files the manifest lists.
+    Paths that match nothing come back as rejected reports.
+    """
+    files: list[Path] = []
+    missing: list[FileReport] = []
+    for raw in paths:
+        text = os.fspath(raw)
+        matches = [Path(p) for p in sorted(glob.glob(text, recursive=True))] if glob.has_magic(text) else [
+            Path(text)]
+        if not matches or not any(m.exists() for m in matches):
+            missing.append(FileReport(text, None, "rejected", reason="no such file or directory"))
+            continue
+        for m in matches:
+            if m.is_dir():
+                files.extend(_walk(m))
+            elif m.is_file():
+                listed = openalex.manifest_files(m) if m.name == "manifest" else None
+                files.extend(listed if listed is not None else [m])
+    seen: set[Path] = set()
+    out = []
+    for f in files:
+        r = f.resolve()
+        if r not in seen:
+            seen.add(r)
+            out.append(r)
+    return out, missing
+
+
+def _walk(folder: Path) -> list[Path]:
+    manifest = folder / "manifest"
+    if manifest.is_file():
+        listed = openalex.manifest_files(manifest)
+        if listed is not None:
+            return listed
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or name in IGNORED_NAMES:
+                continue
+            sub = Path(dirpath) / name
+            if name == "manifest" or (Path(dirpath) != folder and (Path(dirpath) / "manifest").is_file()):
+                continue
+            out.append(sub)
+    # snapshot folders below the top: their manifests choose their files
+    for dirpath, _dirs, filenames in os.walk(folder):
+        if "manifest" in filenames and Path(dirpath) != folder:
+            listed = openalex.manifest_files(Path(dirpath) / "manifest")
+            if listed is not None:
+                out.extend(listed)
+            else:
+                out.extend(Path(dirpath) / n for n in sorted(filenames) if n != "manifest")
+    return out
+
+
+def open_input(path: Path) -> IO[bytes]:
+    """Open a data file for reading, decompressing gzip transparently."""
+    fh = open(path, "rb")  # noqa: SIM115 - handed to the caller
+    magic = fh.read(2)
+    fh.seek(0)
+    if magic == b"\x1f\x8b":
+        return igzip.IGzipFile(fileobj=fh, mode="rb")  # type: ignore[return-value]
+    return fh
+
+
+def detect_source(head: bytes) -> str | None:
+    """The source whose records ``head`` (the first bytes of a decompressed file) look like."""
+    for name, module in SOURCE_MODULES.items():
+        if module.sniff(head):
+            return name
+    return None
+
+
+def _read_head(path: Path) -> bytes:
+    with open_input(path) as fh:
+        return fh.read(SNIFF_BYTES)
+
+
+# --- workers -----------------------------------------------------------------------------------------
+
+_worker_codec: Codec | None = None
+
+
+def _init_worker(dicts: dict[int, bytes]) -> None:
+    global _worker_codec
+    _worker_codec = Codec(dicts)
+
+
+def prepare_record(module: ModuleType, raw: bytes, position: int, codec: Codec, dict_id: int) -> PreparedRecord:
+    """Parse, map and compress one raw record for the writer; raises RecordError when it is unusable."""
+    mapped = module.map_record(raw)
+    work = mapped.work
+    if not work.ids:
+        raise RecordError("record has no identifier")
+    refs = [(r.ids[0].scheme, r.ids[0].value) for r in work.references if r.ids]
+    return PreparedRecord(
+        ids=[(i.scheme, i.value) for i in work.ids], title=work.title,
+        publication_year=work.publication_year, publication_date=work.publication_date, type=work.type,
+        version=mapped.version, dict_id=dict_id, data=codec.compress(mapped.raw, dict_id), refs=refs,
+        duplicate_refs=mapped.duplicate_refs, self_refs=mapped.self_refs, position=position)
+
+
+ChunkResult = tuple[list[PreparedRecord], list[tuple[int, str, str]]]
+
+
+def _prepare_chunk(task: tuple[str, int, list[tuple[int, bytes]]]) -> ChunkResult:
+    source, dict_id, chunk = task
+    codec = _worker_codec
+    assert codec is not None
+    return prepare_chunk(SOURCE_MODULES[source], chunk, codec, dict_id)
+
+
+def prepare_chunk(module: ModuleType, chunk: list[tuple[int, bytes]], codec: Codec, dict_id: int) -> ChunkResult:
+    """Prepare a chunk of raw records; rejected ones come back as (position, reason, snippet)."""
+    out: list[PreparedRecord] = []
+    rejects: list[tuple[int, str, str]] = []
+    for position, raw in chunk:
+        try:
+            out.append(prepare_record(module, raw, position, codec, dict_id))
+        except RecordError as exc:
+            rejects.append((position, str(exc), raw[:REJECT_SNIPPET].decode("utf-8", "replace")))
+        except Exception as exc:  # a mapper bug must not abort a long load: reject and report it
+            rejects.append((position, f"unexpected {type(exc).__name__}: {exc}",
+                            raw[:REJECT_SNIPPET].decode("utf-8", "replace")))
+    return out, rejects
+
+
+# --- the pipeline --------------------------------------------------------------------------------------
+
+
+class _Rejects:
+    """The rejects file: one JSON line per rejected record or file, opened on first use."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._fh: IO[str] | None = None
+
+    def write(self, entry: dict[str, Any]) -> None:
+        if self.path is None:
+            return
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self._fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+
+def _chunks(records: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
+    chunk: list[tuple[int, bytes]] = []
+    for item in records:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _ensure_dictionary(store: Store, source: str, module: ModuleType, path: Path) -> int:
+    have = store.dictionary(source)
+    if have is not None:
+        return have[0]
+    samples: list[bytes] = []
+    try:
+        with open_input(path) as fh:
+            for _pos, raw in module.iter_raw(fh):
+                samples.append(raw)
+                if len(samples) >= DICT_SAMPLE_RECORDS:
+                    break
+    except (OSError, EOFError):
+        pass  # a damaged file trains no dictionary; the load itself reports the damage
+    trained = train_dictionary(samples)
+    if trained is None:
+        return NO_DICT
+    return store.add_dictionary(source, trained)
+
+
+def load(store: Store, paths: Iterable[str | os.PathLike[str]], *, source: str | None = None,
+         workers: int | None = None, batch_records: int = BATCH_RECORDS, rejects_path: str | os.PathLike[str] | None = None,
+         progress: ProgressCallback | None = None, build: bool = True) -> LoadReport:
+    """Load every record in ``paths`` into ``store`` and rebuild the derived tables.
+
+    ``source`` forces a source instead of detecting it from each file's content. ``workers`` is the
+    number of parsing processes (default: one per core; 0 parses in this process).
+    """
+    t0 = time.perf_counter()
+    if source is not None and source not in SOURCE_MODULES:
+        raise LoadError(f"unknown source {source!r}; known: {', '.join(SOURCE_MODULES)}")
+    files, missing = expand_inputs(paths)
+    report = LoadReport(rejects_path=os.fspath(rejects_path) if rejects_path else None)
+    rejects = _Rejects(Path(rejects_path) if rejects_path else None)
+    for m in missing:
+        report.files.append(m)
+        report.rejected_files += 1
+        rejects.write({"path": m.path, "reason": m.reason})
+    if not files and not missing:
+        raise LoadError("no input files")
+    total_bytes = sum(f.stat().st_size for f in files)
+    if workers is None:
+        workers = os.cpu_count() or 1
+    use_pool = workers > 0 and total_bytes >= POOL_MIN_BYTES
+    pool_state: dict[str, Any] = {"pool": None, "key": None}  # one pool, reused while source and dict hold
+    done_bytes = 0
+    try:
+        for path in files:
+            fr = _load_file(store, path, source, report, rejects, use_pool, workers, batch_records,
+                            progress, t0, done_bytes, total_bytes, pool_state)
+            report.files.append(fr)
+            done_bytes += path.stat().st_size
+    finally:
+        if pool_state["pool"] is not None:
+            pool_state["pool"].terminate()
+        rejects.close()
+    if build and (store.stats().get("pending_refs", 0) or _dirty(store)):
+        res = store.build()
+        report.edges_added, report.stubs_created = res.edges_added, res.stubs_created
+        report.build_seconds = res.seconds
+    stats = store.stats()
+    report.edges, report.self_loops = stats["edges"], stats["self_loops"]
+    report.elapsed = time.perf_counter() - t0
+    return report
+
+
+def _dirty(store: Store) -> bool:
+    return bool(store.meta("dirty"))
+
+
+def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport, rejects: _Rejects,
+               use_pool: bool, workers: int, batch_records: int, progress: ProgressCallback | None, t0: float,
+               done_bytes: int, total_bytes: int, pool_state: dict[str, Any]) -> FileReport:
+    key = os.fspath(path)
+    st = path.stat()
+    try:
+        head = _read_head(path)
+    except (OSError, EOFError) as exc:
+        report.rejected_files += 1
+        rejects.write({"path": key, "reason": f"unreadable: {exc}"})
+        return FileReport(key, None, "rejected", reason=f"unreadable: {exc}")
+    name = forced or detect_source(head)
+    if name is None:
+        report.rejected_files += 1
+        reason = "not a recognised data file (no known source's records)"
+        rejects.write({"path": key, "reason": reason})
+        return FileReport(key, None, "rejected", reason=reason)
+    module = SOURCE_MODULES[name]
+    state = store.file_state(key)
+    if state is not None and state.size == st.st_size and state.mtime_ns == st.st_mtime_ns:
+        if state.done:
+            return FileReport(key, name, "skipped", records=state.loaded, rejected=state.rejected,
+                              reason="already loaded")
+        start = state.position
+    else:
+        start = 0
+        store.start_file(FileState(path=key, size=st.st_size, mtime_ns=st.st_mtime_ns, source=name, position=0,
+                                   done=False, loaded=0, rejected=0))
+    dict_id = _ensure_dictionary(store, name, module, path)
+    codec = store.codec
+    fr = FileReport(key, name, "loaded")
+    position = start
+    try:
+        with open_input(path) as fh:
+            chunks = _chunks(module.iter_raw(fh, start=start), batch_records)
+            results: Iterator[ChunkResult]
+            if use_pool:
+                pool = pool_state["pool"]
+                if pool is None or pool_state["key"] != (name, dict_id):
+                    if pool is not None:
+                        pool.terminate()
+                    ctx = multiprocessing.get_context("spawn")
+                    pool = ctx.Pool(workers, initializer=_init_worker, initargs=(store.dictionaries(),))
+                    pool_state["pool"], pool_state["key"] = pool, (name, dict_id)
+                results = pool.imap(_prepare_chunk, ((name, dict_id, c) for c in chunks))
+            else:
+                results = (prepare_chunk(module, c, codec, dict_id) for c in chunks)
+            for prepared, rejected in results:
+                last = max([r.position for r in prepared] + [r[0] for r in rejected])
+                position = last + 1
+                for pos, reason, snippet in rejected:
+                    rejects.write({"path": key, "position": pos, "reason": reason, "record": snippet})
+                if prepared:
+                    res = store.write_batch(name, prepared, path=key, next_position=position,
+                                            rejected=len(rejected), done=False)
+                    report.inserted += res.inserted
+                    report.merged += res.merged
+                    report.updated += res.updated
+                    report.unchanged += res.unchanged
+                    report.conflicts += res.conflicts
+                    report.refs += res.refs
+                else:
+                    store.record_file_rejects(key, next_position=position, rejected=len(rejected), done=False)
+                report.loaded += len(prepared)
+                report.rejected += len(rejected)
+                fr.records += len(prepared)
+                fr.rejected += len(rejected)
+                if progress is not None:
+                    progress(Progress(report.loaded, report.rejected, done_bytes, total_bytes,
+                                      time.perf_counter() - t0, key))
+    except (OSError, EOFError, msgspec.DecodeError, ValueError) as exc:
+        # truncated gzip, an unreadable tail: what was read stays loaded, the file is reported
+        reason = f"file damaged after record {position}: {type(exc).__name__}: {exc}"
+        rejects.write({"path": key, "position": position, "reason": reason})
+        report.rejected_files += 1
+        fr.status, fr.reason = "partial", reason
+    store.record_file_rejects(key, next_position=position, rejected=0, done=True)
+    return fr
+
+
+def read_rejects(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The entries of a rejects file."""
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in io.StringIO(fh.read()) if line.strip()]

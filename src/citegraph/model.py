@@ -1,0 +1,261 @@
+"""The canonical model: one typed shape for what the four sources say about a work.
+
+Each source's mapper (``citegraph.sources.<name>``) turns its own record into a :class:`Work`;
+the store keeps that source's raw record beside it, so a dialect can render a work exactly as
+its source wrote it and fall back to the canonical ``Work`` for works from other sources.
+
+Identifiers inside the model are always canonical ``(scheme, value)`` pairs from
+:mod:`citegraph.ids` (``("doi", "10.1145/3383583.3398584")``, ``("openalex", "W3046863325")``).
+Dates are ISO strings at the precision known (``"2020"``, ``"2020-08"``, ``"2020-08-01"``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+SourceName = Literal["openalex", "crossref", "opencitations", "s2"]
+
+#: Every source the store knows, in a fixed order; the position is the source's bit in edge and
+#: record bitmasks, so the order must never change (append only).
+SOURCES: tuple[SourceName, ...] = ("openalex", "crossref", "opencitations", "s2")
+
+
+def source_bit(source: str) -> int:
+    """The bit that stands for ``source`` in a provenance bitmask."""
+    return 1 << SOURCES.index(source)  # type: ignore[arg-type]
+
+
+def sources_of(mask: int) -> list[str]:
+    """The source names whose bits are set in ``mask``."""
+    return [name for i, name in enumerate(SOURCES) if mask & (1 << i)]
+
+
+class Id(msgspec.Struct, frozen=True, array_like=True):
+    """A canonical identifier: a scheme from :mod:`citegraph.ids` and its normalised value."""
+
+    scheme: str
+    value: str
+
+
+class Affiliation(msgspec.Struct, omit_defaults=True):
+    """An institution an author was affiliated with on a work."""
+
+    name: str | None = None
+    ids: list[Id] = []  # ROR, OpenAlex institution id, …
+    country_code: str | None = None
+    raw: str | None = None  # the affiliation string as printed
+
+
+class Author(msgspec.Struct, omit_defaults=True):
+    """A person on a work's byline, in byline order."""
+
+    name: str | None = None
+    given: str | None = None
+    family: str | None = None
+    ids: list[Id] = []  # ORCID, OpenAlex author id, S2 author id
+    affiliations: list[Affiliation] = []
+    position: str | None = None  # first | middle | last
+    is_corresponding: bool | None = None
+    role: str = "author"  # author | editor | contributor …
+
+
+class Venue(msgspec.Struct, omit_defaults=True):
+    """Where a work was published: a journal, proceedings, repository or book series."""
+
+    name: str | None = None
+    ids: list[Id] = []  # ISSN(s), OpenAlex source id, S2 venue id
+    issn_l: str | None = None
+    type: str | None = None
+    publisher: str | None = None
+    is_oa: bool | None = None
+    is_in_doaj: bool | None = None
+
+
+class Concept(msgspec.Struct, omit_defaults=True):
+    """A subject label (OpenAlex topic/concept/keyword, Crossref subject, S2 field of study)."""
+
+    name: str
+    id: Id | None = None
+    score: float | None = None
+    kind: str = "topic"  # topic | concept | keyword | subject | field_of_study | mesh
+    subfield: str | None = None
+    field: str | None = None
+    domain: str | None = None
+
+
+class Funding(msgspec.Struct, omit_defaults=True):
+    """A funder named on a work, with award numbers."""
+
+    name: str | None = None
+    ids: list[Id] = []
+    awards: list[str] = []
+
+
+class License(msgspec.Struct, omit_defaults=True):
+    """A licence statement (URL, and what version of the text it covers)."""
+
+    url: str | None = None
+    id: str | None = None
+    version: str | None = None
+    start: str | None = None
+
+
+class Link(msgspec.Struct, omit_defaults=True):
+    """A URL where the work or its full text lives."""
+
+    url: str
+    content_type: str | None = None
+    is_oa: bool | None = None
+    version: str | None = None
+    kind: str | None = None  # landing | pdf | full-text
+
+
+class Reference(msgspec.Struct, omit_defaults=True):
+    """One entry of a work's reference list.
+
+    ``ids`` holds every identifier the source gave for the cited work; a reference without any
+    (an unstructured string) is kept for later matching and makes no edge.
+    """
+
+    ids: list[Id] = []
+    key: str | None = None
+    unstructured: str | None = None
+    title: str | None = None
+    author: str | None = None
+    year: str | None = None
+    venue: str | None = None
+    volume: str | None = None
+    first_page: str | None = None
+
+
+class Dates(msgspec.Struct, omit_defaults=True):
+    """The dates a source gives, each at the precision known."""
+
+    published: str | None = None
+    published_print: str | None = None
+    published_online: str | None = None
+    issued: str | None = None
+    posted: str | None = None
+    accepted: str | None = None
+    created: str | None = None
+    deposited: str | None = None
+    indexed: str | None = None
+    updated: str | None = None
+
+
+class Biblio(msgspec.Struct, omit_defaults=True):
+    """Volume, issue and pages."""
+
+    volume: str | None = None
+    issue: str | None = None
+    first_page: str | None = None
+    last_page: str | None = None
+    article_number: str | None = None
+
+
+class UpstreamCounts(msgspec.Struct, omit_defaults=True):
+    """Counts a source asserted about the whole world (ours are computed from our graph)."""
+
+    cited_by_count: int | None = None
+    referenced_works_count: int | None = None
+    influential_citation_count: int | None = None
+    counts_by_year: dict[int, int] = {}
+    fwci: float | None = None
+
+
+class Work(msgspec.Struct, omit_defaults=True):
+    """A scholarly work as the union of what OpenAlex, Crossref, OpenCitations and S2 carry.
+
+    ``ids`` lists every identifier known for the work; the first is the source's own primary id.
+    """
+
+    ids: list[Id]
+    source: str | None = None  # the source this view was mapped from (None once merged)
+    title: str | None = None
+    subtitle: list[str] = []
+    original_title: str | None = None
+    abstract: str | None = None
+    type: str | None = None  # OpenAlex work type vocabulary (article, book-chapter, …)
+    type_source: str | None = None  # the source's own type string (Crossref type, S2 types)
+    language: str | None = None
+    publication_date: str | None = None
+    publication_year: int | None = None
+    dates: Dates = Dates()
+    authors: list[Author] = []
+    is_authors_truncated: bool = False
+    venue: Venue | None = None
+    container_titles: list[str] = []
+    publisher: str | None = None
+    member: str | None = None
+    prefix: str | None = None
+    isbn: list[str] = []
+    biblio: Biblio = Biblio()
+    is_oa: bool | None = None
+    oa_status: str | None = None
+    oa_url: str | None = None
+    licenses: list[License] = []
+    links: list[Link] = []
+    is_retracted: bool | None = None
+    is_paratext: bool | None = None
+    concepts: list[Concept] = []
+    funders: list[Funding] = []
+    references: list[Reference] = []
+    related: list[Id] = []
+    relations: dict[str, list[Id]] = {}
+    update_to: list[Id] = []
+    upstream: UpstreamCounts = UpstreamCounts()
+    version: str | None = None  # the source's record version (OpenAlex updated_date, Crossref indexed)
+
+
+class Citation(msgspec.Struct, omit_defaults=True):
+    """A citation: the citing work refers to the cited work, asserted by one or more sources.
+
+    ``citing`` and ``cited`` are internal integer work ids; the extras carry what a source said
+    about this one citation (OpenCitations' OCI and flags, S2 contexts and intents).
+    """
+
+    citing: int
+    cited: int
+    sources: list[str] = []
+    oci: str | None = None
+    creation: str | None = None
+    timespan: str | None = None
+    author_sc: bool | None = None
+    journal_sc: bool | None = None
+    is_influential: bool | None = None
+    contexts: list[str] = []
+    intents: list[str] = []
+
+
+class Counts(msgspec.Struct):
+    """A work's counts from our merged graph, beside what its sources asserted."""
+
+    cited_by_count: int
+    referenced_works_count: int
+    counts_by_year: dict[int, int]
+    upstream: dict[str, UpstreamCounts] = {}
+
+
+__all__ = [
+    "SOURCES",
+    "Affiliation",
+    "Author",
+    "Biblio",
+    "Citation",
+    "Concept",
+    "Counts",
+    "Dates",
+    "Funding",
+    "Id",
+    "License",
+    "Link",
+    "Reference",
+    "SourceName",
+    "UpstreamCounts",
+    "Venue",
+    "Work",
+    "source_bit",
+    "sources_of",
+]

@@ -1,0 +1,189 @@
+"""The storage contract every store implements (SQLite now, PostgreSQL next), and the values it trades in.
+
+Callers (the graph facade and the load pipeline) speak only this contract; nothing above the store
+knows which engine holds the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Literal, Protocol
+
+import msgspec
+
+from citegraph.store.codec import Codec
+
+IdPair = tuple[str, str]
+
+#: Sort orders a citation or reference list can be read in, each backed by a derived index.
+CitationSort = Literal["cited_by_count:desc", "cited_by_count:asc", "publication_date:desc",
+                       "publication_date:asc", "id:asc"]
+CITATION_SORTS: tuple[str, ...] = ("cited_by_count:desc", "cited_by_count:asc", "publication_date:desc",
+                                    "publication_date:asc", "id:asc")
+
+
+class StoreError(Exception):
+    """The database cannot be used: missing, unreachable, wrong schema version, corrupt."""
+
+
+class PreparedRecord(msgspec.Struct, array_like=True):
+    """One mapped source record, ready for the writer: everything the store needs, nothing more.
+
+    Built in worker processes (parse, map, compress), so the single writer only writes.
+    """
+
+    ids: list[IdPair]  # canonical (scheme, value); the first is the source's own primary id
+    title: str | None
+    publication_year: int | None
+    publication_date: str | None
+    type: str | None
+    version: str | None  # the source's record version (OpenAlex updated_date …)
+    dict_id: int  # compression dictionary used for ``data`` (0: none)
+    data: bytes  # the compressed raw record
+    refs: list[IdPair]  # cited works, deduplicated, self-references removed
+    duplicate_refs: int  # references listed more than once in the record
+    self_refs: int  # references to the record's own ids
+    position: int  # 0-based index of the record in its file
+    facets: list[tuple[str, str]] = []  # (query field, value) pairs for filtering and grouping
+
+
+class FileState(msgspec.Struct):
+    """How far a load has got through one input file."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    source: str
+    position: int  # records committed (the next record to read)
+    done: bool
+    loaded: int
+    rejected: int
+
+
+class BatchResult(msgspec.Struct):
+    """What one written batch did."""
+
+    inserted: int = 0  # new works (or stubs filled in)
+    merged: int = 0  # records that joined a work already known from another source
+    updated: int = 0  # records that replaced an older version from the same source
+    unchanged: int = 0  # the same version of a record loaded again
+    conflicts: int = 0
+    refs: int = 0
+
+
+class BuildResult(msgspec.Struct):
+    """What resolving staged references and rebuilding derived tables did."""
+
+    edges_added: int = 0
+    stubs_created: int = 0
+    self_loops: int = 0
+    edges: int = 0
+    works: int = 0
+    seconds: float = 0.0
+
+
+class WorkRow(msgspec.Struct):
+    """The stored scalars of one work, without its records."""
+
+    id: int
+    stub: bool
+    sources: list[str]
+    ids: list[IdPair]
+    title: str | None
+    publication_year: int | None
+    publication_date: str | None
+    type: str | None
+    cited_by_count: int
+    referenced_works_count: int
+
+
+class CitationRow(msgspec.Struct, array_like=True):
+    """One entry of a citation or reference list: the other work and its sort keys."""
+
+    work_id: int
+    cited_by_count: int
+    publication_date: str | None
+    key_id: str | None = None  # the work's primary external id, "scheme:value"
+
+
+class StoredRecord(msgspec.Struct):
+    """A source's raw record of a work, decompressed."""
+
+    source: str
+    version: str | None
+    data: bytes
+    duplicate_refs: int
+    self_refs: int
+
+
+class Store(Protocol):
+    """The storage contract. One writer at a time; any number of concurrent readers."""
+
+    url: str
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    def close(self) -> None:
+        """Release connections."""
+
+    # --- writing (CLI only; the server never calls these) -------------------------------------
+    def dictionary(self, source: str) -> tuple[int, bytes] | None:
+        """The compression dictionary records of ``source`` use, if one was trained."""
+
+    def dictionaries(self) -> dict[int, bytes]:
+        """Every compression dictionary, by id."""
+
+    @property
+    def codec(self) -> Codec:
+        """A codec that knows every dictionary of this store."""
+
+    def add_dictionary(self, source: str, data: bytes) -> int:
+        """Store a newly trained dictionary for ``source``; returns its id."""
+
+    def file_state(self, path: str) -> FileState | None:
+        """The recorded progress of a load through ``path``."""
+
+    def start_file(self, state: FileState) -> None:
+        """Record that a load of ``state.path`` starts (or restarts from its position)."""
+
+    def write_batch(self, source: str, records: Sequence[PreparedRecord], *, path: str | None,
+                    next_position: int, rejected: int, done: bool) -> BatchResult:
+        """Write one batch in one transaction, with the file's progress, so a re-run resumes after it."""
+
+    def record_file_rejects(self, path: str, *, next_position: int, rejected: int, done: bool) -> None:
+        """Advance a file's progress without writing records (a batch of rejects, the file's end)."""
+
+    def meta(self, key: str) -> str | None:
+        """A value from the store's own key-value table (``dirty`` while a build is owed)."""
+
+    def build(self) -> BuildResult:
+        """Resolve staged references into edges (creating stubs) and rebuild the derived tables."""
+
+    # --- reading -------------------------------------------------------------------------------
+    def resolve(self, pair: IdPair) -> int | None:
+        """The internal work id an external id names, or None."""
+
+    def resolve_many(self, pairs: Iterable[IdPair]) -> dict[IdPair, int]:
+        """Internal ids for many external ids at once (unknown ones are absent)."""
+
+    def work_row(self, work_id: int) -> WorkRow | None:
+        """A work's stored scalars and ids."""
+
+    def records(self, work_id: int) -> list[StoredRecord]:
+        """Every source's raw record of a work."""
+
+    def citations(self, work_id: int, *, sort: str, year: int | None, after: tuple | None,
+                  limit: int) -> list[CitationRow]:
+        """Works citing ``work_id`` in ``sort`` order, after a keyset position."""
+
+    def references(self, work_id: int, *, sort: str, year: int | None, after: tuple | None,
+                   limit: int) -> list[CitationRow]:
+        """Works ``work_id`` cites, in ``sort`` order, after a keyset position."""
+
+    def counts_by_year(self, work_id: int) -> dict[int, int]:
+        """Citations received per year of the citing work's publication."""
+
+    def stats(self) -> dict[str, int]:
+        """Corpus-wide counts: works, stubs, edges, ids, self-loops, conflicts, records per source."""
+
+    def conflicts(self, limit: int = 1000) -> list[dict[str, object]]:
+        """Recorded identity conflicts, newest first."""
