@@ -182,7 +182,7 @@ class Work(msgspec.Struct, omit_defaults=True):
     language: str | None = None
     publication_date: str | None = None
     publication_year: int | None = None
-    dates: Dates = Dates()
+    dates: Dates = msgspec.field(default_factory=Dates)
     authors: list[Author] = []
     is_authors_truncated: bool = False
     venue: Venue | None = None
@@ -191,7 +191,7 @@ class Work(msgspec.Struct, omit_defaults=True):
     member: str | None = None
     prefix: str | None = None
     isbn: list[str] = []
-    biblio: Biblio = Biblio()
+    biblio: Biblio = msgspec.field(default_factory=Biblio)
     is_oa: bool | None = None
     oa_status: str | None = None
     oa_url: str | None = None
@@ -205,7 +205,7 @@ class Work(msgspec.Struct, omit_defaults=True):
     related: list[Id] = []
     relations: dict[str, list[Id]] = {}
     update_to: list[Id] = []
-    upstream: UpstreamCounts = UpstreamCounts()
+    upstream: UpstreamCounts = msgspec.field(default_factory=UpstreamCounts)
     version: str | None = None  # the source's record version (OpenAlex updated_date, Crossref indexed)
 
 

@@ -1,0 +1,164 @@
+"""The SQLite store on real files: identity, edges, stubs, the build, versions, schema checks."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from citegraph.store import PreparedRecord, SQLiteStore, StoreError
+from citegraph.store.base import FileState
+from citegraph.store.sqlite import SCHEMA_VERSION, key_date, pub_key
+
+
+def rec(ids: list[tuple[str, str]], refs: list[tuple[str, str]] = (), *, date: str | None = "2020-01-01",
+        version: str | None = "2024-01-01", title: str | None = None, pos: int = 0) -> PreparedRecord:
+    year = int(date[:4]) if date else None
+    return PreparedRecord(ids=list(ids), title=title or ids[0][1], publication_year=year, publication_date=date,
+                          type="article", version=version, dict_id=0, data=b"{}", refs=list(refs),
+                          duplicate_refs=0, self_refs=0, position=pos)
+
+
+def W(n: int) -> tuple[str, str]:
+    return ("openalex", f"W{n}")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SQLiteStore:
+    s = SQLiteStore(tmp_path / "g.db")
+    yield s
+    s.close()
+
+
+def write(store: SQLiteStore, records: list[PreparedRecord], source: str = "openalex"):
+    return store.write_batch(source, records, path=None, next_position=0, rejected=0, done=False)
+
+
+def test_edges_stubs_and_counts(store: SQLiteStore) -> None:
+    write(store, [rec([W(1)], date="2001-05-01"),
+                  rec([W(2)], [W(1)], date="2005-01-01"),
+                  rec([W(3)], [W(1), W(2), W(99)], date="2010-03"),
+                  rec([W(4)], [W(1), W(4)], date="2011")])
+    res = store.build()
+    assert res.stubs_created == 1  # W99 is cited, never loaded
+    assert res.self_loops == 1  # W4 cites itself
+    stats = store.stats()
+    assert stats["works"] == 4 and stats["stubs"] == 1 and stats["edges"] == 5
+    w1 = store.resolve(W(1))
+    assert w1 is not None
+    row = store.work_row(w1)
+    assert row is not None and row.cited_by_count == 3 and row.referenced_works_count == 0
+    assert store.counts_by_year(w1) == {2005: 1, 2010: 1, 2011: 1}
+    stub = store.work_row(store.resolve(W(99)) or -1)
+    assert stub is not None and stub.stub and stub.cited_by_count == 1
+
+
+def test_citation_index_orders_and_pages(store: SQLiteStore) -> None:
+    # W1 is cited by W2..W6; W2 is itself cited by the most, then W3 …
+    records = [rec([W(1)], date="2000-01-01")]
+    records += [rec([W(n)], [W(1)], date=f"20{n:02d}-01-01") for n in range(2, 7)]
+    records += [rec([W(100 + i)], [W(2)] + ([W(3)] if i < 3 else []), date="2020-01-01") for i in range(5)]
+    write(store, records)
+    store.build()
+    w1 = store.resolve(W(1))
+    assert w1 is not None
+    top = store.citations(w1, sort="cited_by_count:desc", year=None, after=None, limit=2)
+    assert [r.key_id for r in top] == ["openalex:W2", "openalex:W3"]
+    assert [r.cited_by_count for r in top] == [5, 3]
+    rest = store.citations(w1, sort="cited_by_count:desc", year=None, after=(top[-1].cited_by_count,
+                                                                             top[-1].work_id), limit=10)
+    assert [r.key_id for r in rest] == ["openalex:W6", "openalex:W5", "openalex:W4"]
+    newest = store.citations(w1, sort="publication_date:desc", year=None, after=None, limit=2)
+    assert [r.publication_date for r in newest] == ["2006-01-01", "2005-01-01"]
+    in_2003 = store.citations(w1, sort="cited_by_count:desc", year=2003, after=None, limit=10)
+    assert [r.key_id for r in in_2003] == ["openalex:W3"]
+    refs = store.references(store.resolve(W(100)) or -1, sort="cited_by_count:desc", year=None, after=None,
+                            limit=10)
+    assert [r.key_id for r in refs] == ["openalex:W2", "openalex:W3"]
+
+
+def test_identity_joins_by_any_id_and_records_conflicts(store: SQLiteStore) -> None:
+    write(store, [rec([W(1), ("doi", "10.1/a")]), rec([W(2), ("doi", "10.1/b")])])
+    # a record from another source joins W1 through its DOI
+    r = write(store, [rec([("doi", "10.1/a"), ("pmid", "123")])], source="crossref")
+    assert r.merged == 1 and r.inserted == 0
+    assert store.resolve(("pmid", "123")) == store.resolve(W(1))
+    # a record whose ids name two different works: primary id wins, the other claim is recorded
+    r = write(store, [rec([("doi", "10.1/b"), ("pmid", "123")])], source="crossref")
+    assert r.conflicts == 1
+    conflicts = store.conflicts()
+    assert conflicts[0]["scheme"] == "pmid" and conflicts[0]["kept_work"] == store.resolve(W(2))
+    assert store.resolve(("pmid", "123")) == store.resolve(W(1))  # never silently reassigned
+
+
+def test_reference_fills_stub_when_record_arrives(store: SQLiteStore) -> None:
+    write(store, [rec([W(2)], [W(1)])])
+    store.build()
+    stub_key = store.resolve(W(1))
+    write(store, [rec([W(1)], date="1999")])
+    store.build()
+    assert store.resolve(W(1)) == stub_key
+    row = store.work_row(stub_key or -1)
+    assert row is not None and not row.stub and row.cited_by_count == 1 and row.publication_year == 1999
+
+
+def test_newer_version_replaces_references_and_same_version_changes_nothing(store: SQLiteStore) -> None:
+    write(store, [rec([W(1)]), rec([W(2)]), rec([W(3)], [W(1), W(2)], version="2024-01-01")])
+    store.build()
+    again = write(store, [rec([W(3)], [W(1), W(2)], version="2024-01-01")])
+    assert again.unchanged == 1
+    older = write(store, [rec([W(3)], [W(1)], version="2023-01-01")])
+    assert older.unchanged == 1
+    newer = write(store, [rec([W(3)], [W(2)], version="2025-01-01")])
+    assert newer.updated == 1
+    store.build()
+    w3 = store.resolve(W(3)) or -1
+    assert [r.key_id for r in store.references(w3, sort="id:asc", year=None, after=None, limit=10)] == [
+        "openalex:W2"]
+    assert store.work_row(store.resolve(W(1)) or -1).cited_by_count == 0  # type: ignore[union-attr]
+
+
+def test_edges_from_two_sources_are_one_edge(store: SQLiteStore) -> None:
+    write(store, [rec([W(1), ("doi", "10.1/a")]), rec([W(2), ("doi", "10.1/b")], [W(1)])])
+    write(store, [rec([("doi", "10.1/b")], [("doi", "10.1/a")])], source="crossref")
+    store.build()
+    assert store.stats()["edges"] == 1
+    sources = store.conn.execute("SELECT sources FROM edges").fetchone()[0]
+    assert sources == 0b11
+
+
+def test_file_progress_is_part_of_the_batch(store: SQLiteStore) -> None:
+    store.start_file(FileState(path="/x", size=1, mtime_ns=1, source="openalex", position=0, done=False,
+                               loaded=0, rejected=0))
+    store.write_batch("openalex", [rec([W(1)])], path="/x", next_position=7, rejected=2, done=False)
+    state = store.file_state("/x")
+    assert state is not None and state.position == 7 and state.loaded == 1 and state.rejected == 2
+
+
+def test_refuses_foreign_and_newer_databases(tmp_path: Path) -> None:
+    foreign = tmp_path / "other.db"
+    with sqlite3.connect(foreign) as c:
+        c.execute("CREATE TABLE t(x)")
+    with pytest.raises(StoreError, match="not a citegraph database"):
+        SQLiteStore(foreign)
+    newer = tmp_path / "newer.db"
+    SQLiteStore(newer).close()
+    with sqlite3.connect(newer) as c:
+        c.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION + 1),))
+    with pytest.raises(StoreError, match="newer than this citegraph"):
+        SQLiteStore(newer)
+    with pytest.raises(StoreError, match="no citegraph database"):
+        SQLiteStore(tmp_path / "missing.db", create=False)
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not sqlite at all" * 100)
+    with pytest.raises(StoreError):
+        SQLiteStore(garbage)
+
+
+@pytest.mark.parametrize(("date", "year", "key", "back"), [
+    ("2020-05-17", 2020, 20200517, "2020-05-17"), ("2020-05", 2020, 20200500, "2020-05"),
+    ("2020", 2020, 20200000, "2020"), (None, 1999, 19990000, "1999"), (None, None, 0, None)])
+def test_pub_key_round_trip(date: str | None, year: int | None, key: int, back: str | None) -> None:
+    assert pub_key(date, year) == key
+    assert key_date(key) == back
