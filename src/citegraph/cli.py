@@ -10,6 +10,7 @@ import argparse
 
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from importlib import resources
@@ -63,6 +64,15 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--year", type=int, default=None, help="only citing/cited works published that year")
         sp.add_argument("--limit", type=int, default=25)
         sp.add_argument("--cursor", default=None, help="continue from a previous page's next_cursor")
+
+    sp = sub.add_parser("serve", help="serve the database over the upstream HTTP APIs")
+    sp.add_argument("--db", default=None, help=f"database path (default ${DB_ENV} or ./citegraph.db)")
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=8000)
+    sp.add_argument("--workers", type=int, default=1, help="server processes sharing the database")
+    sp.add_argument("--root", choices=["openalex"], default=None, help="also serve this dialect at /")
+    sp.add_argument("--demo", action="store_true",
+                    help="load the bundled demo corpus into a fresh database (a temporary one unless --db) and serve it")
 
     with_db(sub.add_parser("stats", help="corpus-wide counts"))
     sp = with_db(sub.add_parser("conflicts", help="identity conflicts recorded while loading"))
@@ -186,6 +196,26 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from citegraph.server import serve
+
+    db = args.db
+    if args.demo:
+        if args.db_given:
+            db = args.db
+        else:
+            db = os.path.join(tempfile.mkdtemp(prefix="citegraph-demo-"), "demo.db")
+        with citegraph.open(db, create=True) as g:
+            report = g.load([demo_corpus()], workers=0)
+        sys.stderr.write(f"citegraph: demo corpus loaded into {db} ({report.loaded} works, {report.edges} edges)\n")
+    else:
+        citegraph.open(db, readonly=True).close()  # a missing or foreign database fails here, clearly
+    sys.stderr.write(f"citegraph: serving {db} on http://{args.host}:{args.port}"
+                     f" (OpenAlex at /openalex; our own endpoints at /-/)\n")
+    serve(db, host=args.host, port=args.port, workers=args.workers, root=args.root)
+    return 0
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     with citegraph.open(args.db, readonly=True) as g:
         stats = g.stats()
@@ -210,13 +240,14 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"load": cmd_load, "work": cmd_work, "citations": cmd_list, "references": cmd_list,
+COMMANDS = {"load": cmd_load, "serve": cmd_serve, "work": cmd_work, "citations": cmd_list, "references": cmd_list,
             "stats": cmd_stats, "conflicts": cmd_conflicts}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
+    args.db_given = getattr(args, "db", None) is not None
     if getattr(args, "db", None) is None:
         args.db = default_db()
     try:

@@ -68,7 +68,7 @@ def test_citation_index_orders_and_pages(store: SQLiteStore) -> None:
     assert [r.cited_by_count for r in top] == [5, 3]
     rest = store.citations(w1, sort="cited_by_count:desc", year=None, after=(top[-1].cited_by_count,
                                                                              top[-1].work_id), limit=10)
-    assert [r.key_id for r in rest] == ["openalex:W6", "openalex:W5", "openalex:W4"]
+    assert [r.key_id for r in rest] == ["openalex:W4", "openalex:W5", "openalex:W6"]  # ties: lowest id first
     newest = store.citations(w1, sort="publication_date:desc", year=None, after=None, limit=2)
     assert [r.publication_date for r in newest] == ["2006-01-01", "2005-01-01"]
     in_2003 = store.citations(w1, sort="cited_by_count:desc", year=2003, after=None, limit=10)
@@ -114,7 +114,7 @@ def test_newer_version_replaces_references_and_same_version_changes_nothing(stor
     assert newer.updated == 1
     store.build()
     w3 = store.resolve(W(3)) or -1
-    assert [r.key_id for r in store.references(w3, sort="id:asc", year=None, after=None, limit=10)] == [
+    assert [r.key_id for r in store.references(w3, sort="publication_date:asc", year=None, after=None, limit=10)] == [
         "openalex:W2"]
     assert store.work_row(store.resolve(W(1)) or -1).cited_by_count == 0  # type: ignore[union-attr]
 

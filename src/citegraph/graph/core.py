@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from citegraph import ids as idlib
+from citegraph import query as q
 from citegraph.graph.load import SOURCE_MODULES, LoadReport, ProgressCallback, load
+from citegraph.graph.search import SearchIndex, build_index, index_path, index_stamp
 from citegraph.model import Counts, Id, UpstreamCounts, Work
+from citegraph.sources import RecordError
 from citegraph.store import CITATION_SORTS, Store, StoreError, open_store
 
 #: The database used when none is named: a file in the working directory, like git's .git.
@@ -49,6 +54,34 @@ class GraphWork(msgspec.Struct):
     cited_by_count: int
     referenced_works_count: int
     work: Work | None
+
+
+class WorkHit(msgspec.Struct):
+    """A work a query found: its internal key, and its relevance when the query searched text."""
+
+    key: int
+    score: float | None = None
+
+
+class Group(msgspec.Struct):
+    """One bucket of a group-by.
+
+    ``key`` is typed by the field: a canonical (scheme, value) pair for id fields, a str for
+    keywords, a bool for flags, an int for numbers; None is the bucket of works without a value.
+    """
+
+    key: object
+    count: int
+    display_name: str | None = None
+
+
+class WorksResult(msgspec.Struct):
+    """The answer to :meth:`Graph.find`."""
+
+    count: int
+    hits: list[WorkHit]
+    next_after: tuple | None = None  # sort values of the last hit when a Cursor page has more after it
+    groups: list[Group] | None = None
 
 
 class CitationItem(msgspec.Struct):
@@ -116,6 +149,8 @@ class Graph:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._search: SearchIndex | None = None
+        self._search_checked = False
 
     def close(self) -> None:
         """Release the store."""
@@ -189,10 +224,8 @@ class Graph:
             field = sort.partition(":")[0]
             if field == "cited_by_count":
                 pos: tuple = (last.cited_by_count, last.work_id)
-            elif field == "publication_date":
-                pos = (_date_key(last.publication_date), last.work_id)
             else:
-                pos = (last.work_id,)
+                pos = (_date_key(last.publication_date), last.work_id)
             next_cursor = encode_cursor(kind, key, sort, year, pos)
         total = self._total(kind, key, year)
         return CitationPage(total=total, items=[CitationItem(key=r.work_id, id=r.key_id,
@@ -208,7 +241,7 @@ class Graph:
             return row.cited_by_count if kind == "citations" else row.referenced_works_count
         if kind == "citations":
             return self.store.counts_by_year(key).get(year, 0)
-        return len(self.store.references(key, sort="id:asc", year=year, after=None, limit=10**9))
+        return len(self.store.references(key, sort="publication_date:asc", year=year, after=None, limit=10**9))
 
     def counts(self, any_id: str | Id | tuple[str, str] | int) -> Counts:
         """Our citation and reference counts and counts by year, beside what the sources asserted."""
@@ -224,6 +257,110 @@ class Graph:
         return Counts(cited_by_count=row.cited_by_count, referenced_works_count=row.referenced_works_count,
                       counts_by_year=self.store.counts_by_year(key), upstream=upstream)
 
+    # --- queries over works ---------------------------------------------------------------------
+    @property
+    def search_index(self) -> SearchIndex | None:
+        """The full-text index beside the database, or None when it has not been built."""
+        if not self._search_checked:
+            self._search_checked = True
+            path = self._index_path()
+            if path is not None and index_stamp(path) is not None:
+                self._search = SearchIndex(path)
+        return self._search
+
+    def _index_path(self) -> Path | None:
+        db = getattr(self.store, "path", None)
+        return index_path(db) if db is not None else None
+
+    def _text(self, pred: q.Text) -> dict[int, float]:
+        index = self.search_index
+        if index is None:
+            raise q.QueryError("this database has no search index; run `citegraph load` (or index) first")
+        return index.search(pred.field, pred.query)
+
+    def find(self, query: q.Query) -> WorksResult:
+        """Works matching a query: filters, full text, sort, page or cursor, group-by or sample."""
+        found = self.store.find(query, self._text)
+        hits = [WorkHit(h.key, h.score) for h in found.hits]
+        groups = None
+        if found.groups is not None and query.group_by is not None:
+            groups = self._groups(query.group_by.field, found.groups)
+        return WorksResult(count=found.count, hits=hits, next_after=found.next_after, groups=groups)
+
+    def _groups(self, field: str, found: list[Any]) -> list[Group]:
+        kind = q.FIELDS[field]
+        out = []
+        pairs = []
+        for g in found:
+            key: object = g.value
+            if g.value is not None:
+                if kind is q.FieldKind.ID:
+                    scheme, _, value = str(g.value).partition(":")
+                    key = (scheme, value)
+                    pairs.append(key)
+                elif kind is q.FieldKind.BOOL:
+                    key = bool(g.value)
+            out.append(Group(key=key, count=g.count))
+        names = self.store.names(pairs) if pairs else {}
+        for grp in out:
+            if isinstance(grp.key, tuple):
+                grp.display_name = names.get(grp.key)
+        return out
+
+    def autocomplete(self, text: str, limit: int = 10) -> list[WorkHit]:
+        """Works whose titles start with (words starting with) ``text``, most cited first."""
+        index = self.search_index
+        if index is None:
+            return []
+        hits = index.prefix_titles(text, limit=max(limit * 5, 50))
+        rows = [(k, self.store.work_row(k)) for k in hits]
+        rows.sort(key=lambda kr: -(kr[1].cited_by_count if kr[1] else 0))
+        return [WorkHit(k, hits[k]) for k, r in rows[:limit] if r is not None]
+
+    def ids_of(self, keys: list[int], scheme: str) -> dict[int, str]:
+        """The ``scheme`` id (canonical value) of each work in ``keys`` that has one."""
+        return self.store.ids_of(keys, scheme)
+
+    def reference_keys(self, key: int) -> list[int]:
+        """Every work ``key`` cites in the merged graph."""
+        return self.store.reference_keys(key)
+
+    def counts_by_year(self, key: int) -> dict[int, int]:
+        """Citations received per year (of the citing work's publication), every year."""
+        return self.store.counts_by_year(key)
+
+    def names(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Display names of entity ids (authors, institutions, venues, topics, funders)."""
+        return self.store.names(pairs)
+
+    def rebuild_search_index(self) -> int:
+        """Rewrite the full-text index from the store's records; returns the number of works indexed."""
+        path = self._index_path()
+        if path is None:
+            return 0
+
+        def works() -> Iterator[tuple[int, Work]]:
+            current: int | None = None
+            views: dict[str, Work] = {}
+            for key, source, data in self.store.iter_records():
+                if key != current:
+                    if current is not None and views:
+                        yield current, merge_works(views)
+                    current, views = key, {}
+                module = SOURCE_MODULES.get(source)
+                if module is not None:
+                    try:
+                        views[source] = module.map_record(data).work
+                    except RecordError:
+                        continue  # a stored record that no longer maps is reported by its own load
+            if current is not None and views:
+                yield current, merge_works(views)
+
+        n = build_index(path, works(), self.store.meta("build_id") or "0")
+        self._search_checked = False
+        self._search = None
+        return n
+
     # --- corpus -------------------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:
         """Corpus-wide counts: works, stubs, ids, edges, self-loops, conflicts, records per source."""
@@ -233,8 +370,14 @@ class Graph:
              workers: int | None = None, rejects_path: str | os.PathLike[str] | None = None,
              progress: ProgressCallback | None = None) -> LoadReport:
         """Load files, directories or globs of source records, then rebuild the derived tables."""
-        return load(self.store, paths, source=source, workers=workers, rejects_path=rejects_path,
-                    progress=progress)
+        report = load(self.store, paths, source=source, workers=workers, rejects_path=rejects_path,
+                      progress=progress)
+        path = self._index_path()
+        if path is not None and index_stamp(path) != (self.store.meta("build_id") or "0"):
+            t0 = time.perf_counter()
+            self.rebuild_search_index()
+            report.index_seconds = time.perf_counter() - t0
+        return report
 
 
 def _date_key(date: str | None) -> int:
@@ -267,6 +410,9 @@ def decode_cursor(cursor: str, kind: str, key: int, sort: str, year: int | None)
 
 __all__ = [
     "DB_ENV",
+    "Group",
+    "WorkHit",
+    "WorksResult",
     "DEFAULT_DB",
     "CitationItem",
     "CitationPage",

@@ -27,6 +27,7 @@ from isal import igzip
 from citegraph.sources import RecordError, openalex
 from citegraph.store.base import FileState, PreparedRecord, Store
 from citegraph.store.codec import DICT_SAMPLE_RECORDS, NO_DICT, Codec, train_dictionary
+from citegraph.store.fields import facets_of, names_of, scalars_of
 
 #: Every source module the loader can read, by name.
 SOURCE_MODULES: dict[str, ModuleType] = {"openalex": openalex}
@@ -78,6 +79,7 @@ class LoadReport:
     stubs_created: int = 0
     self_loops: int = 0
     build_seconds: float = 0.0
+    index_seconds: float = 0.0
     elapsed: float = 0.0
     rejects_path: str | None = None
 
@@ -214,7 +216,8 @@ def prepare_record(module: ModuleType, raw: bytes, position: int, codec: Codec, 
         ids=[(i.scheme, i.value) for i in work.ids], title=work.title,
         publication_year=work.publication_year, publication_date=work.publication_date, type=work.type,
         version=mapped.version, dict_id=dict_id, data=codec.compress(mapped.raw, dict_id), refs=refs,
-        duplicate_refs=mapped.duplicate_refs, self_refs=mapped.self_refs, position=position)
+        duplicate_refs=mapped.duplicate_refs, self_refs=mapped.self_refs, position=position,
+        scalars=scalars_of(work), facets=facets_of(work), names=names_of(work))
 
 
 ChunkResult = tuple[list[PreparedRecord], list[tuple[int, str, str]]]

@@ -6,20 +6,27 @@ knows which engine holds the data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Literal, Protocol
 
 import msgspec
 
+from citegraph.query import Query, Text
 from citegraph.store.codec import Codec
 
 IdPair = tuple[str, str]
 
 #: Sort orders a citation or reference list can be read in, each backed by a derived index.
-CitationSort = Literal["cited_by_count:desc", "cited_by_count:asc", "publication_date:desc",
-                       "publication_date:asc", "id:asc"]
+#: Ties break by work id: ascending after "cited_by_count:desc", descending after the ascending sort, and in
+#: the date's own direction for dates — each order is one scan of an index.
+CitationSort = Literal["cited_by_count:desc", "cited_by_count:asc", "publication_date:desc", "publication_date:asc"]
 CITATION_SORTS: tuple[str, ...] = ("cited_by_count:desc", "cited_by_count:asc", "publication_date:desc",
-                                    "publication_date:asc", "id:asc")
+                                    "publication_date:asc")
+
+
+#: Single-valued work fields a record may fill, in ``PreparedRecord.scalars`` order (filters and group-bys).
+SCALAR_COLUMNS: tuple[str, ...] = ("type_source", "language", "is_oa", "oa_status", "is_retracted", "is_paratext",
+                                   "has_abstract", "authors_count", "publisher")
 
 
 class StoreError(Exception):
@@ -44,7 +51,9 @@ class PreparedRecord(msgspec.Struct, array_like=True):
     duplicate_refs: int  # references listed more than once in the record
     self_refs: int  # references to the record's own ids
     position: int  # 0-based index of the record in its file
+    scalars: tuple[str | int | bool | None, ...] = ()  # values of the store's SCALAR_COLUMNS, in order
     facets: list[tuple[str, str]] = []  # (query field, value) pairs for filtering and grouping
+    names: list[tuple[str, str, str]] = []  # (scheme, value, display name) of authors, venues, topics …
 
 
 class FileState(msgspec.Struct):
@@ -182,8 +191,46 @@ class Store(Protocol):
     def counts_by_year(self, work_id: int) -> dict[int, int]:
         """Citations received per year of the citing work's publication."""
 
+    def reference_keys(self, work_id: int) -> list[int]:
+        """Every work ``work_id`` cites."""
+
+    def ids_of(self, keys: Sequence[int], scheme: str) -> dict[int, str]:
+        """The ``scheme`` id of each of ``keys`` that has one."""
+
+    def names(self, pairs: Iterable[IdPair]) -> dict[IdPair, str]:
+        """Display names of entity ids that records gave."""
+
+    def iter_records(self, batch: int = 5000) -> Iterator[tuple[int, str, bytes]]:
+        """Every stored record as (work key, source, decompressed bytes), in key order."""
+
+    def find(self, query: Query, resolve_text: Callable[[Text], dict[int, float]]) -> FindResult:
+        """Answer a query over works (text predicates answered by ``resolve_text``)."""
+
     def stats(self) -> dict[str, int]:
         """Corpus-wide counts: works, stubs, edges, ids, self-loops, conflicts, records per source."""
 
     def conflicts(self, limit: int = 1000) -> list[dict[str, object]]:
         """Recorded identity conflicts, newest first."""
+
+
+class FoundWork(msgspec.Struct, array_like=True):
+    """One work a query found, with its relevance when the query searched text."""
+
+    key: int
+    score: float | None = None
+
+
+class FoundGroup(msgspec.Struct, array_like=True):
+    """One bucket of a group-by: the stored value (None: works without one) and how many works."""
+
+    value: str | int | None
+    count: int
+
+
+class FindResult(msgspec.Struct):
+    """The answer to a query: the total, one page of works or groups, and where the next page starts."""
+
+    count: int
+    hits: list[FoundWork]
+    next_after: tuple | None = None
+    groups: list[FoundGroup] | None = None

@@ -13,25 +13,33 @@ Layout (see ``SCHEMA``):
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from citegraph import query as q
 from citegraph.model import SOURCES, sources_of
+from citegraph.query import Query
 from citegraph.store.base import (
+    SCALAR_COLUMNS,
     BatchResult,
     BuildResult,
     CitationRow,
     FileState,
+    FindResult,
+    FoundGroup,
+    FoundWork,
     IdPair,
     PreparedRecord,
-    StoreError,
     StoredRecord,
+    StoreError,
     WorkRow,
 )
 from citegraph.store.codec import Codec
+from citegraph.store.sqlquery import COLUMN_FIELDS, FACET_FIELDS, Compiler, TextResolver, keyset, sort_expr
 
 #: Bump when the schema changes; ``MIGRATIONS`` must then carry the old version forward.
 SCHEMA_VERSION = 1
@@ -56,9 +64,19 @@ CREATE TABLE IF NOT EXISTS works(
     publication_year INTEGER,
     publication_date TEXT,
     type TEXT,
+    type_source TEXT,
+    language TEXT,
+    is_oa INTEGER,
+    oa_status TEXT,
+    is_retracted INTEGER,
+    is_paratext INTEGER,
+    has_abstract INTEGER,
+    authors_count INTEGER,
+    publisher TEXT,
     cited_by_count INTEGER NOT NULL DEFAULT 0,
     referenced_works_count INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX IF NOT EXISTS works_cbc ON works(cited_by_count DESC, id);
 CREATE TABLE IF NOT EXISTS work_ids(
     scheme TEXT NOT NULL, value TEXT NOT NULL, work_id INTEGER NOT NULL,
     PRIMARY KEY(scheme, value)) WITHOUT ROWID;
@@ -86,14 +104,16 @@ CREATE TABLE IF NOT EXISTS conflicts(
 CREATE TABLE IF NOT EXISTS load_files(
     path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, source TEXT, position INTEGER NOT NULL,
     done INTEGER NOT NULL, loaded INTEGER NOT NULL, rejected INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS names(
+    scheme TEXT NOT NULL, value TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY(scheme, value)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS dictionaries(id INTEGER PRIMARY KEY, source TEXT NOT NULL, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS citers(
-    cited INTEGER NOT NULL, cbc INTEGER NOT NULL, citing INTEGER NOT NULL, pub_key INTEGER NOT NULL,
-    PRIMARY KEY(cited, cbc, citing)) WITHOUT ROWID;
+    cited INTEGER NOT NULL, neg_cbc INTEGER NOT NULL, citing INTEGER NOT NULL, pub_key INTEGER NOT NULL,
+    PRIMARY KEY(cited, neg_cbc, citing)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS citers_date ON citers(cited, pub_key, citing);
 CREATE TABLE IF NOT EXISTS refs_sorted(
-    citing INTEGER NOT NULL, cbc INTEGER NOT NULL, cited INTEGER NOT NULL, pub_key INTEGER NOT NULL,
-    PRIMARY KEY(citing, cbc, cited)) WITHOUT ROWID;
+    citing INTEGER NOT NULL, neg_cbc INTEGER NOT NULL, cited INTEGER NOT NULL, pub_key INTEGER NOT NULL,
+    PRIMARY KEY(citing, neg_cbc, cited)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS refs_sorted_date ON refs_sorted(citing, pub_key, cited);
 CREATE TABLE IF NOT EXISTS counts_by_year(
     work_id INTEGER NOT NULL, year INTEGER NOT NULL, n INTEGER NOT NULL,
@@ -102,6 +122,31 @@ CREATE TABLE IF NOT EXISTS counts_by_year(
 
 #: version → SQL that brings a database at that version to the next one.
 MIGRATIONS: dict[int, str] = {}
+
+
+_NO_SCALARS = (None,) * len(SCALAR_COLUMNS)
+
+#: The order of a list query that names none: most cited first (OpenAlex's own default, near enough).
+DEFAULT_SORT = (q.Sort(q.CITED_BY_COUNT, descending=True),)
+#: Query orders the citation index answers directly, and the index order that serves each.
+FAST_CITER_SORTS: dict[tuple[tuple[str, bool], ...], str] = {
+    ((q.CITED_BY_COUNT, True), (q.WORK, False)): "cited_by_count:desc",
+    ((q.CITED_BY_COUNT, True),): "cited_by_count:desc",
+    ((q.PUBLICATION_DATE, True), (q.WORK, True)): "publication_date:desc",
+    ((q.PUBLICATION_DATE, False), (q.WORK, False)): "publication_date:asc",
+}
+#: Group-by fields computed from an expression rather than a column.
+GROUP_EXPRESSIONS: dict[str, str] = {
+    q.HAS_DOI: "EXISTS (SELECT 1 FROM work_ids i WHERE i.work_id = w.id AND i.scheme = 'doi')",
+    q.HAS_PMID: "EXISTS (SELECT 1 FROM work_ids i WHERE i.work_id = w.id AND i.scheme = 'pmid')",
+    q.HAS_PMCID: "EXISTS (SELECT 1 FROM work_ids i WHERE i.work_id = w.id AND i.scheme = 'pmcid')",
+    q.HAS_REFERENCES: "(w.referenced_works_count > 0)",
+}
+_WORK_COLUMNS = ("id", "sources", "key_id", "title", "publication_year", "publication_date", "type") + SCALAR_COLUMNS
+_UPSERT_WORK = (
+    f"INSERT INTO works(stub, {', '.join(_WORK_COLUMNS)}) VALUES(0, {', '.join('?' * len(_WORK_COLUMNS))})"
+    " ON CONFLICT(id) DO UPDATE SET stub=0, sources=works.sources|excluded.sources, "
+    + ", ".join(f"{c}=coalesce(works.{c}, excluded.{c})" for c in _WORK_COLUMNS if c not in ("id", "sources")))
 
 
 def pub_key(date: str | None, year: int | None) -> int:
@@ -270,6 +315,15 @@ class SQLiteStore:
                     found[(scheme, value)] = work_id
         return found
 
+    def _has_other_id(self, work_id: int, pair: IdPair, batch_primary: dict[int, IdPair]) -> bool:
+        """Does ``work_id`` already hold an id of ``pair``'s scheme with another value?"""
+        mine = batch_primary.get(work_id)
+        if mine is not None and mine[0] == pair[0] and mine[1] != pair[1]:
+            return True
+        row = self.conn.execute("SELECT 1 FROM work_ids WHERE work_id=? AND scheme=? AND value<>? LIMIT 1",
+                                (work_id, pair[0], pair[1])).fetchone()
+        return row is not None
+
     def _next_work_id(self) -> int:
         row = self.conn.execute("SELECT max(id) FROM works").fetchone()
         return (row[0] or 0) + 1
@@ -278,9 +332,11 @@ class SQLiteStore:
                     next_position: int, rejected: int, done: bool) -> BatchResult:
         """Write a batch of one source's records and the file's progress in one transaction.
 
-        Identity resolution: a record joins the work any of its ids already names. When its ids name
-        two different works, it joins the work its primary (first) id names — or, if that id is new,
-        the lowest-numbered of them — and the other claims are written to ``conflicts``.
+        Identity resolution (the documented rule): a record joins the work its primary (first) id
+        names; if that id is new, the lowest-numbered work any of its other ids names — unless that
+        work already has a different primary id of the same scheme (two OpenAlex works sharing a
+        DOI are two works). Every id that names another work than the one joined stays where it is
+        and is written to ``conflicts`` with the rule applied; nothing is silently reassigned.
         """
         src = _source_index(source)
         result = BatchResult()
@@ -292,24 +348,36 @@ class SQLiteStore:
             next_id = self._next_work_id()
             keys = []
             claimed_before: set[int] = set()
+            batch_primary: dict[int, IdPair] = {}  # works given a primary id in this batch
             for rec in records:
+                primary_pair = rec.ids[0]
                 claimed = [known[p] for p in rec.ids if p in known]
-                primary = known.get(rec.ids[0])
-                if not claimed:
+                primary = known.get(primary_pair)
+                rivals: set[int] = set()
+                if primary is None:
+                    # a work that already has another primary id of this scheme is a different work
+                    # of this source that shares a secondary id (two OpenAlex works with one DOI)
+                    rivals = {w for w in claimed if self._has_other_id(w, primary_pair, batch_primary)}
+                candidates = [w for w in claimed if w not in rivals]
+                if primary is not None:
+                    work_id = primary
+                elif candidates:
+                    work_id = min(candidates)
+                else:
                     work_id = next_id
                     next_id += 1
-                else:
-                    work_id = primary if primary is not None else min(claimed)
-                    others = {w for w in claimed if w != work_id}
-                    for pair in rec.ids:
-                        other = known.get(pair)
-                        if other is not None and other in others:
-                            conn.execute("INSERT OR IGNORE INTO conflicts(source, record_id, scheme, value,"
-                                         " kept_work, other_work, rule) VALUES(?,?,?,?,?,?,?)",
-                                         (source, f"{rec.ids[0][0]}:{rec.ids[0][1]}", pair[0], pair[1],
-                                          work_id, other, "primary-id-wins"))
-                            result.conflicts += 1
+                for pair in rec.ids:
+                    other = known.get(pair)
+                    if other is not None and other != work_id:
+                        rule = "same-source-primary-ids-differ" if other in rivals else "primary-id-wins"
+                        conn.execute("INSERT OR IGNORE INTO conflicts(source, record_id, scheme, value,"
+                                     " kept_work, other_work, rule) VALUES(?,?,?,?,?,?,?)",
+                                     (source, f"{primary_pair[0]}:{primary_pair[1]}", pair[0], pair[1],
+                                      work_id, other, rule))
+                        result.conflicts += 1
+                if primary is not None or candidates:
                     claimed_before.add(work_id)
+                batch_primary.setdefault(work_id, primary_pair)
                 for pair in rec.ids:
                     known.setdefault(pair, work_id)
                 keys.append(work_id)
@@ -329,6 +397,7 @@ class SQLiteStore:
             stage_rows = []
             replaced = []
             facet_rows = []
+            name_rows: list[tuple[str, str, str]] = []
             for rec, work_id, rkey in zip(records, keys, rkeys, strict=True):
                 if rkey in existing:
                     old = existing[rkey]
@@ -343,24 +412,22 @@ class SQLiteStore:
                     result.inserted += 1
                 existing[rkey] = rec.version
                 work_rows.append((work_id, 1 << src, rec.ids[0][0] + ":" + rec.ids[0][1], rec.title,
-                                  rec.publication_year, rec.publication_date, rec.type))
+                                  rec.publication_year, rec.publication_date, rec.type, *(rec.scalars or _NO_SCALARS)))
+                name_rows.extend(rec.names)
                 record_rows.append((rkey, rec.version, rec.dict_id, rec.data, rec.duplicate_refs,
                                     rec.self_refs))
                 stage_rows.extend((work_id, src, s, v) for (s, v) in rec.refs)
                 facet_rows.extend((f, v, work_id) for (f, v) in rec.facets)
                 result.refs += len(rec.refs)
-            conn.executemany(
-                "INSERT INTO works(id, stub, sources, key_id, title, publication_year, publication_date, type)"
-                " VALUES(?,0,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET stub=0,"
-                " sources=works.sources|excluded.sources, key_id=coalesce(works.key_id, excluded.key_id),"
-                " title=coalesce(works.title, excluded.title),"
-                " publication_year=coalesce(works.publication_year, excluded.publication_year),"
-                " publication_date=coalesce(works.publication_date, excluded.publication_date),"
-                " type=coalesce(works.type, excluded.type)", work_rows)
+            conn.executemany(_UPSERT_WORK, work_rows)
+            if name_rows:
+                conn.executemany("INSERT OR IGNORE INTO names VALUES(?,?,?)", name_rows)
             conn.executemany("INSERT OR REPLACE INTO records VALUES(?,?,?,?,?,?)", record_rows)
             if replaced:
                 conn.executemany("INSERT INTO stage_replaced VALUES(?,?)", replaced)
                 conn.executemany("DELETE FROM stage_refs WHERE citing=? AND source=?", replaced)
+                # facets are not kept per source: a replaced record's work is re-faceted from its new record
+                conn.executemany("DELETE FROM facets WHERE work_id=?", [(w,) for w, _ in replaced])
             conn.executemany("INSERT INTO stage_refs VALUES(?,?,?,?)", stage_rows)
             if facet_rows:
                 conn.executemany("INSERT OR IGNORE INTO facets VALUES(?,?,?)", facet_rows)
@@ -430,6 +497,11 @@ class SQLiteStore:
             res.self_loops = conn.execute("SELECT count(*) FROM self_loops").fetchone()[0]
             res.works = conn.execute("SELECT count(*) FROM works").fetchone()[0]
             conn.execute("DELETE FROM meta WHERE key='dirty'")
+            # every build gets a new id: derived data outside the database (the search index) names it
+            conn.execute("INSERT INTO meta VALUES('build_id', '1') ON CONFLICT(key) DO UPDATE"
+                         " SET value = CAST(value AS INTEGER) + 1")
+            conn.execute("INSERT OR REPLACE INTO meta VALUES('works_count',"
+                         " (SELECT count(*) FROM works WHERE stub = 0))")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -456,11 +528,11 @@ class SQLiteStore:
                    " + coalesce(CAST(substr({w}.publication_date,6,2) AS INTEGER),0)*100"
                    " + coalesce(CAST(substr({w}.publication_date,9,2) AS INTEGER),0)"
                    " ELSE coalesce({w}.publication_year,0)*10000 END")
-        conn.execute("INSERT INTO citers(cited, cbc, citing, pub_key)"
-                     f" SELECT e.cited, w.cited_by_count, e.citing, {keyexpr.format(w='w')}"
+        conn.execute("INSERT INTO citers(cited, neg_cbc, citing, pub_key)"
+                     f" SELECT e.cited, -w.cited_by_count, e.citing, {keyexpr.format(w='w')}"
                      " FROM edges e JOIN works w ON w.id = e.citing ORDER BY 1, 2, 3")
-        conn.execute("INSERT INTO refs_sorted(citing, cbc, cited, pub_key)"
-                     f" SELECT e.citing, w.cited_by_count, e.cited, {keyexpr.format(w='w')}"
+        conn.execute("INSERT INTO refs_sorted(citing, neg_cbc, cited, pub_key)"
+                     f" SELECT e.citing, -w.cited_by_count, e.cited, {keyexpr.format(w='w')}"
                      " FROM edges e JOIN works w ON w.id = e.cited ORDER BY 1, 2, 3")
         conn.execute("CREATE INDEX citers_date ON citers(cited, pub_key, citing)")
         conn.execute("CREATE INDEX refs_sorted_date ON refs_sorted(citing, pub_key, cited)")
@@ -502,6 +574,20 @@ class SQLiteStore:
                                     data=codec.decompress(data, dict_id), duplicate_refs=dups, self_refs=selfs))
         return out
 
+    def iter_records(self, batch: int = 5000) -> Iterator[tuple[int, str, bytes]]:
+        """Every stored record as (work key, source, decompressed bytes), in key order, in batches."""
+        last = -1
+        codec = self.codec
+        mask = (1 << RECORD_SHIFT) - 1
+        while True:
+            rows = self.conn.execute("SELECT key, dict_id, data FROM records WHERE key > ? ORDER BY key LIMIT ?",
+                                     (last, batch)).fetchall()
+            if not rows:
+                return
+            for key, dict_id, data in rows:
+                yield key >> RECORD_SHIFT, SOURCES[key & mask], codec.decompress(data, dict_id)
+            last = rows[-1][0]
+
     def record(self, work_id: int, source: str) -> bytes | None:
         """One source's raw record of a work, decompressed, or None."""
         row = self.conn.execute("SELECT dict_id, data FROM records WHERE key=?",
@@ -509,44 +595,34 @@ class SQLiteStore:
         return self.codec.decompress(row[1], row[0]) if row else None
 
     def _list(self, table: str, date_index: str, own: str, other: str, work_id: int, *, sort: str,
-              year: int | None, after: tuple | None, limit: int) -> list[CitationRow]:
+              year: int | None, after: tuple | None, limit: int, offset: int = 0) -> list[CitationRow]:
+        # the index holds -cited_by_count, so "most cited first, then lowest id" is a forward scan
         field, _, direction = sort.partition(":")
         desc = direction == "desc"
-        cmp = "<" if desc else ">"
-        order = "DESC" if desc else "ASC"
         params: list[object] = [work_id]
         where = f"{own} = ?"
         if year is not None:
             where += " AND pub_key >= ? AND pub_key < ?"
             params += [year * 10000, (year + 1) * 10000]
-        if field == "cited_by_count" and year is None:
+        hint = f" INDEXED BY {date_index}" if (year is not None or field == "publication_date") else ""
+        if field == "cited_by_count":
+            order = "ASC" if desc else "DESC"
             if after is not None:
-                where += f" AND (cbc, {other}) {cmp} (?, ?)"
-                params += [after[0], after[1]]
-            sql = (f"SELECT {other}, cbc, pub_key FROM {table} WHERE {where}"
-                   f" ORDER BY cbc {order}, {other} {order} LIMIT ?")
-        elif field == "cited_by_count":
-            # with a year the date index narrows the range; the sort is over that one year only
-            if after is not None:
-                where += f" AND (cbc, {other}) {cmp} (?, ?)"
-                params += [after[0], after[1]]
-            sql = (f"SELECT {other}, cbc, pub_key FROM {table} INDEXED BY {date_index} WHERE {where}"
-                   f" ORDER BY cbc {order}, {other} {order} LIMIT ?")
+                where += f" AND (neg_cbc, {other}) {'>' if desc else '<'} (?, ?)"
+                params += [-after[0], after[1]]
+            sql = (f"SELECT {other}, -neg_cbc, pub_key FROM {table}{hint} WHERE {where}"
+                   f" ORDER BY neg_cbc {order}, {other} {order} LIMIT ?")
         elif field == "publication_date":
+            order = "DESC" if desc else "ASC"
             if after is not None:
-                where += f" AND (pub_key, {other}) {cmp} (?, ?)"
+                where += f" AND (pub_key, {other}) {'<' if desc else '>'} (?, ?)"
                 params += [after[0], after[1]]
-            sql = (f"SELECT {other}, cbc, pub_key FROM {table} INDEXED BY {date_index} WHERE {where}"
+            sql = (f"SELECT {other}, -neg_cbc, pub_key FROM {table}{hint} WHERE {where}"
                    f" ORDER BY pub_key {order}, {other} {order} LIMIT ?")
-        elif field == "id":
-            if after is not None:
-                where += f" AND {other} {cmp} ?"
-                params += [after[0]]
-            sql = (f"SELECT {other}, cbc, pub_key FROM {table} WHERE {where}"
-                   f" ORDER BY {other} {order} LIMIT ?")
         else:
             raise ValueError(f"unknown sort {sort!r}")
-        params.append(limit)
+        sql += " OFFSET ?"
+        params += [limit, offset]
         rows = self.conn.execute(sql, params).fetchall()
         if not rows:
             return []
@@ -558,16 +634,177 @@ class SQLiteStore:
                             key_id=key_ids.get(r[0])) for r in rows]
 
     def citations(self, work_id: int, *, sort: str = "cited_by_count:desc", year: int | None = None,
-                  after: tuple | None = None, limit: int = 25) -> list[CitationRow]:
+                  after: tuple | None = None, limit: int = 25, offset: int = 0) -> list[CitationRow]:
         """Works citing ``work_id``, from the citation index."""
         return self._list("citers", "citers_date", "cited", "citing", work_id, sort=sort, year=year,
-                          after=after, limit=limit)
+                          after=after, limit=limit, offset=offset)
 
     def references(self, work_id: int, *, sort: str = "cited_by_count:desc", year: int | None = None,
-                   after: tuple | None = None, limit: int = 25) -> list[CitationRow]:
+                   after: tuple | None = None, limit: int = 25, offset: int = 0) -> list[CitationRow]:
         """Works ``work_id`` cites, from the reference index."""
         return self._list("refs_sorted", "refs_sorted_date", "citing", "cited", work_id, sort=sort, year=year,
-                          after=after, limit=limit)
+                          after=after, limit=limit, offset=offset)
+
+    def reference_keys(self, work_id: int) -> list[int]:
+        """Every work ``work_id`` cites, by key."""
+        return [r[0] for r in self.conn.execute("SELECT cited FROM edges WHERE citing=?", (work_id,))]
+
+    def ids_of(self, keys: Sequence[int], scheme: str) -> dict[int, str]:
+        """The ``scheme`` id of each of ``keys`` that has one."""
+        out: dict[int, str] = {}
+        for i in range(0, len(keys), MAX_IN_PARAMS):
+            chunk = list(keys[i:i + MAX_IN_PARAMS])
+            marks = ",".join("?" * len(chunk))
+            for work_id, value in self.conn.execute(
+                    f"SELECT work_id, value FROM work_ids WHERE work_id IN ({marks}) AND scheme=?", (*chunk, scheme)):
+                out.setdefault(work_id, value)
+        return out
+
+    def names(self, pairs: Iterable[IdPair]) -> dict[IdPair, str]:
+        """Display names of entity ids (authors, institutions, venues, topics …) that records gave."""
+        out: dict[IdPair, str] = {}
+        for scheme, value in set(pairs):
+            row = self.conn.execute("SELECT name FROM names WHERE scheme=? AND value=?", (scheme, value)).fetchone()
+            if row:
+                out[(scheme, value)] = row[0]
+        return out
+
+    # --- queries ---------------------------------------------------------------------------------------
+    def find(self, query: Query, resolve_text: TextResolver) -> FindResult:
+        """Answer a query: filters, text (answered by ``resolve_text``), order, page or cursor, groups, sample."""
+        fast = self._find_citers_fast(query)
+        if fast is not None:
+            return fast
+        comp = Compiler(resolve_text).compile(query)
+        base = f"FROM works w{comp.joins} WHERE {comp.where}"
+        bparams = comp.join_params + comp.params
+        if query.group_by is not None:
+            return self._groups(query, base, bparams)
+        count = self.conn.execute(f"SELECT count(*) {base}", bparams).fetchone()[0]
+        if query.sample is not None:
+            return self._sample(query, base, bparams, count)
+        sorts = tuple(query.sort) or DEFAULT_SORT
+        if not any(s.key == q.WORK for s in sorts):
+            sorts = (*sorts, q.Sort(q.WORK))
+        exprs = [sort_expr(s) for s in sorts]
+        order = ", ".join(f"{e} {'DESC' if s.descending else 'ASC'}" for e, s in zip(exprs, sorts, strict=True))
+        cols = ", ".join(exprs)
+        params = list(bparams)
+        page = query.page
+        if isinstance(page, q.Cursor):
+            # a cursor holds one value per key of the query's own sort (which should end with WORK)
+            n_keys = len(query.sort)
+            extra = ""
+            if page.after:
+                extra = " AND " + keyset(sorts[:len(page.after)], tuple(page.after), params)
+            rows = self.conn.execute(f"SELECT w.id, ts.score, {cols} {base}{extra} ORDER BY {order} LIMIT ?",
+                                     [*params, page.size + 1]).fetchall()
+            more = len(rows) > page.size
+            rows = rows[:page.size]
+            next_after = tuple(rows[-1][2:2 + n_keys]) if more and rows and n_keys else None
+        else:
+            rows = self.conn.execute(f"SELECT w.id, ts.score, {cols} {base} ORDER BY {order} LIMIT ? OFFSET ?",
+                                     [*params, page.size, page.offset]).fetchall()
+            next_after = None
+        scored = query.is_search
+        return FindResult(count=count, hits=[FoundWork(r[0], float(r[1] or 0.0) if scored else None) for r in rows],
+                          next_after=next_after)
+
+    def _find_citers_fast(self, query: Query) -> FindResult | None:
+        """``cites:X`` alone, in a citation-index order: a range scan of the index, not a join and a sort."""
+        where = query.where
+        if (where is None or len(where.parts) != 1 or query.text is not None or query.group_by is not None
+                or query.sample is not None):
+            return None
+        pred = where.parts[0]
+        if not (isinstance(pred, q.Eq) and pred.field == q.CITES and not pred.negate and len(pred.values) == 1):
+            return None
+        sort = FAST_CITER_SORTS.get(tuple((s.key, s.descending) for s in query.sort))
+        if sort is None:
+            return None
+        value = pred.values[0]
+        assert isinstance(value, tuple)
+        cited = self.resolve((value[0], value[1]))
+        if cited is None:
+            return FindResult(count=0, hits=[])
+        count = self.conn.execute("SELECT cited_by_count FROM works WHERE id=?", (cited,)).fetchone()[0]
+        page = query.page
+        if isinstance(page, q.Cursor):
+            after = None
+            if page.after is not None:
+                if len(page.after) != len(query.sort):
+                    return None
+                after = (page.after[0], page.after[-1]) if len(page.after) == 2 else None
+                if after is None:
+                    return None
+            rows = self.citations(cited, sort=sort, after=after, limit=page.size + 1)
+            more = len(rows) > page.size
+            rows = rows[:page.size]
+            next_after = None
+            if more and rows:
+                last = rows[-1]
+                key0 = last.cited_by_count if sort.startswith("cited_by_count") else last.publication_date
+                next_after = (key0, last.work_id) if len(query.sort) == 2 else None
+                if next_after is None:
+                    return None
+            return FindResult(count=count, hits=[FoundWork(r.work_id) for r in rows], next_after=next_after)
+        rows = self.citations(cited, sort=sort, limit=page.size, offset=page.offset)
+        return FindResult(count=count, hits=[FoundWork(r.work_id) for r in rows])
+
+    def _sample(self, query: Query, base: str, params: list[object], count: int) -> FindResult:
+        assert query.sample is not None
+        seed = query.sample.seed
+        # a seeded sample is a fixed pseudo-random order of ids; an unseeded one is fresh each time
+        salt = int.from_bytes(hashlib.blake2b((seed or "").encode(), digest_size=4).digest(), "big")
+        order = f"((w.id * 2654435761 + {salt}) % 4294967296)" if seed is not None else "random()"
+        size = query.sample.size
+        page = query.page
+        offset = page.offset if isinstance(page, q.Page) else 0
+        limit = max(0, min(page.size, size - offset))
+        rows = self.conn.execute(f"SELECT w.id FROM (SELECT w.id {base} ORDER BY {order} LIMIT ?) s"
+                                 f" JOIN works w ON w.id = s.id ORDER BY {order} LIMIT ? OFFSET ?",
+                                 [*params, size, limit, offset]).fetchall() if limit else []
+        return FindResult(count=min(count, size), hits=[FoundWork(r[0]) for r in rows])
+
+    def _groups(self, query: Query, base: str, params: list[object]) -> FindResult:
+        gb = query.group_by
+        assert gb is not None
+        name = gb.field
+        p = list(params)
+        if name in COLUMN_FIELDS or name in GROUP_EXPRESSIONS:
+            expr = COLUMN_FIELDS.get(name) or GROUP_EXPRESSIONS[name]
+            if q.FIELDS[name] is q.FieldKind.KEYWORD:
+                expr = f"lower({expr})"
+            sql = f"SELECT {expr} AS v, count(*) AS n {base} GROUP BY v"
+        elif name in FACET_FIELDS:
+            sql = (f"SELECT f.value AS v, count(*) AS n FROM facets f WHERE f.field = ? AND f.work_id IN"
+                   f" (SELECT w.id {base}) GROUP BY v")
+            p = [name, *params]
+            if gb.include_unknown:
+                sql += (f" UNION ALL SELECT NULL, count(*) {base} AND NOT EXISTS (SELECT 1 FROM facets f"
+                        f" WHERE f.work_id = w.id AND f.field = ?)")
+                p += [*params, name]
+        else:
+            raise q.QueryError(f"cannot group by {name} in this store")
+        count = self.conn.execute(f"SELECT count(*) {base}", params).fetchone()[0]
+        rows = [(v, n) for v, n in self.conn.execute(sql, p) if v is not None or gb.include_unknown]
+        page = query.page
+        if isinstance(page, q.Cursor):
+            rows.sort(key=lambda r: (r[0] is None, r[0] if r[0] is not None else 0))
+            if page.after is not None and page.after[0] is not None:
+                rows = [r for r in rows if r[0] is not None and r[0] > page.after[0]]  # type: ignore[operator]
+            more = len(rows) > page.size
+            rows = rows[:page.size]
+            next_after = (rows[-1][0],) if more and rows else None
+        else:
+            if gb.order == "count":
+                rows.sort(key=lambda r: (-r[1] if gb.descending else r[1], str(r[0])))
+            else:
+                rows.sort(key=lambda r: (r[0] is None, r[0] if r[0] is not None else 0), reverse=gb.descending)
+            rows = rows[:min(page.size, MAX_GROUPS)]
+            next_after = None
+        return FindResult(count=count, hits=[], groups=[FoundGroup(v, n) for v, n in rows],
+                          next_after=next_after)
 
     def counts_by_year(self, work_id: int) -> dict[int, int]:
         """Citations received per publication year of the citing work."""

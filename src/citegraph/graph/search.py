@@ -1,0 +1,171 @@
+"""Full-text search: a tantivy index kept beside the database and rebuilt from it.
+
+The index holds, per work, its title, abstract, author names, venue name and raw affiliation
+strings, stemmed English (BM25 scoring). It is derived data: ``build_index`` rewrites it from the
+store's records into a fresh folder and swaps it in, so an interrupted build leaves the old index
+whole. Queries are built programmatically from the query model's TextQuery tree — user text never
+goes through tantivy's query parser as syntax, only single quoted words and phrases do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import tantivy
+
+from citegraph import query as q
+from citegraph.model import Work
+
+#: The analyser for every text field: lowercase, split on non-letters, English stemming.
+TOKENIZER = "en_stem"
+#: Search fields of the index.
+TEXT_FIELDS = ("title", "abstract", "authors", "venue", "affiliations")
+#: Which index fields each query text field searches.
+FIELD_MAP: dict[str, tuple[str, ...]] = {
+    q.TITLE: ("title",),
+    q.ABSTRACT: ("abstract",),
+    q.TITLE_AND_ABSTRACT: ("title", "abstract"),
+    q.FULLTEXT_DEFAULT: ("title", "abstract", "authors", "venue"),
+    q.AFFILIATION: ("affiliations",),
+    q.AUTHOR_NAME: ("authors",),
+    q.VENUE_NAME: ("venue",),
+}
+#: Most matches one text predicate yields (by relevance); beyond this, filters see the best ones only.
+MAX_TEXT_HITS = 200_000
+#: Writer heap for builds: tantivy's minimum is 15 MB; 256 MB makes fewer, larger segments.
+WRITER_HEAP = 256 * 1024 * 1024
+#: The file inside the index folder that says which database build the index was made from.
+STAMP = "citegraph-index.json"
+
+
+def index_path(db_path: str | os.PathLike[str]) -> Path:
+    """Where the search index of a database lives: beside it, as ``<db>.search``."""
+    return Path(f"{os.fspath(db_path)}.search")
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_unsigned_field("key", stored=False, indexed=False, fast=True)
+    for name in TEXT_FIELDS:
+        sb.add_text_field(name, stored=False, tokenizer_name=TOKENIZER)
+    return sb.build()
+
+
+def document_text(work: Work) -> dict[str, str]:
+    """The text of a work, per index field."""
+    return {
+        "title": " ".join(t for t in [work.title or "", *work.subtitle] if t),
+        "abstract": work.abstract or "",
+        "authors": " ; ".join(a.name or " ".join(p for p in (a.given, a.family) if p) for a in work.authors),
+        "venue": " ; ".join(t for t in [work.venue.name if work.venue and work.venue.name else "",
+                                        *work.container_titles] if t),
+        "affiliations": " ; ".join(af.raw or af.name or "" for a in work.authors for af in a.affiliations),
+    }
+
+
+def build_index(path: Path, works: Iterable[tuple[int, Work]], stamp: str) -> int:
+    """Write a fresh index of ``works`` at ``path`` (atomically replacing any old one); returns docs written."""
+    tmp = path.with_name(path.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    index = tantivy.Index(_schema(), path=str(tmp))
+    writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
+    n = 0
+    for key, work in works:
+        doc = tantivy.Document()
+        doc.add_unsigned("key", key)
+        for name, text in document_text(work).items():
+            if text:
+                doc.add_text(name, text)
+        writer.add_document(doc)
+        n += 1
+    writer.commit()
+    writer.wait_merging_threads()
+    (tmp / STAMP).write_text(json.dumps({"build": stamp, "docs": n}))
+    old = path.with_name(path.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if path.exists():
+        path.rename(old)
+    tmp.rename(path)
+    shutil.rmtree(old, ignore_errors=True)
+    return n
+
+
+def index_stamp(path: Path) -> str | None:
+    """The database build an index was made from, or None when there is no index."""
+    try:
+        return str(json.loads((path / STAMP).read_text())["build"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+class SearchIndex:
+    """A read-only view of the index: text predicates in, {work key: BM25 score} out."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.index = tantivy.Index.open(str(path))
+        self.searcher = self.index.searcher()
+
+    def _word(self, word: str, fields: tuple[str, ...]) -> tantivy.Query | None:
+        clean = word.replace('"', " ").replace("\\", " ").strip()
+        if not clean:
+            return None
+        # the parser only sees one quoted phrase: it analyses it like indexed text, nothing more
+        return self.index.parse_query(f'"{clean}"', list(fields))
+
+    def _build(self, node: q.TextQuery, fields: tuple[str, ...]) -> tantivy.Query | None:
+        if isinstance(node, q.Term):
+            return self._word(node.text, fields)
+        if isinstance(node, q.Phrase):
+            return self._word(" ".join(node.words), fields)
+        if isinstance(node, q.TextNot):
+            inner = self._build(node.part, fields)
+            if inner is None:
+                return tantivy.Query.all_query()
+            return tantivy.Query.boolean_query([(tantivy.Occur.Must, tantivy.Query.all_query()),
+                                                (tantivy.Occur.MustNot, inner)])
+        parts = [self._build(p, fields) for p in node.parts]
+        kept = [p for p in parts if p is not None]
+        if not kept:
+            return None
+        occur = tantivy.Occur.Must if isinstance(node, q.TextAnd) else tantivy.Occur.Should
+        return tantivy.Query.boolean_query([(occur, p) for p in kept])
+
+    def search(self, field: str, text: q.TextQuery, limit: int = MAX_TEXT_HITS) -> dict[int, float]:
+        """Works matching ``text`` in the query field ``field``, with BM25 scores (best first)."""
+        fields = FIELD_MAP.get(field)
+        if fields is None:
+            raise q.QueryError(f"{field} is not a searchable text field")
+        query = self._build(text, fields)
+        if query is None:
+            return {}
+        result = self.searcher.search(query, limit=limit, count=False)
+        if not result.hits:
+            return {}
+        addresses = [addr for _score, addr in result.hits]
+        keys = self.searcher.fast_field_values("key", addresses)
+        return {int(k): float(score) for k, (score, _addr) in zip(keys, result.hits, strict=True) if k is not None}
+
+    def prefix_titles(self, prefix: str, limit: int = 10) -> dict[int, float]:
+        """Works whose title has words starting with the words of ``prefix`` (autocomplete)."""
+        words = [w for w in prefix.lower().split() if w]
+        if not words:
+            return {}
+        clean = " ".join(w.replace('"', " ").replace("\\", " ") for w in words).strip()
+        if not clean:
+            return {}
+        parsed = self.index.parse_query(f'"{clean}"*', ["title"])
+        result = self.searcher.search(parsed, limit=limit, count=False)
+        addresses = [addr for _score, addr in result.hits]
+        if not addresses:
+            return {}
+        keys = self.searcher.fast_field_values("key", addresses)
+        return {int(k): float(s) for k, (s, _a) in zip(keys, result.hits, strict=True) if k is not None}
+
+
+TextSearch = Callable[[q.Text], dict[int, float]]

@@ -1,0 +1,203 @@
+"""The HTTP server: one ASGI app that mounts each dialect under its prefix.
+
+Read-only by construction: no route writes to the store. Middleware is plain ASGI (no per-request
+task or body buffering), because at the latencies we aim for (well under a millisecond) the
+framework's own cost is most of the budget.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import msgspec
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+import citegraph
+from citegraph.graph import Graph
+from citegraph.graph import open as open_graph
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: Largest request body accepted (POST batch bodies are small; anything bigger is abuse).
+MAX_BODY_BYTES = 1024 * 1024
+#: Longest URL (path + query) accepted: OR-lists of 100 ids fit with room to spare.
+MAX_URL_BYTES = 16 * 1024
+#: The dialects and the prefixes they are mounted under.
+DIALECT_PREFIXES: dict[str, str] = {"openalex": "/openalex"}
+#: Environment variables read by the app factory used under ``--workers`` (each worker builds its app).
+ENV_DB = "CITEGRAPH_DB"
+ENV_ROOT = "CITEGRAPH_ROOT_DIALECT"
+
+
+class JSONResponse(Response):
+    """A JSON response encoded by msgspec (several times faster than the stdlib encoder)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return msgspec.json.encode(content)
+
+
+class Limits:
+    """Reject oversized URLs and bodies before any handler runs (413/414), without buffering."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") > MAX_URL_BYTES:
+            await _plain(send, 414, b"URI too long")
+            return
+        for name, value in scope.get("headers") or ():
+            if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
+                await _plain(send, 413, b"Request body too large")
+                return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY_BYTES:
+                    raise _BodyTooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLarge:
+            await _plain(send, 413, b"Request body too large")
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _plain(send: Send, status: int, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestIdAndCors:
+    """Give every response an ``X-Request-Id`` (the client's, or a new one) and upstream's open CORS."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = b""
+        origin = False
+        for name, value in scope.get("headers") or ():
+            if name == b"x-request-id" and 0 < len(value) <= 128:
+                rid = value
+            elif name == b"origin":
+                origin = True
+        if not rid:
+            rid = uuid.uuid4().hex.encode()
+        scope.setdefault("state", {})["request_id"] = rid.decode("latin-1")
+        if scope["method"] == "OPTIONS" and origin:
+            await send({"type": "http.response.start", "status": 204, "headers": [
+                (b"access-control-allow-origin", b"*"), (b"access-control-allow-methods", b"GET, POST, HEAD, OPTIONS"),
+                (b"access-control-allow-headers", b"*"), (b"access-control-max-age", b"86400"), (b"x-request-id", rid)]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", rid))
+                headers.append((b"access-control-allow-origin", b"*"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _own_routes(graph: Graph, mounted: dict[str, str]) -> list[BaseRoute]:
+    started = time.time()
+
+    async def health(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def version(_: Request) -> Response:
+        return JSONResponse({"name": "citegraph", "version": citegraph.__version__})
+
+    async def stats(_: Request) -> Response:
+        return JSONResponse({"stats": graph.stats(), "dialects": mounted, "uptime_s": round(time.time() - started)})
+
+    async def openapi(_: Request) -> Response:
+        return JSONResponse(openapi_document(mounted))
+
+    async def docs(_: Request) -> Response:
+        return HTMLResponse(_DOCS_HTML)
+
+    return [Route("/-/health", health), Route("/-/version", version), Route("/-/stats", stats),
+            Route("/-/openapi.json", openapi), Route("/-/docs", docs)]
+
+
+def openapi_document(mounted: dict[str, str]) -> dict[str, Any]:
+    """An OpenAPI 3.1 description of our own endpoints, pointing at the dialects' mounts."""
+    paths: dict[str, Any] = {
+        "/-/health": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok"}}}},
+        "/-/version": {"get": {"summary": "citegraph version", "responses": {"200": {"description": "ok"}}}},
+        "/-/stats": {"get": {"summary": "Corpus counts", "responses": {"200": {"description": "ok"}}}},
+    }
+    for name, prefix in mounted.items():
+        paths[f"{prefix or ''}/works"] = {"get": {"summary": f"{name} dialect: list works",
+                                                  "responses": {"200": {"description": "ok"}}}}
+    return {"openapi": "3.1.0", "info": {"title": "citegraph", "version": citegraph.__version__,
+                                         "description": "Dialects mounted: " + ", ".join(
+                                             f"{n} at {p or '/'}" for n, p in mounted.items())},
+            "paths": paths}
+
+
+_DOCS_HTML = """<!doctype html><html><head><meta charset="utf-8"><title>citegraph API</title></head>
+<body><h1>citegraph</h1><p>A self-hosted scholarly citation index.</p>
+<p>The OpenAPI description is at <a href="/-/openapi.json">/-/openapi.json</a>.
+Dialects: OpenAlex under <code>/openalex</code>.</p></body></html>"""
+
+
+def dialect_routes(name: str, graph: Graph) -> list[BaseRoute]:
+    """The routes of one dialect, relative to its mount point."""
+    if name == "openalex":
+        from citegraph.dialects.openalex.routes import routes
+
+        return routes(graph)
+    raise ValueError(f"unknown dialect {name!r}")
+
+
+def create_app(graph: Graph, *, root: str | None = None) -> ASGIApp:
+    """The ASGI app serving ``graph``: every dialect under its prefix, ``root`` (if given) also at ``/``."""
+    mounted = dict(DIALECT_PREFIXES)
+    routes: list[BaseRoute] = _own_routes(graph, {**mounted, **({root: ""} if root else {})})
+    for name, prefix in DIALECT_PREFIXES.items():
+        routes.append(Mount(prefix, routes=dialect_routes(name, graph)))
+    if root:
+        routes.append(Mount("", routes=dialect_routes(root, graph)))
+    app = Starlette(routes=routes)
+    app.state.graph = graph
+    return Limits(RequestIdAndCors(app))
+
+
+def app_from_env() -> ASGIApp:
+    """App factory for uvicorn workers: the database and root dialect come from the environment."""
+    db = os.environ.get(ENV_DB) or "citegraph.db"
+    return create_app(open_graph(db, readonly=True), root=os.environ.get(ENV_ROOT) or None)

@@ -1,0 +1,92 @@
+"""What the store indexes of a canonical Work for filters and group-bys: scalars, facets, names.
+
+One place decides which parts of a Work become which query field, so every source's records are
+filterable the same way.
+"""
+
+from __future__ import annotations
+
+from citegraph import query as q
+from citegraph.model import Id, Work
+from citegraph.store.base import SCALAR_COLUMNS
+
+#: Concept kinds and the query field their ids are filed under.
+CONCEPT_FIELDS: dict[str, str] = {"topic": q.TOPIC_ID, "concept": q.CONCEPT_ID}
+
+
+def _id(i: Id) -> str:
+    return f"{i.scheme}:{i.value}"
+
+
+def scalars_of(work: Work) -> tuple[str | int | bool | None, ...]:
+    """The values of ``SCALAR_COLUMNS`` for a work, in that order."""
+    values: dict[str, str | int | bool | None] = {
+        "type_source": work.type_source,
+        "language": work.language,
+        "is_oa": work.is_oa,
+        "oa_status": work.oa_status,
+        "is_retracted": work.is_retracted,
+        "is_paratext": work.is_paratext,
+        "has_abstract": bool(work.abstract),
+        "authors_count": len(work.authors) if work.authors else 0,
+        "publisher": work.publisher or (work.venue.publisher if work.venue else None),
+    }
+    return tuple(values[c] for c in SCALAR_COLUMNS)
+
+
+def facets_of(work: Work) -> list[tuple[str, str]]:
+    """(query field, stored value) pairs of a work's multi-valued fields; ids as ``scheme:value``."""
+    out: set[tuple[str, str]] = set()
+    for author in work.authors:
+        for i in author.ids:
+            out.add((q.AUTHOR_ORCID if i.scheme == "orcid" else q.AUTHOR_ID, _id(i)))
+        for aff in author.affiliations:
+            for i in aff.ids:
+                out.add((q.INSTITUTION_ROR if i.scheme == "ror" else q.INSTITUTION_ID, _id(i)))
+            if aff.country_code:
+                out.add((q.COUNTRY_CODE, aff.country_code.lower()))
+    if work.venue:
+        for i in work.venue.ids:
+            out.add((q.VENUE_ISSN if i.scheme == "issn" else q.VENUE_ID, _id(i)))
+    primary_done = False
+    for c in work.concepts:
+        if c.kind == "keyword":
+            out.add((q.KEYWORD, (c.id.value if c.id else c.name).lower()))
+            continue
+        field = CONCEPT_FIELDS.get(c.kind)
+        if field is None or c.id is None:
+            continue
+        out.add((field, _id(c.id)))
+        if c.kind == "topic" and not primary_done:
+            out.add((q.PRIMARY_TOPIC_ID, _id(c.id)))  # the mapper lists the primary topic first
+            primary_done = True
+    for f in work.funders:
+        for i in f.ids:
+            out.add((q.FUNDER_ID, _id(i)))
+    for i in work.related:
+        out.add((q.RELATED_TO, _id(i)))
+    return sorted(out)
+
+
+def names_of(work: Work) -> list[tuple[str, str, str]]:
+    """(scheme, value, display name) of the entities a work names: authors, institutions, venue, topics."""
+    out: dict[tuple[str, str], str] = {}
+    for author in work.authors:
+        if author.name:
+            for i in author.ids:
+                out.setdefault((i.scheme, i.value), author.name)
+        for aff in author.affiliations:
+            if aff.name:
+                for i in aff.ids:
+                    out.setdefault((i.scheme, i.value), aff.name)
+    if work.venue and work.venue.name:
+        for i in work.venue.ids:
+            out.setdefault((i.scheme, i.value), work.venue.name)
+    for c in work.concepts:
+        if c.id is not None and c.name:
+            out.setdefault((c.id.scheme, c.id.value), c.name)
+    for f in work.funders:
+        if f.name:
+            for i in f.ids:
+                out.setdefault((i.scheme, i.value), f.name)
+    return [(s, v, n) for (s, v), n in out.items()]

@@ -1,0 +1,237 @@
+"""Compile the dialect-neutral query model to parameterised SQL over the store's tables.
+
+User text reaches SQL only as bound parameters: field names map through fixed tables to fixed
+SQL fragments, and every value is a ``?``. Full-text predicates arrive already answered by the
+search index (a work-id → score map per predicate) and enter SQL as one JSON parameter each.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from citegraph import query as q
+
+#: Work fields held in a ``works`` column, and the column.
+COLUMN_FIELDS: dict[str, str] = {
+    q.PUBLICATION_YEAR: "w.publication_year",
+    q.PUBLICATION_DATE: "w.publication_date",
+    q.TYPE: "w.type",
+    q.TYPE_SOURCE: "w.type_source",
+    q.LANGUAGE: "w.language",
+    q.IS_OA: "w.is_oa",
+    q.OA_STATUS: "w.oa_status",
+    q.IS_RETRACTED: "w.is_retracted",
+    q.IS_PARATEXT: "w.is_paratext",
+    q.HAS_ABSTRACT: "w.has_abstract",
+    q.CITED_BY_COUNT: "w.cited_by_count",
+    q.REFERENCED_WORKS_COUNT: "w.referenced_works_count",
+    q.AUTHORS_COUNT: "w.authors_count",
+    q.PUBLISHER: "w.publisher",
+}
+
+#: Multi-valued fields held in the ``facets`` table (the field name is stored as is).
+FACET_FIELDS: frozenset[str] = frozenset({
+    q.AUTHOR_ID, q.AUTHOR_ORCID, q.INSTITUTION_ID, q.INSTITUTION_ROR, q.COUNTRY_CODE, q.VENUE_ID, q.VENUE_ISSN,
+    q.TOPIC_ID, q.PRIMARY_TOPIC_ID, q.CONCEPT_ID, q.KEYWORD, q.FUNDER_ID, q.RELATED_TO})
+
+#: "has an id of this scheme" fields.
+HAS_ID_FIELDS: dict[str, str] = {q.HAS_DOI: "doi", q.HAS_PMID: "pmid", q.HAS_PMCID: "pmcid"}
+
+#: Sort keys and the expression each sorts by; missing values always sort last.
+SORT_COLUMNS: dict[str, str] = {
+    q.CITED_BY_COUNT: "w.cited_by_count",
+    q.REFERENCED_WORKS_COUNT: "w.referenced_works_count",
+    q.PUBLICATION_DATE: "w.publication_date",
+    q.PUBLICATION_YEAR: "w.publication_year",
+    q.DISPLAY_NAME: "lower(w.title)",
+    q.RELEVANCE: "coalesce(ts.score, 0.0)",
+    q.WORK: "w.id",
+}
+#: Stand-ins for missing values so that NULLs sort last in either direction (and cursors hold no NULL).
+_LAST_ASC = {"text": "\uffff", "int": 1 << 62}
+_LAST_DESC = {"text": "", "int": -(1 << 62)}
+_SORT_KIND = {q.PUBLICATION_DATE: "text", q.DISPLAY_NAME: "text"}
+
+#: Most groups one group-by answer holds (OpenAlex's own page limit for groups).
+MAX_GROUPS = 200
+
+#: An id value as the facets table stores it.
+def facet_value(value: object) -> str:
+    """How a query value is written in the facets table: ``scheme:value`` for ids, lowercase keywords."""
+    if isinstance(value, tuple):
+        return f"{value[0]}:{value[1]}"
+    return str(value).lower()
+
+
+TextResolver = Callable[[q.Text], dict[int, float]]
+
+
+@dataclass
+class Compiled:
+    """SQL pieces for one query."""
+
+    where: str
+    params: list[object]
+    score_json: str | None = None  # {work id: relevance} for the positive text predicates
+    joins: str = ""
+    join_params: list[object] = field(default_factory=list)
+
+
+class Compiler:
+    """Turns a Query into SQL; ``resolve_text`` answers Text predicates from the search index."""
+
+    def __init__(self, resolve_text: TextResolver) -> None:
+        self.resolve_text = resolve_text
+        self.scores: dict[int, float] = {}
+
+    def compile(self, query: q.Query) -> Compiled:
+        params: list[object] = []
+        parts = ["w.stub = 0"]
+        if query.where is not None and query.where.parts:
+            parts.append(self._pred(query.where, params))
+        if query.text is not None:
+            hits = self.resolve_text(q.Text(q.FULLTEXT_DEFAULT, query.text))
+            self._score(hits)
+            parts.append("w.id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(hits)))
+        out = Compiled(where=" AND ".join(parts), params=params)
+        if self.scores:
+            out.score_json = json.dumps({str(k): v for k, v in self.scores.items()})
+            out.joins = (" LEFT JOIN (SELECT CAST(key AS INTEGER) AS k, value AS score FROM json_each(?)) ts"
+                         " ON ts.k = w.id")
+            out.join_params = [out.score_json]
+        else:
+            out.joins = " LEFT JOIN (SELECT 0 AS k, 0.0 AS score) ts ON ts.k = w.id"
+        return out
+
+    def _score(self, hits: dict[int, float]) -> None:
+        for key, score in hits.items():
+            self.scores[key] = self.scores.get(key, 0.0) + score
+
+    def _pred(self, p: q.Predicate, params: list[object]) -> str:
+        if isinstance(p, q.And):
+            return "(" + " AND ".join(self._pred(x, params) for x in p.parts) + ")" if p.parts else "1"
+        if isinstance(p, q.Or):
+            return "(" + " OR ".join(self._pred(x, params) for x in p.parts) + ")" if p.parts else "0"
+        if isinstance(p, q.Text):
+            hits = self.resolve_text(p)
+            if not p.negate:
+                self._score(hits)
+            params.append(json.dumps(list(hits)))
+            return ("w.id NOT IN" if p.negate else "w.id IN") + " (SELECT value FROM json_each(?))"
+        if isinstance(p, q.Eq):
+            sql = self._eq(p.field, p.values, params)
+            return f"NOT coalesce({sql}, 0)" if p.negate else sql
+        if isinstance(p, q.Range):
+            return self._range(p, params)
+        if isinstance(p, q.IsNull):
+            sql = self._null(p.field, params)
+            return f"NOT ({sql})" if p.negate else sql
+        raise q.QueryError(f"unsupported predicate {p!r}")
+
+    # --- one field --------------------------------------------------------------------------------
+    def _ids_subquery(self, values: tuple[object, ...], params: list[object]) -> str:
+        rows = []
+        for v in values:
+            assert isinstance(v, tuple)
+            rows.append("(?, ?)")
+            params.extend(v)
+        return f"SELECT work_id FROM work_ids WHERE (scheme, value) IN (VALUES {', '.join(rows)})"
+
+    def _eq(self, name: str, values: tuple[object, ...], params: list[object]) -> str:
+        kind = q.FIELDS[name]
+        if name in COLUMN_FIELDS:
+            col = COLUMN_FIELDS[name]
+            if kind is q.FieldKind.KEYWORD:
+                col = f"lower({col})"
+            vals = [int(v) if isinstance(v, bool) else v for v in values]
+            params.extend(vals)
+            return f"{col} IN ({', '.join('?' * len(vals))})"
+        if name in HAS_ID_FIELDS:
+            wanted = {bool(v) for v in values}
+            if wanted == {True, False}:
+                return "1"
+            params.append(HAS_ID_FIELDS[name])
+            sql = "EXISTS (SELECT 1 FROM work_ids i WHERE i.work_id = w.id AND i.scheme = ?)"
+            return sql if True in wanted else f"NOT {sql}"
+        if name == q.HAS_ORCID:
+            wanted = {bool(v) for v in values}
+            if wanted == {True, False}:
+                return "1"
+            params.append(q.AUTHOR_ORCID)
+            sql = "EXISTS (SELECT 1 FROM facets f WHERE f.work_id = w.id AND f.field = ?)"
+            return sql if True in wanted else f"NOT {sql}"
+        if name == q.HAS_REFERENCES:
+            wanted = {bool(v) for v in values}
+            if wanted == {True, False}:
+                return "1"
+            return "w.referenced_works_count > 0" if True in wanted else "w.referenced_works_count = 0"
+        if name == q.WORK_ID:
+            return f"w.id IN ({self._ids_subquery(values, params)})"
+        if name == q.CITES:
+            return f"w.id IN (SELECT c.citing FROM citers c WHERE c.cited IN ({self._ids_subquery(values, params)}))"
+        if name == q.CITED_BY:
+            return f"w.id IN (SELECT e.cited FROM edges e WHERE e.citing IN ({self._ids_subquery(values, params)}))"
+        if name in FACET_FIELDS:
+            params.append(name)
+            vals = [facet_value(v) for v in values]
+            params.extend(vals)
+            return (f"w.id IN (SELECT work_id FROM facets WHERE field = ? AND value IN"
+                    f" ({', '.join('?' * len(vals))}))")
+        raise q.QueryError(f"the field {name} cannot be filtered on in this store")
+
+    def _range(self, p: q.Range, params: list[object]) -> str:
+        col = COLUMN_FIELDS.get(p.field)
+        if col is None:
+            raise q.QueryError(f"the field {p.field} has no range in this store")
+        conds = []
+        if p.low is not None:
+            conds.append(f"{col} {'>=' if p.low_inclusive else '>'} ?")
+            params.append(p.low)
+        if p.high is not None:
+            conds.append(f"{col} {'<=' if p.high_inclusive else '<'} ?")
+            params.append(p.high)
+        sql = "(" + " AND ".join(conds) + ")"
+        return f"({col} IS NOT NULL AND NOT {sql})" if p.negate else sql
+
+    def _null(self, name: str, params: list[object]) -> str:
+        if name in COLUMN_FIELDS:
+            return f"{COLUMN_FIELDS[name]} IS NULL"
+        if name in HAS_ID_FIELDS or name in (q.HAS_ORCID, q.HAS_REFERENCES):
+            return "0"  # a has-flag is always known: true or false
+        if name == q.WORK_ID:
+            return "0"
+        if name == q.CITES:
+            return "w.referenced_works_count = 0"
+        if name == q.CITED_BY:
+            return "w.cited_by_count = 0"
+        if name in FACET_FIELDS:
+            params.append(name)
+            return "NOT EXISTS (SELECT 1 FROM facets f WHERE f.work_id = w.id AND f.field = ?)"
+        raise q.QueryError(f"the field {name} cannot be tested for null in this store")
+
+
+def sort_expr(sort: q.Sort) -> str:
+    """The SQL a sort key orders by, with missing values replaced so they sort last."""
+    col = SORT_COLUMNS[sort.key]
+    kind = _SORT_KIND.get(sort.key, "int")
+    if sort.key in (q.CITED_BY_COUNT, q.REFERENCED_WORKS_COUNT, q.WORK, q.RELEVANCE):
+        return col  # never NULL
+    filler = (_LAST_DESC if sort.descending else _LAST_ASC)[kind]
+    return f"coalesce({col}, '{filler}')" if kind == "text" else f"coalesce({col}, {filler})"
+
+
+def keyset(sorts: tuple[q.Sort, ...], after: tuple[object, ...], params: list[object]) -> str:
+    """Rows strictly after ``after`` in the order ``sorts`` (mixed directions allowed)."""
+    ors = []
+    for i, s in enumerate(sorts):
+        ands = []
+        for j in range(i):
+            ands.append(f"{sort_expr(sorts[j])} = ?")
+            params.append(after[j])
+        ands.append(f"{sort_expr(s)} {'<' if s.descending else '>'} ?")
+        params.append(after[i])
+        ors.append("(" + " AND ".join(ands) + ")")
+    return "(" + " OR ".join(ors) + ")"
