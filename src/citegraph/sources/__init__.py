@@ -1,0 +1,44 @@
+"""Source readers and mappers: one module per upstream source (``citegraph.sources.<name>``).
+
+Each module offers the same small interface, which the loader drives:
+
+- ``SOURCE``: the source's name (one of :data:`citegraph.model.SOURCES`);
+- ``sniff(head) -> bool``: do the first bytes of a decompressed file look like this source?
+- ``iter_raw(stream, *, start=0)``: the file's records as ``(position, raw bytes)``, in order;
+- ``map_record(raw) -> Mapped``: one record parsed and mapped, or :class:`RecordError`.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from citegraph.model import Work
+
+
+class RecordError(ValueError):
+    """One record cannot be used; ``reason`` says why (it is counted and set aside, never fatal)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Mapped(msgspec.Struct):
+    """One source record mapped to the canonical model, with the bytes to store for it.
+
+    ``raw`` is the record as it is stored and later served: the source's own bytes, normalised
+    only where the source is known to deviate from its own API shape. ``duplicate_refs`` and
+    ``self_refs`` count reference entries that were dropped from ``work.references`` (repeats,
+    and references to the work itself). ``issues`` notes parts of a usable record that were left
+    out (an unparsable secondary id, a malformed abstract), so they can be reported.
+    """
+
+    work: Work
+    raw: bytes
+    version: str | None = None
+    duplicate_refs: int = 0
+    self_refs: int = 0
+    issues: list[str] = []
+
+
+__all__ = ["Mapped", "RecordError"]

@@ -1,0 +1,1050 @@
+"""OpenAlex works: read snapshot files and API pages, map each work to the canonical model.
+
+Inputs (already decompressed by the loader):
+
+- snapshot part files and other JSON Lines, one work per line;
+- API list pages ``{"meta": …, "results": [work, …]}`` (also one page per line);
+- a single work object (an API ``/works/W…`` answer, possibly pretty-printed), or a JSON array of works.
+
+The mapper decodes only the fields it needs into typed msgspec structs (unknown fields are skipped by
+the decoder, which is what makes it fast) and keeps the record's own bytes as the stored raw record,
+normalising them only for the known snapshot quirks (a string ``abstract_inverted_index`` and the
+``@timestamp``/``@version`` keys), so the OpenAlex dialect can serve each work as OpenAlex wrote it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import msgspec
+
+from citegraph import ids
+from citegraph.model import (
+    Affiliation,
+    Author,
+    Biblio,
+    Concept,
+    Dates,
+    Funding,
+    Id,
+    License,
+    Link,
+    Reference,
+    UpstreamCounts,
+    Venue,
+    Work,
+)
+from citegraph.sources import Mapped, RecordError
+
+SOURCE = "openalex"
+
+#: The URL prefix of every OpenAlex entity id; stripped on the fast path of id parsing.
+OPENALEX_URL = "https://openalex.org/"
+_OPENALEX_URL_LEN = len(OPENALEX_URL)
+#: A whole id list of work URLs in the one form real records use, checked in one regex pass.
+_WORK_URL_LINES_RE = re.compile(r"(?:https://openalex\.org/W[0-9]+\n)*")
+#: Keys the 2023-era snapshot adds to each record (Elasticsearch bookkeeping); never served.
+SNAPSHOT_ONLY_KEYS = ("@timestamp", "@version")
+#: A list page, JSON array or multi-line object is read whole only up to this size (API pages are
+#: at most a few MB); anything larger, or anything that is not one JSON document, is read as lines.
+DOCUMENT_MAX_BYTES = 256 * 1024 * 1024
+#: A snapshot manifest is a small JSON index (hundreds of KB for all works); larger files are data.
+MANIFEST_MAX_BYTES = 64 * 1024 * 1024
+#: Secondary-id cache size: ISSNs, RORs and institution ids repeat across millions of records.
+ID_CACHE_SIZE = 1 << 16
+#: How sure the bytes must be: a work's top-level id is the one OpenAlex URL under the key "id" with W.
+_WORK_ID_RE = re.compile(rb'"id"\s*:\s*"https?://openalex\.org/[Ww]\d')
+#: Every list page carries this meta key; an empty page has no work id to recognise it by.
+_EMPTY_PAGE_RE = re.compile(
+    rb'"db_response_time_ms".*"results"\s*:\s*\[\s*\]|"results"\s*:\s*\[\s*\].*"db_response_time_ms"',
+    re.DOTALL)
+#: The undecoded value of an absent abstract.
+_JSON_NULL = msgspec.Raw(b"null")
+#: Whitespace and a UTF-8 byte-order mark may precede the first JSON value of a file.
+_LEADING = b"\xef\xbb\xbf \t\r\n"
+
+
+# --- the decoded subset of a work -----------------------------------------------------------------------
+# Every field is optional and nullable: OpenAlex omits and nulls fields freely across record vintages.
+
+
+class _Source(msgspec.Struct, gc=False):
+    id: str | None = None
+    display_name: str | None = None
+    issn_l: str | None = None
+    issn: list[str | None] | None = None
+    is_oa: bool | None = None
+    is_in_doaj: bool | None = None
+    host_organization_name: str | None = None
+    publisher: str | None = None  # older snapshots name the publisher here
+    type: str | None = None
+
+
+class _Location(msgspec.Struct, gc=False):
+    is_oa: bool | None = None
+    landing_page_url: str | None = None
+    pdf_url: str | None = None
+    source: _Source | None = None
+    license: str | None = None
+    version: str | None = None
+
+
+class _HostVenue(msgspec.Struct, gc=False):
+    """The pre-2023 ``host_venue``: venue and location in one object."""
+
+    id: str | None = None
+    display_name: str | None = None
+    issn_l: str | None = None
+    issn: list[str | None] | None = None
+    publisher: str | None = None
+    type: str | None = None
+    is_oa: bool | None = None
+    is_in_doaj: bool | None = None
+    url: str | None = None
+    license: str | None = None
+    version: str | None = None
+
+
+class _OpenAccess(msgspec.Struct, gc=False):
+    is_oa: bool | None = None
+    oa_status: str | None = None
+    oa_url: str | None = None
+
+
+class _Person(msgspec.Struct, gc=False):
+    id: str | None = None
+    display_name: str | None = None
+    orcid: str | None = None
+
+
+class _Institution(msgspec.Struct, gc=False):
+    id: str | None = None
+    display_name: str | None = None
+    ror: str | None = None
+    country_code: str | None = None
+
+
+class _AffiliationLink(msgspec.Struct, gc=False):
+    raw_affiliation_string: str | None = None
+    institution_ids: list[str | None] | None = None
+
+
+class _Authorship(msgspec.Struct, gc=False):
+    author_position: str | None = None
+    author: _Person | None = None
+    institutions: list[_Institution | None] | None = None
+    is_corresponding: bool | None = None
+    raw_author_name: str | None = None
+    raw_affiliation_strings: list[str | None] | None = None
+    raw_affiliation_string: str | None = None  # older snapshots: one string
+    affiliations: list[_AffiliationLink | None] | None = None
+
+
+class _Named(msgspec.Struct, gc=False):
+    display_name: str | None = None
+
+
+class _Topic(msgspec.Struct, gc=False):
+    id: str | None = None
+    display_name: str | None = None
+    score: float | None = None
+    subfield: _Named | None = None
+    field: _Named | None = None
+    domain: _Named | None = None
+
+
+class _Keyword(msgspec.Struct, gc=False):
+    id: str | None = None
+    display_name: str | None = None
+    keyword: str | None = None  # older form: {"keyword": …, "score": …}
+    score: float | None = None
+
+
+class _Mesh(msgspec.Struct, gc=False):
+    descriptor_ui: str | None = None
+    descriptor_name: str | None = None
+
+
+class _Funder(msgspec.Struct, gc=False):
+    id: str | None = None
+    display_name: str | None = None
+    ror: str | None = None
+
+
+class _Grant(msgspec.Struct, gc=False):
+    """An entry of the older ``grants`` list."""
+
+    funder: str | None = None
+    funder_display_name: str | None = None
+    award_id: str | None = None
+
+
+class _Award(msgspec.Struct, gc=False):
+    """An entry of the newer ``awards`` list."""
+
+    funder_id: str | None = None
+    funder_display_name: str | None = None
+    funder_award_id: str | None = None
+
+
+class _Biblio(msgspec.Struct, gc=False):
+    volume: str | int | None = None
+    issue: str | int | None = None
+    first_page: str | int | None = None
+    last_page: str | int | None = None
+
+
+class _YearCount(msgspec.Struct, gc=False):
+    year: int | None = None
+    cited_by_count: int | None = None
+
+
+class _Ids(msgspec.Struct, gc=False):
+    doi: str | None = None
+    mag: str | int | None = None  # a string in the API, an integer in older snapshots
+    pmid: str | None = None
+    pmcid: str | None = None
+
+
+class _WorkCore(msgspec.Struct, gc=False):
+    """What the loader needs of a work (identity, citations, version), and the snapshot-quirk markers."""
+
+    id: str | None = None
+    doi: str | None = None
+    title: str | None = None
+    display_name: str | None = None
+    publication_year: int | None = None
+    publication_date: str | None = None
+    ids: _Ids | None = None
+    type: str | None = None
+    referenced_works: list[str | None] | None = None
+    updated_date: str | None = None
+    at_timestamp: Any = msgspec.field(default=msgspec.UNSET, name="@timestamp")
+    at_version: Any = msgspec.field(default=msgspec.UNSET, name="@version")
+
+
+class _CoreRecord(_WorkCore, gc=False):
+    """The core fields with the abstract left undecoded (only its form matters: object or string)."""
+
+    abstract_inverted_index: msgspec.Raw = _JSON_NULL
+
+
+class _Work(_WorkCore, gc=False):
+    """The subset of a work the full mapping reads."""
+
+    language: str | None = None
+    type_crossref: str | None = None
+    primary_location: _Location | None = None
+    best_oa_location: _Location | None = None
+    locations: list[_Location | None] | None = None
+    host_venue: _HostVenue | None = None
+    open_access: _OpenAccess | None = None
+    authorships: list[_Authorship | None] | None = None
+    is_authors_truncated: bool | None = None
+    biblio: _Biblio | None = None
+    is_retracted: bool | None = None
+    is_paratext: bool | None = None
+    primary_topic: _Topic | None = None
+    topics: list[_Topic | None] | None = None
+    concepts: list[_Topic | None] | None = None
+    keywords: list[_Keyword | None] | None = None
+    mesh: list[_Mesh | None] | None = None
+    funders: list[_Funder | None] | None = None
+    grants: list[_Grant | None] | None = None
+    awards: list[_Award | None] | None = None
+    referenced_works_count: int | None = None
+    related_works: list[str | None] | None = None
+    abstract_inverted_index: dict[str, list[int]] | str | None = None
+    cited_by_count: int | None = None
+    counts_by_year: list[_YearCount | None] | None = None
+    fwci: float | None = None
+    created_date: str | None = None
+
+
+class _SnapshotAbstract(msgspec.Struct, gc=False):
+    """The snapshot's string form of an abstract: ``{"IndexLength": N, "InvertedIndex": {…}}``."""
+
+    InvertedIndex: dict[str, list[int]] | None = None  # noqa: N815 - OpenAlex's key
+
+
+class _Probe(msgspec.Struct, gc=False):
+    """Just enough of a JSON object to tell a list page from a work."""
+
+    meta: Any = msgspec.UNSET
+    results: list[msgspec.Raw] | None = None
+
+
+class _ManifestEntry(msgspec.Struct, gc=False):
+    url: str
+
+
+class _Manifest(msgspec.Struct, gc=False):
+    entries: list[_ManifestEntry]
+
+
+_WORK_DECODER = msgspec.json.Decoder(_Work)
+_CORE_DECODER = msgspec.json.Decoder(_CoreRecord)
+_STR_DECODER = msgspec.json.Decoder(str)
+_TOP_LEVEL_DECODER = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_PROBE_DECODER = msgspec.json.Decoder(_Probe)
+_ARRAY_DECODER = msgspec.json.Decoder(list[msgspec.Raw])
+_SNAPSHOT_ABSTRACT_DECODER = msgspec.json.Decoder(_SnapshotAbstract)
+_INVERTED_INDEX_DECODER = msgspec.json.Decoder(dict[str, list[int]])
+_ENCODER = msgspec.json.Encoder()
+
+
+# --- identifiers ---------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=ID_CACHE_SIZE)
+def _slow_openalex_key(value: str) -> str | None:
+    try:
+        return ids.normalize(ids.OPENALEX, value)
+    except ids.IdError:
+        return None
+
+
+def _openalex_key(value: str | None, kind: str) -> str | None:
+    """The canonical key ("W123") of an OpenAlex URL or key of entity ``kind``, or None if it is not one."""
+    if not value:
+        return None
+    # fast path for the form every real record uses: https://openalex.org/W123
+    if value.startswith(OPENALEX_URL):
+        key = value[_OPENALEX_URL_LEN:]
+        if len(key) > 1 and key[0] == kind and key.isascii() and key[1:].isdigit():
+            return key
+    slow = _slow_openalex_key(value)
+    return slow if slow is not None and slow[:1] == kind else None
+
+
+def _canonical_once(scheme: str, value: str) -> str | None:
+    """``value`` normalised in ``scheme``, or None when it is not a valid id of that scheme."""
+    try:
+        return ids.normalize(scheme, value)
+    except ids.IdError:
+        pass
+    # OpenAlex sometimes doubles a URL prefix ("https://ror.org/https://ror.org/01ppj9r51"): read the last URL
+    last = value.rfind("http", 1)
+    if last > 0:
+        try:
+            return ids.normalize(scheme, value[last:])
+        except ids.IdError:
+            pass
+    return None
+
+
+#: The same, cached: for ids that repeat across records (ISSNs, RORs, ORCIDs, funders).
+_canonical = functools.lru_cache(maxsize=ID_CACHE_SIZE)(_canonical_once)
+
+
+def _add_id(out: list[Id], scheme: str, value: str | int | None, issues: list[str], *,
+            cache: bool = True) -> None:
+    """Append the canonical (scheme, value) to ``out`` unless absent, invalid (noted) or already there.
+
+    ``cache=False`` for ids unique to one work (DOI, PMID, …), which would only crowd the cache.
+    """
+    if value is None or value == "":
+        return
+    canon = _canonical(scheme, str(value)) if cache else _canonical_once(scheme, str(value))
+    if canon is None:
+        issues.append(f"unusable {scheme} id {value!r}")
+        return
+    new = Id(scheme, canon)
+    if new not in out:
+        out.append(new)
+
+
+# --- abstracts -----------------------------------------------------------------------------------------
+
+
+def _parse_abstract_string(text: str) -> dict[str, list[int]] | None:
+    """The inverted index held in a snapshot's string ``abstract_inverted_index`` (raises ValueError)."""
+    try:
+        wrapped = _SNAPSHOT_ABSTRACT_DECODER.decode(text)
+    except msgspec.ValidationError:
+        wrapped = None
+    except msgspec.DecodeError as exc:
+        raise ValueError(f"abstract_inverted_index string is not JSON: {exc}") from exc
+    if wrapped is not None and wrapped.InvertedIndex is not None:
+        return wrapped.InvertedIndex
+    try:  # a string holding the API's own object form
+        return _INVERTED_INDEX_DECODER.decode(text)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise ValueError(f"abstract_inverted_index string has an unknown shape: {exc}") from exc
+
+
+def _text_from_index(inv: dict[str, list[int]]) -> str | None:
+    # one pass for the size (measured faster here than sum/max over map(), which call per word)
+    total = 0
+    last = -1
+    for positions in inv.values():
+        total += len(positions)
+        for p in positions:
+            if p > last:
+                last = p
+    if total == 0:
+        return None
+    if last < 2 * total + 16:
+        # dense positions (the normal case): place words in slots, no sort needed
+        slots: list[str | None] = [None] * (last + 1)
+        for word, positions in inv.items():
+            for p in positions:
+                if p >= 0:
+                    slots[p] = word
+        return " ".join([w for w in slots if w is not None]) or None  # (gaps occur in real records)
+    # sparse positions: a sort keeps memory bounded by the word count
+    return " ".join([w for _, w in sorted((p, w) for w, positions in inv.items() for p in positions)])
+
+
+def abstract_from_inverted_index(inv: dict[str, list[int]] | str | None) -> str | None:
+    """The plain-text abstract from an OpenAlex ``abstract_inverted_index``.
+
+    Accepts the API's object form ``{word: [positions]}``, the snapshot's JSON-string form
+    ``'{"IndexLength": N, "InvertedIndex": {…}}'``, or None. Words are joined by single spaces in
+    position order. Returns None for no or an empty index; raises ValueError for a malformed string.
+    """
+    if inv is None:
+        return None
+    if isinstance(inv, str):
+        parsed = _parse_abstract_string(inv)
+        return _text_from_index(parsed) if parsed else None
+    return _text_from_index(inv) if inv else None
+
+
+# --- the mapper ----------------------------------------------------------------------------------------
+
+
+def _str(value: str | int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _authors(authorships: list[_Authorship | None], issues: list[str]) -> list[Author]:
+    out: list[Author] = []
+    for a in authorships:
+        if a is None:
+            continue
+        person = a.author
+        author_ids: list[Id] = []
+        name = a.raw_author_name
+        if person is not None:
+            _add_id(author_ids, ids.ORCID, person.orcid, issues)
+            key = _openalex_key(person.id, "A")
+            if key is not None:
+                author_ids.append(Id(ids.OPENALEX, key))
+            if person.display_name:
+                name = person.display_name
+        out.append(Author(name=name, ids=author_ids, affiliations=_affiliations(a, issues),
+                          position=a.author_position, is_corresponding=a.is_corresponding))
+    return out
+
+
+def _affiliations(a: _Authorship, issues: list[str]) -> list[Affiliation]:
+    """One Affiliation per institution (with the raw string that names it), then unmatched raw strings."""
+    raw_for: dict[str, str] = {}
+    for link in a.affiliations or ():
+        if link is not None and link.raw_affiliation_string:
+            for iid in link.institution_ids or ():
+                if iid:
+                    raw_for.setdefault(iid, link.raw_affiliation_string)
+    raws = [s for s in (a.raw_affiliation_strings or ()) if s]
+    if not raws and a.raw_affiliation_string:
+        raws = [a.raw_affiliation_string]
+    institutions = [i for i in (a.institutions or ()) if i is not None]
+    if not a.affiliations and len(institutions) == 1 and len(raws) == 1 and institutions[0].id:
+        # without the affiliations links, one institution and one string can only belong together
+        raw_for[institutions[0].id] = raws[0]
+    out: list[Affiliation] = []
+    used: set[str] = set()
+    for inst in institutions:
+        inst_ids: list[Id] = []
+        _add_id(inst_ids, ids.ROR, inst.ror, issues)
+        key = _openalex_key(inst.id, "I")
+        if key is not None:
+            inst_ids.append(Id(ids.OPENALEX, key))
+        raw = raw_for.get(inst.id) if inst.id else None
+        if raw is None and not inst.id and len(institutions) == 1 and len(raws) == 1:
+            raw = raws[0]  # an unidentified institution is named by its only string (2023 snapshot)
+        if raw is not None:
+            used.add(raw)
+        out.append(Affiliation(name=inst.display_name, ids=inst_ids, country_code=inst.country_code, raw=raw))
+    out.extend(Affiliation(raw=s) for s in raws if s not in used)
+    return out
+
+
+def _venue(w: _Work, issues: list[str]) -> Venue | None:
+    loc = w.primary_location
+    src = loc.source if loc is not None else None
+    if src is not None:
+        kind = "S"
+        sid, name, issn_l, issns = src.id, src.display_name, src.issn_l, src.issn
+        publisher = src.host_organization_name or src.publisher
+        vtype, is_oa, doaj = src.type, src.is_oa, src.is_in_doaj
+    elif w.host_venue is not None and (w.host_venue.id or w.host_venue.display_name):
+        hv = w.host_venue
+        kind = "V" if hv.id and hv.id.startswith(OPENALEX_URL + "V") else "S"
+        sid, name, issn_l, issns = hv.id, hv.display_name, hv.issn_l, hv.issn
+        publisher, vtype, is_oa, doaj = hv.publisher, hv.type, hv.is_oa, hv.is_in_doaj
+    else:
+        return None
+    venue_ids: list[Id] = []
+    for issn in issns or ():
+        _add_id(venue_ids, ids.ISSN, issn, issues)
+    key = _openalex_key(sid, kind)
+    if key is not None:
+        venue_ids.append(Id(ids.OPENALEX, key))
+    canon_issn_l = _canonical(ids.ISSN, issn_l) if issn_l else None
+    if issn_l and canon_issn_l is None:
+        issues.append(f"unusable issn_l {issn_l!r}")
+    return Venue(name=name, ids=venue_ids, issn_l=canon_issn_l, type=vtype, publisher=publisher,
+                 is_oa=is_oa, is_in_doaj=doaj)
+
+
+def _locations(w: _Work) -> tuple[list[License], list[Link]]:
+    """Licences and links from every location (best effort; OpenAlex locations repeat a lot)."""
+    locs = w.locations if w.locations is not None else [w.primary_location, w.best_oa_location]
+    licenses: list[License] = []
+    seen_licenses: set[tuple[str, str | None]] = set()
+    links: list[Link] = []
+    seen_urls: set[str] = set()
+    for loc in locs:
+        if loc is None:
+            continue
+        if loc.license and (loc.license, loc.version) not in seen_licenses:
+            seen_licenses.add((loc.license, loc.version))
+            licenses.append(License(id=loc.license, version=loc.version))
+        if loc.landing_page_url and loc.landing_page_url not in seen_urls:
+            seen_urls.add(loc.landing_page_url)
+            links.append(Link(url=loc.landing_page_url, is_oa=loc.is_oa, version=loc.version, kind="landing"))
+        if loc.pdf_url and loc.pdf_url not in seen_urls:
+            seen_urls.add(loc.pdf_url)
+            links.append(Link(url=loc.pdf_url, content_type="application/pdf", is_oa=loc.is_oa,
+                              version=loc.version, kind="pdf"))
+    hv = w.host_venue
+    if w.locations is None and hv is not None:
+        if hv.license and (hv.license, hv.version) not in seen_licenses:
+            licenses.append(License(id=hv.license, version=hv.version))
+        if hv.url and hv.url not in seen_urls:
+            links.append(Link(url=hv.url, is_oa=hv.is_oa, version=hv.version, kind="landing"))
+    return licenses, links
+
+
+def _topic(t: _Topic, kind: str) -> Concept | None:
+    if not t.display_name:
+        return None
+    key = _openalex_key(t.id, "T" if kind == "topic" else "C")
+    return Concept(name=t.display_name, id=Id(ids.OPENALEX, key) if key else None, score=t.score, kind=kind,
+                   subfield=t.subfield.display_name if t.subfield else None,
+                   field=t.field.display_name if t.field else None,
+                   domain=t.domain.display_name if t.domain else None)
+
+
+def _concepts(w: _Work) -> list[Concept]:
+    """Primary topic first, then the other topics, concepts, keywords and MeSH descriptors."""
+    out: list[Concept] = []
+    primary = w.primary_topic
+    if primary is not None:
+        c = _topic(primary, "topic")
+        if c is not None:
+            out.append(c)
+    for t in w.topics or ():
+        if t is not None and not (primary is not None and t.id == primary.id):
+            c = _topic(t, "topic")
+            if c is not None:
+                out.append(c)
+    for t in w.concepts or ():
+        if t is not None:
+            c = _topic(t, "concept")
+            if c is not None:
+                out.append(c)
+    for k in w.keywords or ():
+        if k is not None and (k.display_name or k.keyword):
+            out.append(Concept(name=k.display_name or k.keyword or "", score=k.score, kind="keyword"))
+    seen_mesh: set[str] = set()
+    for m in w.mesh or ():
+        # one concept per descriptor: the qualifier rows repeat it
+        if m is not None and m.descriptor_name and m.descriptor_name not in seen_mesh:
+            seen_mesh.add(m.descriptor_name)
+            out.append(Concept(name=m.descriptor_name, kind="mesh"))
+    return out
+
+
+def _funders(w: _Work, issues: list[str]) -> list[Funding]:
+    """Funders with their award numbers, from ``funders`` and the older ``grants`` / newer ``awards``."""
+    by_key: dict[str, Funding] = {}
+
+    def funding(fid: str | None, name: str | None) -> Funding | None:
+        fkey = _openalex_key(fid, "F")
+        key = fkey or name  # a funder without an OpenAlex id is known by its name
+        if not key:
+            return None
+        f = by_key.get(key)
+        if f is None:
+            f = by_key[key] = Funding(name=name, ids=[Id(ids.OPENALEX, fkey)] if fkey else [])
+        elif f.name is None:
+            f.name = name
+        return f
+
+    for fu in w.funders or ():
+        if fu is not None:
+            f = funding(fu.id, fu.display_name)
+            if f is not None:
+                _add_id(f.ids, ids.ROR, fu.ror, issues)
+    for g in w.grants or ():
+        if g is not None:
+            f = funding(g.funder, g.funder_display_name)
+            if f is not None and g.award_id and g.award_id not in f.awards:
+                f.awards.append(g.award_id)
+    for a in w.awards or ():
+        if a is not None:
+            f = funding(a.funder_id, a.funder_display_name)
+            if f is not None and a.funder_award_id and a.funder_award_id not in f.awards:
+                f.awards.append(a.funder_award_id)
+    return list(by_key.values())
+
+
+def _work_keys(values: list[str | None] | None, issues: list[str], what: str) -> list[str]:
+    """The canonical W keys of an id list, in order: nulls skipped, unusable entries noted in ``issues``."""
+    if not values:
+        return []
+    if None not in values:
+        # fast path: every entry is https://openalex.org/W<digits>, checked in one regex pass
+        joined = "\n".join(values) + "\n"  # type: ignore[arg-type]  # no None, checked above
+        if joined.count("\n") == len(values) and _WORK_URL_LINES_RE.fullmatch(joined):
+            return [v[_OPENALEX_URL_LEN:] for v in values]  # type: ignore[index]
+    keys: list[str] = []
+    for value in values:
+        if value is None:
+            continue
+        key = _openalex_key(value, "W")
+        if key is None:
+            issues.append(f"unusable {what} entry {value[:100]!r}")
+        else:
+            keys.append(key)
+    return keys
+
+
+def _references(w: _WorkCore, own: str, issues: list[str]) -> tuple[list[Reference], int, int]:
+    """References from ``referenced_works``: nulls skipped; repeats and self-references counted, dropped."""
+    keys = _work_keys(w.referenced_works, issues, "referenced_works")
+    selfs = keys.count(own)
+    unique = dict.fromkeys(keys)
+    unique.pop(own, None)
+    duplicates = len(keys) - selfs - len(unique)
+    scheme = ids.OPENALEX
+    return [Reference([Id(scheme, k)]) for k in unique], duplicates, selfs
+
+
+def _related(w: _Work, own: str, issues: list[str]) -> list[Id]:
+    unique = dict.fromkeys(_work_keys(w.related_works, issues, "related_works"))
+    unique.pop(own, None)  # a work is not related to itself (three real records say it is)
+    scheme = ids.OPENALEX
+    return [Id(scheme, k) for k in unique]
+
+
+def _decode(raw: bytes, decoder: msgspec.json.Decoder[Any]) -> Any:
+    try:
+        return decoder.decode(raw)
+    except msgspec.ValidationError as exc:  # (a subclass of DecodeError: catch it first)
+        text = str(exc)
+        if text.startswith("Expected `object`"):
+            raise RecordError(f"not a JSON object: {text}") from None
+        raise RecordError(f"unexpected value type: {text}") from None
+    except msgspec.DecodeError as exc:
+        raise RecordError(f"invalid JSON: {exc}") from None
+
+
+def _work_key(value: str | None) -> str:
+    if value is None:
+        raise RecordError("record has no id")
+    key = _openalex_key(value, "W")
+    if key is None:
+        raise RecordError(f"id {value[:100]!r} is not an OpenAlex work id (https://openalex.org/W…)")
+    return key
+
+
+def _normalised_raw(raw: bytes, inverted: dict[str, list[int]] | None, fix_abstract: bool) -> bytes:
+    """The record with its snapshot quirks removed; values other than the abstract keep their bytes."""
+    top = _TOP_LEVEL_DECODER.decode(raw)
+    for key in SNAPSHOT_ONLY_KEYS:
+        top.pop(key, None)
+    if fix_abstract:
+        top["abstract_inverted_index"] = msgspec.Raw(_ENCODER.encode(inverted))
+    return _ENCODER.encode(top)
+
+
+def _work_ids(w: _WorkCore, own: str, issues: list[str]) -> list[Id]:
+    """The work's ids: its W id first, then DOI, MAG, PMID, PMCID."""
+    out = [Id(ids.OPENALEX, own)]
+    x = w.ids
+    _add_id(out, ids.DOI, w.doi or (x.doi if x is not None else None), issues, cache=False)
+    if x is not None:
+        _add_id(out, ids.MAG, x.mag, issues, cache=False)
+        _add_id(out, ids.PMID, x.pmid, issues, cache=False)
+        _add_id(out, ids.PMCID, x.pmcid, issues, cache=False)
+    return out
+
+
+def _abstract_index(inv: dict[str, list[int]] | str | None, issues: list[str]) -> dict[str, list[int]] | None:
+    """The inverted index in the API's object form (a snapshot string is parsed; a bad one noted, None)."""
+    if isinstance(inv, str):
+        try:
+            return _parse_abstract_string(inv)
+        except ValueError as exc:
+            issues.append(str(exc))
+            return None
+    return inv
+
+
+def _stored_raw(raw: bytes, w: _WorkCore, string_abstract: bool, inv: dict[str, list[int]] | None) -> bytes:
+    """``raw`` itself, or re-encoded without the snapshot quirks when it has any."""
+    if string_abstract or w.at_timestamp is not msgspec.UNSET or w.at_version is not msgspec.UNSET:
+        return _normalised_raw(raw, inv or None, string_abstract)
+    return raw
+
+
+def _map_core(raw: bytes) -> Mapped:
+    c: _CoreRecord = _decode(raw, _CORE_DECODER)
+    own = _work_key(c.id)
+    issues: list[str] = []
+    references, duplicates, selfs = _references(c, own, issues)
+    work = Work(ids=_work_ids(c, own, issues), source=SOURCE,
+                title=c.title if c.title is not None else c.display_name, type=c.type,
+                publication_date=c.publication_date, publication_year=c.publication_year,
+                references=references, version=c.updated_date)
+    string_abstract = bytes(memoryview(c.abstract_inverted_index)[:1]) == b'"'
+    inv = None
+    if string_abstract:
+        inv = _abstract_index(_STR_DECODER.decode(c.abstract_inverted_index), issues)
+    return Mapped(work=work, raw=_stored_raw(raw, c, string_abstract, inv), version=c.updated_date,
+                  duplicate_refs=duplicates, self_refs=selfs, issues=issues)
+
+
+def map_record(raw: bytes, *, core_only: bool = False) -> Mapped:
+    """Parse and map one OpenAlex work record; raises RecordError when it cannot be used.
+
+    The returned ``raw`` is ``raw`` itself unless the record has snapshot quirks (a string
+    ``abstract_inverted_index``, ``@timestamp``/``@version`` keys), which are normalised to the API shape.
+    With ``core_only`` only what loading needs is mapped (ids, title, publication year and date, type,
+    version, references; ``raw``, ``duplicate_refs`` and ``self_refs`` as usual), about three times
+    faster; the rest of the ``Work`` is left empty.
+    """
+    if core_only:
+        return _map_core(raw)
+    w: _Work = _decode(raw, _WORK_DECODER)
+    own = _work_key(w.id)
+    issues: list[str] = []
+    work_ids = _work_ids(w, own, issues)
+    string_abstract = isinstance(w.abstract_inverted_index, str)
+    inv = _abstract_index(w.abstract_inverted_index, issues)
+    references, duplicates, selfs = _references(w, own, issues)
+    licenses, links = _locations(w)
+    oa = w.open_access
+    b = w.biblio
+    upstream = UpstreamCounts(
+        cited_by_count=w.cited_by_count, referenced_works_count=w.referenced_works_count,
+        counts_by_year={c.year: c.cited_by_count for c in (w.counts_by_year or ())
+                        if c is not None and c.year is not None and c.cited_by_count is not None},
+        fwci=w.fwci)
+    venue = _venue(w, issues)
+    work = Work(
+        ids=work_ids, source=SOURCE, title=w.title if w.title is not None else w.display_name,
+        abstract=_text_from_index(inv) if inv else None, type=w.type, type_source=w.type_crossref,
+        language=w.language, publication_date=w.publication_date, publication_year=w.publication_year,
+        dates=Dates(published=w.publication_date, created=w.created_date, updated=w.updated_date),
+        authors=_authors(w.authorships, issues) if w.authorships else [],
+        is_authors_truncated=bool(w.is_authors_truncated),
+        venue=venue, publisher=venue.publisher if venue is not None else None,
+        biblio=Biblio(volume=_str(b.volume), issue=_str(b.issue), first_page=_str(b.first_page),
+                      last_page=_str(b.last_page)) if b is not None else Biblio(),
+        is_oa=oa.is_oa if oa is not None else None, oa_status=oa.oa_status if oa is not None else None,
+        oa_url=oa.oa_url if oa is not None else None, licenses=licenses, links=links,
+        is_retracted=w.is_retracted, is_paratext=w.is_paratext, concepts=_concepts(w),
+        funders=_funders(w, issues), references=references, related=_related(w, own, issues),
+        upstream=upstream, version=w.updated_date)
+    return Mapped(work=work, raw=_stored_raw(raw, w, string_abstract, inv), version=w.updated_date,
+                  duplicate_refs=duplicates, self_refs=selfs, issues=issues)
+
+
+# --- cleaning for strict clients ---------------------------------------------------------------------------
+
+#: Top-level id lists in which OpenAlex sometimes writes null; strict clients (pyopenalex) reject it.
+CLEAN_TOP_LISTS = ("referenced_works", "related_works", "corresponding_author_ids",
+                   "corresponding_institution_ids", "indexed_in")
+#: Id lists inside an authorship.
+CLEAN_AUTHORSHIP_LISTS = ("countries", "raw_affiliation_strings")
+#: Location keys holding a location object.
+LOCATION_KEYS = ("primary_location", "best_oa_location")
+
+
+def _without_none(values: Any) -> Any:
+    if isinstance(values, list) and None in values:
+        return [v for v in values if v is not None]
+    return values
+
+
+def _clean_source(source: Any) -> Any:
+    if not isinstance(source, dict):
+        return source
+    out = dict(source)
+    for key, value in source.items():
+        # host_organization_lineage, lineage, publisher_lineage, …, and issn
+        if key.endswith("lineage") or key == "issn":
+            out[key] = _without_none(value)
+    return out
+
+
+def _clean_location(loc: Any) -> Any:
+    if not isinstance(loc, dict) or "source" not in loc:
+        return loc
+    out = dict(loc)
+    out["source"] = _clean_source(loc["source"])
+    return out
+
+
+def _clean_authorship(a: Any) -> Any:
+    if not isinstance(a, dict):
+        return a
+    out = dict(a)
+    for key in CLEAN_AUTHORSHIP_LISTS:
+        if key in a:
+            out[key] = _without_none(a[key])
+    insts = a.get("institutions")
+    if isinstance(insts, list):
+        out["institutions"] = [
+            {**i, "lineage": _without_none(i["lineage"])} if "lineage" in i else i
+            for i in insts if isinstance(i, dict) and i.get("id") is not None]
+    affs = a.get("affiliations")
+    if isinstance(affs, list):
+        out["affiliations"] = [
+            {**f, "institution_ids": _without_none(f["institution_ids"])}
+            if isinstance(f, dict) and "institution_ids" in f else f
+            for f in affs]
+    return out
+
+
+def clean_for_clients(obj: dict[str, Any]) -> dict[str, Any]:
+    """A copy of an OpenAlex work dict that strict clients accept; ``obj`` itself is left unchanged.
+
+    Drops null entries from id lists (``referenced_works``, ``related_works``, ``corresponding_*_ids``,
+    ``indexed_in``, every ``*lineage`` in location sources, ``affiliations[].institution_ids``),
+    drops ``authorships[].institutions[]`` entries without an id, turns a string
+    ``abstract_inverted_index`` into the API's object (null if it cannot be parsed), and drops the
+    snapshot's ``@timestamp``/``@version`` keys. Everything else is passed through as is.
+    """
+    out = {k: v for k, v in obj.items() if k not in SNAPSHOT_ONLY_KEYS}
+    inv = out.get("abstract_inverted_index")
+    if isinstance(inv, str):
+        try:
+            out["abstract_inverted_index"] = _parse_abstract_string(inv)
+        except ValueError:
+            out["abstract_inverted_index"] = None
+    for key in CLEAN_TOP_LISTS:
+        if key in out:
+            out[key] = _without_none(out[key])
+    for key in LOCATION_KEYS:
+        if key in out:
+            out[key] = _clean_location(out[key])
+    if isinstance(out.get("locations"), list):
+        out["locations"] = [_clean_location(loc) for loc in out["locations"]]
+    if isinstance(out.get("authorships"), list):
+        out["authorships"] = [_clean_authorship(a) for a in out["authorships"]]
+    return out
+
+
+# --- readers -----------------------------------------------------------------------------------------------
+
+
+def sniff(head: bytes) -> bool:
+    """Whether the first bytes of a decompressed file look like OpenAlex works.
+
+    True for a JSON object or JSON Lines whose first bytes hold ``"id": "https://openalex.org/W…"`` (a
+    work; other OpenAlex entities have A/S/I/… ids there), and for an empty OpenAlex list page.
+    """
+    text = head.lstrip(_LEADING)
+    if not text.startswith((b"{", b"[")):
+        return False
+    if _WORK_ID_RE.search(text):
+        return True
+    return _EMPTY_PAGE_RE.search(text) is not None
+
+
+def _document_records(doc: bytes, start: int) -> Iterator[tuple[int, bytes]] | None:
+    """The works in one JSON document (a list page's results, an array's elements, or the object itself).
+
+    None when ``doc`` is not one JSON document.
+    """
+    try:
+        if doc.lstrip(_LEADING).startswith(b"["):
+            items = _ARRAY_DECODER.decode(doc)
+        else:
+            probe = _PROBE_DECODER.decode(doc)
+            if probe.results is None or probe.meta is msgspec.UNSET:
+                return iter([(0, doc.strip(_LEADING))] if start == 0 else [])
+            items = probe.results
+    except msgspec.ValidationError:
+        # valid JSON of another shape ("results" not a list, …): one record, for the mapper to judge
+        return iter([(0, doc.strip(_LEADING))] if start == 0 else [])
+    except msgspec.DecodeError:
+        return None
+    return ((i, bytes(item)) for i, item in enumerate(items) if i >= start)
+
+
+def _holds_many(line: bytes) -> bool:
+    """Whether one line of JSON holds several works: a list page (only ``meta`` and ``results`` are
+    decoded to tell) or a JSON array."""
+    if line.lstrip(_LEADING).startswith(b"["):
+        return True
+    try:
+        probe = _PROBE_DECODER.decode(line)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return False
+    return probe.results is not None and probe.meta is not msgspec.UNSET
+
+
+def _is_json_line(line: bytes) -> bool:
+    try:
+        msgspec.json.decode(line)
+    except msgspec.DecodeError:
+        return False
+    return True
+
+
+def _lines(first: bytes, stream: BinaryIO) -> Iterator[bytes]:
+    """``first`` (buffered bytes, possibly ending mid-line) followed by the stream, as lines."""
+    parts = first.split(b"\n")
+    tail = parts.pop()
+    yield from parts
+    if tail:
+        yield tail + stream.readline()
+    yield from stream
+
+
+def _line_records(lines: Iterator[bytes], start: int, pages: bool) -> Iterator[tuple[int, bytes]]:
+    """Records of JSON Lines: position = line number (blank lines count but yield nothing).
+
+    With ``pages``, each line is a list page (or array) and its results are the records, numbered
+    across lines; a line that is neither is yielded whole, for the mapper to reject or accept.
+    """
+    position = 0
+    for line in lines:
+        if not pages:
+            if position >= start:
+                record = line.strip()
+                if record:
+                    yield position, record
+            position += 1
+            continue
+        record = line.strip()
+        if not record:
+            continue
+        expanded = _document_records(record, 0)
+        if expanded is None:
+            expanded = iter([(0, record)])
+        for _i, item in expanded:
+            if position >= start:
+                yield position, item
+            position += 1
+
+
+def iter_raw(stream: BinaryIO, *, start: int = 0) -> Iterator[tuple[int, bytes]]:
+    """The works of one decompressed file as ``(position, raw JSON bytes)``, in order.
+
+    JSON Lines (snapshot parts): one work per line, position = 0-based line number (blank lines are
+    skipped but keep their number, so positions are stable for resuming). A list page (or a JSON
+    array), also one page per line, yields its results numbered from 0 (across pages); a single work
+    object, possibly pretty-printed, is record 0. A line that is not valid JSON is still yielded, for
+    the mapper to reject with a reason. Records before ``start`` are skipped without being parsed
+    (list pages are parsed, but only into raw slices).
+    """
+    blank = 0
+    first = stream.readline()
+    while first and not first.strip(_LEADING):
+        blank += 1
+        first = stream.readline()
+    if not first:
+        return
+    if first.startswith(b"\xef\xbb\xbf"):
+        first = first[3:]
+    prefix = b"\n" * blank  # re-inserted so blank lines keep their numbers
+    head = first.lstrip(_LEADING)
+    if not head.startswith((b"{", b"[")) or _is_json_line(first):
+        yield from _line_records(_lines(prefix + first, stream), start, pages=_holds_many(first))
+        return
+    # The first line is not JSON by itself. If the next line is, this is JSON Lines with a bad first
+    # line; otherwise it is one document over many lines (pretty-printed), read whole within a bound.
+    second = stream.readline()
+    if _is_json_line(second.strip()) and second.lstrip(_LEADING).startswith(b"{"):
+        yield from _line_records(_lines(prefix + first + second, stream), start, pages=False)
+        return
+    buf = bytearray(first + second)
+    while len(buf) <= DOCUMENT_MAX_BYTES:
+        chunk = stream.read(1 << 20)
+        if not chunk:
+            break
+        buf += chunk
+    doc = bytes(buf)
+    records = _document_records(doc, start) if len(doc) <= DOCUMENT_MAX_BYTES else None
+    if records is not None:
+        yield from records
+        return
+    # not one document after all: lines, each judged by the mapper
+    yield from _line_records(_lines(prefix + doc, stream), start, pages=False)
+
+
+# --- snapshots ---------------------------------------------------------------------------------------------
+
+
+def _manifest_relpath(url: str, folder_name: str) -> Path | None:
+    """Where a manifest entry's file lies relative to the manifest's folder, or None if unsafe/empty."""
+    path = url.split("://", 1)[-1]
+    parts = [p for p in path.split("/") if p]
+    if folder_name in parts[:-1]:
+        # s3://openalex/data/works/updated_date=…/part_000.gz with the manifest in …/works/
+        idx = len(parts) - 1 - parts[::-1].index(folder_name)
+        rel = parts[idx + 1:]
+    else:
+        rel = parts[-2:]  # the folder was renamed: keep updated_date=…/part_…
+    if not rel or any(p in (".", "..") or "\\" in p for p in rel):
+        return None
+    return Path(*rel)
+
+
+def manifest_files(path: Path) -> list[Path] | None:
+    """The part files an OpenAlex snapshot ``manifest`` lists, as local paths, or None if not a manifest.
+
+    Entries like ``s3://openalex/data/works/updated_date=2023-05-17/part_000.gz`` resolve relative to
+    the manifest's folder (``…/works/updated_date=2023-05-17/part_000.gz``), in the manifest's order.
+    Listed files are returned whether or not they exist, so the caller can report missing parts.
+    """
+    try:
+        if path.stat().st_size > MANIFEST_MAX_BYTES:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        manifest = msgspec.json.decode(data, type=_Manifest)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    folder = path.parent
+    out: list[Path] = []
+    for entry in manifest.entries:
+        rel = _manifest_relpath(entry.url, folder.name)
+        if rel is not None:
+            out.append(folder / rel)
+    return out
+
+
+__all__ = [
+    "SOURCE",
+    "abstract_from_inverted_index",
+    "clean_for_clients",
+    "iter_raw",
+    "manifest_files",
+    "map_record",
+    "sniff",
+]
