@@ -15,7 +15,6 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from citegraph.ids import parse_id
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +23,7 @@ from citegraph.dialects.openalex import OpenAlexError, parse_select, parse_work_
 from citegraph.dialects.openalex import errors as e
 from citegraph.dialects.openalex.filters import FILTERS
 from citegraph.dialects.openalex.params import VALID_PARAMETERS, WORK_ROOT_FIELDS
+from citegraph.ids import parse_id
 
 QP = e.QUERY_PARAMS_ERROR
 PG = e.PAGINATION_ERROR
@@ -239,6 +239,29 @@ def test_entity_ids_and_negated_or_lists() -> None:
         q.Text(q.TITLE, q.Term("cats"), negate=True),
         q.Text(q.TITLE, q.Term("dogs"), negate=True),
     )
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        (
+            "authorships.author.orcid:https://orcid.org/0000-0002-1825-0097",
+            "author.orcid:0000-0002-1825-0097",
+        ),
+        ("authorships.institutions.ror:https://ror.org/02mhbdp94", "institutions.ror:02mhbdp94"),
+        ("ids.pmcid:https://www.ncbi.nlm.nih.gov/pmc/articles/PMC5815332", "pmcid:PMC5815332"),
+        ("ids.pmid:https://pubmed.ncbi.nlm.nih.gov/29456894", "pmid:29456894"),
+        ("openalex:https://openalex.org/W2741809807", "ids.openalex:W2741809807", "openalex_id:w2741809807"),
+        ("institutions.id:I27837315", "authorships.institutions.id:https://openalex.org/I27837315"),
+    ],
+)
+def test_id_forms_and_aliases_agree(forms: tuple[str, ...]) -> None:
+    """Every id form and key alias OpenAlex accepts reaches the same canonical predicate."""
+    parsed = {where(f"/works?filter={form}") for form in forms}
+    assert len(parsed) == 1
+    ((pred,),) = parsed
+    assert isinstance(pred, q.Eq) and isinstance(pred.values[0], tuple)
+    assert pred.values[0][1] not in [form.split(":", 1)[1] for form in forms if "://" in form]
 
 
 def test_and_within_a_key_and_quoted_commas() -> None:
