@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--workers", type=int, default=None, help="parsing processes (default: one per core)")
     sp.add_argument("--rejects", default=None, help="where rejected records are written (default: DB.rejects.jsonl)")
     sp.add_argument("--no-progress", action="store_true", help="no progress line even on a terminal")
+    sp.add_argument("--batch-records", type=int, default=None, help=argparse.SUPPRESS)  # tests: many commits
 
     sp = with_db(sub.add_parser("work", help="show one work by any of its ids"))
     sp.add_argument("id")
@@ -141,8 +142,9 @@ def cmd_load(args: argparse.Namespace) -> int:
     rejects = args.rejects or f"{db}.rejects.jsonl"
     show = not args.no_progress and not args.json and sys.stderr.isatty()
     with citegraph.open(db, create=True) as g:
+        options = {"batch_records": args.batch_records} if args.batch_records else {}
         report = g.load(paths, source=args.source, workers=args.workers, rejects_path=rejects,
-                        progress=_ProgressLine() if show else None)
+                        progress=_ProgressLine() if show else None, **options)
     if show:
         sys.stderr.write("\n")
     if args.json:

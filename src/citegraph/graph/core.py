@@ -368,10 +368,13 @@ class Graph:
 
     def load(self, paths: Iterable[str | os.PathLike[str]], *, source: str | None = None,
              workers: int | None = None, rejects_path: str | os.PathLike[str] | None = None,
-             progress: ProgressCallback | None = None) -> LoadReport:
-        """Load files, directories or globs of source records, then rebuild the derived tables."""
+             progress: ProgressCallback | None = None, **options: Any) -> LoadReport:
+        """Load files, directories or globs of source records, then rebuild derived tables and the search index.
+
+        ``options`` pass through to :func:`citegraph.graph.load.load` (``batch_records``, ``pool_min_bytes``).
+        """
         report = load(self.store, paths, source=source, workers=workers, rejects_path=rejects_path,
-                      progress=progress)
+                      progress=progress, **options)
         path = self._index_path()
         if path is not None and index_stamp(path) != (self.store.meta("build_id") or "0"):
             t0 = time.perf_counter()

@@ -299,8 +299,9 @@ def _ensure_dictionary(store: Store, source: str, module: ModuleType, path: Path
 
 
 def load(store: Store, paths: Iterable[str | os.PathLike[str]], *, source: str | None = None,
-         workers: int | None = None, batch_records: int = BATCH_RECORDS, rejects_path: str | os.PathLike[str] | None = None,
-         progress: ProgressCallback | None = None, build: bool = True) -> LoadReport:
+         workers: int | None = None, batch_records: int = BATCH_RECORDS,
+         rejects_path: str | os.PathLike[str] | None = None, progress: ProgressCallback | None = None,
+         build: bool = True, pool_min_bytes: int = POOL_MIN_BYTES) -> LoadReport:
     """Load every record in ``paths`` into ``store`` and rebuild the derived tables.
 
     ``source`` forces a source instead of detecting it from each file's content. ``workers`` is the
@@ -321,7 +322,7 @@ def load(store: Store, paths: Iterable[str | os.PathLike[str]], *, source: str |
     total_bytes = sum(f.stat().st_size for f in files)
     if workers is None:
         workers = os.cpu_count() or 1
-    use_pool = workers > 0 and total_bytes >= POOL_MIN_BYTES
+    use_pool = workers > 0 and total_bytes >= pool_min_bytes
     pool_state: dict[str, Any] = {"pool": None, "key": None}  # one pool, reused while source and dict hold
     done_bytes = 0
     try:

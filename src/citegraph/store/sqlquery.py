@@ -194,7 +194,7 @@ class Compiler:
             conds.append(f"{col} {'<=' if p.high_inclusive else '<'} ?")
             params.append(p.high)
         sql = "(" + " AND ".join(conds) + ")"
-        return f"({col} IS NOT NULL AND NOT {sql})" if p.negate else sql
+        return f"({col} IS NULL OR NOT {sql})" if p.negate else sql  # plain NOT: no value is outside too
 
     def _null(self, name: str, params: list[object]) -> str:
         if name in COLUMN_FIELDS:

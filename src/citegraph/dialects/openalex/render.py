@@ -1,0 +1,858 @@
+"""Works in OpenAlex's shape (spec/api-dialects.md §1.6–1.7, §1.10).
+
+A work loaded from OpenAlex is served as OpenAlex wrote it: its stored record, cleaned for strict
+clients (``sources.openalex.clean_for_clients``), with the graph-derived fields replaced by ours
+(``cited_by_count``, ``referenced_works``, ``referenced_works_count``, ``counts_by_year``,
+``cited_by_api_url``). A work known only from other sources (or only as a cited stub) is drawn
+from the canonical :class:`~citegraph.model.Work` into the same shape.
+
+**Ids of works without an OpenAlex id.** Such a work has no ``https://openalex.org/W…`` and we
+never invent one (it could collide with a real id later). Its ``id`` (and its entry in other
+works' ``referenced_works``) is the first id form that ``GET /works/{id}`` of this same server
+accepts back: ``https://doi.org/<doi>``, else ``pmid:<n>``, else ``pmcid:<PMC…>``, else
+``<scheme>:<value>`` in our canonical form (the route resolves those too).
+
+Speed: the stored record is decoded only one level deep (values stay undecoded ``msgspec.Raw``
+and are written back byte for byte); only values that can hold what the cleaning removes
+(a ``null`` in an id list, a string abstract) are decoded and cleaned. That keeps a 17 KB record
+at ~35 µs instead of ~170 µs for a full decode and re-encode.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from citegraph.dialects.openalex.params import WORK_ROOT_FIELDS
+from citegraph.model import Author, Concept, Work
+from citegraph.sources.openalex import (
+    CLEAN_TOP_LISTS,
+    LOCATION_KEYS,
+    SNAPSHOT_ONLY_KEYS,
+    abstract_from_inverted_index,
+    clean_for_clients,
+)
+
+if TYPE_CHECKING:
+    from citegraph.graph import Graph
+
+#: The prefix of every OpenAlex entity id.
+OPENALEX_URL = "https://openalex.org/"
+#: How many years of ``counts_by_year`` a work shows, counting back from the current year (upstream).
+COUNTS_BY_YEAR_YEARS = 10
+#: The source name of OpenAlex records in the store.
+SOURCE = "openalex"
+#: The fields we compute from our merged graph, whatever the record says.
+DERIVED_FIELDS = (
+    "cited_by_count",
+    "referenced_works_count",
+    "referenced_works",
+    "cited_by_api_url",
+    "counts_by_year",
+)
+#: Record keys whose values may need ``clean_for_clients`` (it only changes these).
+_CLEANED_KEYS = frozenset((*CLEAN_TOP_LISTS, *LOCATION_KEYS, "locations", "authorships"))
+#: Each schema field's position, for putting a field a record lacks where upstream would emit it.
+_RANK: dict[str, int] = {name: i for i, name in enumerate(WORK_ROOT_FIELDS)}
+#: Id schemes tried, in order, for the public id of a work that has no OpenAlex id.
+FALLBACK_ID_SCHEMES = ("doi", "pmid", "pmcid")
+
+_RECORD_DECODER = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_ANY_DECODER = msgspec.json.Decoder()
+_REFS_DECODER = msgspec.json.Decoder(list[Any])
+
+IdPair = tuple[str, str]
+
+
+# --- ids -------------------------------------------------------------------------------------------
+def openalex_url(short: str) -> str:
+    """``W123`` → ``https://openalex.org/W123`` (a value that is already a URL is kept)."""
+    return short if short.startswith("http") else OPENALEX_URL + short
+
+
+def fallback_id(pairs: Iterable[IdPair]) -> str | None:
+    """The public id of a work without an OpenAlex id (see the module docstring), or None."""
+    by_scheme: dict[str, str] = {}
+    for scheme, value in pairs:
+        by_scheme.setdefault(scheme, value)
+    if "doi" in by_scheme:
+        return "https://doi.org/" + by_scheme["doi"]
+    for scheme in FALLBACK_ID_SCHEMES[1:]:
+        if scheme in by_scheme:
+            return f"{scheme}:{by_scheme[scheme]}"
+    for scheme, value in by_scheme.items():
+        return f"{scheme}:{value}"
+    return None
+
+
+def public_id(pairs: Iterable[IdPair]) -> str | None:
+    """The id a work is served under: its OpenAlex URL, else its fallback id."""
+    pairs = list(pairs)
+    for scheme, value in pairs:
+        if scheme == "openalex" and value[:1] in ("W", "w"):
+            return openalex_url(value)
+    return fallback_id(pairs)
+
+
+def entity_url(pair: IdPair) -> str:
+    """The URL form OpenAlex prints for an id pair (group keys, author/source/topic ids)."""
+    scheme, value = pair
+    prefix = _URL_PREFIXES.get(scheme)
+    if prefix is not None:
+        return value if value.startswith("http") else prefix + value
+    return value if scheme in ("issn", "mag") else f"{scheme}:{value}"
+
+
+_URL_PREFIXES: dict[str, str] = {
+    "openalex": OPENALEX_URL,
+    "doi": "https://doi.org/",
+    "orcid": "https://orcid.org/",
+    "ror": "https://ror.org/",
+    "pmid": "https://pubmed.ncbi.nlm.nih.gov/",
+    "pmcid": "https://www.ncbi.nlm.nih.gov/pmc/articles/",
+    "wikidata": "https://www.wikidata.org/wiki/",
+}
+
+
+def cited_by_api_url(base: str, work_id: str) -> str:
+    """Our own URL listing the works that cite ``work_id`` (upstream points at its own API)."""
+    short = work_id[len(OPENALEX_URL) :] if work_id.startswith(OPENALEX_URL) else work_id
+    return f"{base}/works?filter=cites:{short}"
+
+
+def counts_by_year_list(counts: dict[int, int], today: datetime.date | None = None) -> list[dict[str, int]]:
+    """Upstream's ``counts_by_year``: the last ten years to this one, newest first, zero years left out."""
+    this_year = (today or datetime.date.today()).year
+    first = this_year - COUNTS_BY_YEAR_YEARS + 1
+    return [
+        {"year": year, "cited_by_count": counts[year]}
+        for year in sorted(counts, reverse=True)
+        if first <= year <= this_year and counts[year]
+    ]
+
+
+def ordered_references(record_refs: Sequence[object], ours: Sequence[str]) -> list[str]:
+    """Our reference list in the record's own order where it has one, then the references it lacks."""
+    wanted = dict.fromkeys(ours)
+    out: list[str] = []
+    for ref in record_refs:
+        if isinstance(ref, str) and ref in wanted:
+            out.append(ref)
+            del wanted[ref]
+    out.extend(wanted)
+    return out
+
+
+def inverted_index(text: str | None) -> dict[str, list[int]] | None:
+    """An OpenAlex ``abstract_inverted_index`` for plain text (words split on whitespace)."""
+    if not text:
+        return None
+    index: dict[str, list[int]] = {}
+    for position, word in enumerate(text.split()):
+        index.setdefault(word, []).append(position)
+    return index or None
+
+
+# --- the renderer ----------------------------------------------------------------------------------
+class Derived(msgspec.Struct):
+    """One work's graph-derived fields, as served."""
+
+    id: str
+    cited_by_count: int
+    referenced_works_count: int
+    referenced_works: list[str] | None  # None when not asked for (select)
+    counts_by_year: list[dict[str, int]] | None
+    cited_by_api_url: str
+
+
+class WorkRenderer:
+    """Renders works of one graph in OpenAlex's shape."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+
+    def work(self, key: int, *, base: str, select: Sequence[str] | None = None) -> dict[str, Any] | None:
+        """One work as ``GET /works/{id}`` serves it (None if the key names no work)."""
+        out = self.works([key], base=base, select=select)
+        return out[0] if out else None
+
+    def works(
+        self,
+        keys: Sequence[int],
+        *,
+        base: str,
+        select: Sequence[str] | None = None,
+        scores: Sequence[float | None] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Many works in order, as list results (``scores``: relevance per work, for search results).
+
+        ``base`` is this dialect's own URL root (``http://host/openalex``) for ``cited_by_api_url``.
+        Values may be ``msgspec.Raw``: encode the result with msgspec.
+        """
+        graph = self.graph
+        store = graph.store
+        wanted = None if select is None else set(select)
+        need_refs = wanted is None or "referenced_works" in wanted
+        need_years = wanted is None or "counts_by_year" in wanted
+        rows = [store.work_row(k) for k in keys]
+        ref_keys: dict[int, list[int]] = {}
+        if need_refs:
+            for k, row in zip(keys, rows, strict=True):
+                if row is not None:
+                    ref_keys[k] = graph.reference_keys(k)
+        ref_ids = self._public_ids({r for refs in ref_keys.values() for r in refs})
+        out: list[dict[str, Any]] = []
+        for i, (k, row) in enumerate(zip(keys, rows, strict=True)):
+            if row is None:
+                continue
+            own = public_id(row.ids) or f"citegraph:{k}"
+            derived = Derived(
+                id=own,
+                cited_by_count=row.cited_by_count,
+                referenced_works_count=row.referenced_works_count,
+                referenced_works=[ref_ids[r] for r in ref_keys.get(k, ()) if r in ref_ids]
+                if need_refs
+                else None,
+                counts_by_year=counts_by_year_list(graph.counts_by_year(k)) if need_years else None,
+                cited_by_api_url=cited_by_api_url(base, own),
+            )
+            score = scores[i] if scores is not None else None
+            raw = graph.record(k, SOURCE)
+            if raw is not None:
+                out.append(render_record(raw, derived, select=select, score=score))
+            else:
+                gw = graph.work(k)
+                work = (
+                    gw.work
+                    if gw.work is not None
+                    else Work(
+                        ids=[],
+                        title=row.title,
+                        publication_year=row.publication_year,
+                        publication_date=row.publication_date,
+                        type=row.type,
+                    )
+                )
+                out.append(render_model(work, row.ids, row.sources, derived, select=select, score=score))
+        return out
+
+    def _public_ids(self, keys: set[int]) -> dict[int, str]:
+        """The served id of each work key: its OpenAlex URL, else its fallback id."""
+        if not keys:
+            return {}
+        graph = self.graph
+        found = {
+            k: openalex_url(v)
+            for k, v in graph.ids_of(list(keys), "openalex").items()
+            if v[:1] in ("W", "w") or v.startswith(OPENALEX_URL)
+        }
+        missing = [k for k in keys if k not in found]
+        if missing:
+            for k, v in graph.ids_of(missing, "doi").items():
+                found[k] = "https://doi.org/" + v
+            for k in missing:
+                if k not in found:
+                    row = graph.store.work_row(k)
+                    fid = fallback_id(row.ids) if row is not None else None
+                    if fid is not None:
+                        found[k] = fid
+        return found
+
+
+# --- from the stored OpenAlex record ---------------------------------------------------------------
+def render_record(
+    raw: bytes, derived: Derived, *, select: Sequence[str] | None = None, score: float | None = None
+) -> dict[str, Any]:
+    """A stored OpenAlex record, cleaned, with ``derived`` fields and ``relevance_score`` (search only)."""
+    top = _RECORD_DECODER.decode(raw)
+    wanted = None if select is None else set(select)
+    out: dict[str, Any] = {}
+    record_refs: msgspec.Raw | None = None
+    for key, value in top.items():
+        if key in SNAPSHOT_ONLY_KEYS or key == "relevance_score":
+            continue  # bookkeeping, and a score some stored search results carry: never ours to serve
+        if wanted is not None and key not in wanted:
+            continue
+        if key == "referenced_works":
+            record_refs = value
+        if key in _CLEANED_KEYS:
+            if b"null" in bytes(value):
+                value = clean_for_clients({key: _ANY_DECODER.decode(value)})[key]
+        elif key == "abstract_inverted_index" and memoryview(value)[:1] == b'"':
+            value = clean_for_clients({key: _ANY_DECODER.decode(value)})[key]
+        out[key] = value
+    refs = derived.referenced_works
+    if refs is not None and record_refs is not None:
+        try:
+            listed = _REFS_DECODER.decode(record_refs)
+        except msgspec.DecodeError:
+            listed = []
+        refs = ordered_references(listed, refs)
+    values: dict[str, Any] = {
+        "id": out.get("id", derived.id),
+        "cited_by_count": derived.cited_by_count,
+        "referenced_works_count": derived.referenced_works_count,
+        "referenced_works": refs,
+        "counts_by_year": derived.counts_by_year,
+        "cited_by_api_url": derived.cited_by_api_url,
+    }
+    if score is not None:
+        values["relevance_score"] = score
+    for key, value in values.items():
+        if value is None or (wanted is not None and key not in wanted):
+            continue
+        if key in out:
+            out[key] = value
+        else:
+            out = _insert(out, key, value)
+    if select is not None:
+        return {k: out[k] for k in select if k in out}
+    return out
+
+
+def _insert(out: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+    """``out`` with ``key`` placed where upstream's schema order puts it."""
+    rank = _RANK.get(key)
+    if rank is None:
+        out[key] = value
+        return out
+    result: dict[str, Any] = {}
+    placed = False
+    for k, v in out.items():
+        if not placed and _RANK.get(k, -1) > rank:
+            result[key] = value
+            placed = True
+        result[k] = v
+    if not placed:
+        result[key] = value
+    return result
+
+
+# --- from the canonical model ----------------------------------------------------------------------
+def _ids_object(pairs: Sequence[IdPair]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for scheme, value in pairs:
+        if scheme in out:
+            continue
+        if scheme == "openalex" and value[:1] in ("W", "w"):
+            out["openalex"] = openalex_url(value)
+        elif scheme == "doi":
+            out["doi"] = "https://doi.org/" + value
+        elif scheme == "mag":
+            out["mag"] = value
+        elif scheme in ("pmid", "pmcid"):
+            out[scheme] = _URL_PREFIXES[scheme] + value
+    return out
+
+
+def _first_id(pairs: Iterable[Any], scheme: str, prefix: str = "") -> str | None:
+    for pair in pairs:
+        s, v = (pair.scheme, pair.value) if hasattr(pair, "scheme") else pair
+        if s == scheme:
+            return v if v.startswith("http") else prefix + v
+    return None
+
+
+def _openalex_entity(pairs: Iterable[Any], letter: str) -> str | None:
+    for pair in pairs:
+        s, v = (pair.scheme, pair.value) if hasattr(pair, "scheme") else pair
+        if s == "openalex" and v[:1].upper() == letter:
+            return openalex_url(v)
+    return None
+
+
+def _authorship(author: Author, index: int, count: int) -> dict[str, Any]:
+    institutions = []
+    countries: list[str] = []
+    raw_strings: list[str] = []
+    affiliations = []
+    for aff in author.affiliations:
+        inst_id = _openalex_entity(aff.ids, "I")
+        if inst_id is not None and aff.name:
+            institutions.append(
+                {
+                    "id": inst_id,
+                    "display_name": aff.name,
+                    "ror": _first_id(aff.ids, "ror", "https://ror.org/"),
+                    "country_code": aff.country_code,
+                    "type": None,
+                    "lineage": [inst_id],
+                }
+            )
+        if aff.country_code and aff.country_code.upper() not in countries:
+            countries.append(aff.country_code.upper())
+        raw = aff.raw or aff.name
+        if raw:
+            raw_strings.append(raw)
+            affiliations.append(
+                {"raw_affiliation_string": raw, "institution_ids": [inst_id] if inst_id is not None else []}
+            )
+    position = author.position or ("first" if index == 0 else "last" if index == count - 1 else "middle")
+    name = author.name or " ".join(p for p in (author.given, author.family) if p) or None
+    return {
+        "author_position": position,
+        "author": {
+            "id": _openalex_entity(author.ids, "A"),
+            "display_name": name,
+            "orcid": _first_id(author.ids, "orcid", "https://orcid.org/"),
+        },
+        "institutions": institutions,
+        "countries": countries,
+        "is_corresponding": bool(author.is_corresponding),
+        "raw_author_name": name,
+        "raw_affiliation_strings": raw_strings,
+        "affiliations": affiliations,
+    }
+
+
+def _topic(c: Concept) -> dict[str, Any] | None:
+    cid = _openalex_entity([c.id] if c.id is not None else [], "T")
+    if cid is None:
+        return None
+    out: dict[str, Any] = {"id": cid, "display_name": c.name, "score": c.score}
+    for level in ("subfield", "field", "domain"):
+        name = getattr(c, level)
+        if name:
+            out[level] = {"display_name": name}
+    return out
+
+
+def _location(work: Work) -> dict[str, Any] | None:
+    venue = work.venue
+    landing = pdf = None
+    version = None
+    is_oa = work.is_oa
+    for link in work.links:
+        if link.kind == "pdf" or (link.content_type or "").endswith("pdf"):
+            pdf = pdf or link.url
+        else:
+            landing = landing or link.url
+        version = version or link.version
+    if landing is None and work.ids:
+        doi = _first_id(work.ids, "doi", "https://doi.org/")
+        landing = doi
+    source = None
+    if venue is not None:
+        sid = _openalex_entity(venue.ids, "S")
+        if sid is not None and venue.name:
+            issns = [i.value for i in venue.ids if i.scheme == "issn"]
+            source = {
+                "id": sid,
+                "display_name": venue.name,
+                "issn_l": venue.issn_l,
+                "issn": issns or None,
+                "is_oa": venue.is_oa,
+                "is_in_doaj": venue.is_in_doaj,
+                "is_core": None,
+                "host_organization": None,
+                "host_organization_name": venue.publisher,
+                "host_organization_lineage": [],
+                "type": venue.type,
+            }
+    if landing is None and pdf is None and source is None:
+        return None
+    lic = work.licenses[0] if work.licenses else None
+    return {
+        "is_oa": bool(is_oa),
+        "landing_page_url": landing,
+        "pdf_url": pdf,
+        "source": source,
+        "license": lic.id if lic is not None else None,
+        "license_id": lic.id if lic is not None else None,
+        "version": version,
+        "is_accepted": None,
+        "is_published": None,
+    }
+
+
+def render_model(
+    work: Work,
+    pairs: Sequence[IdPair],
+    sources: Sequence[str],
+    derived: Derived,
+    *,
+    select: Sequence[str] | None = None,
+    score: float | None = None,
+) -> dict[str, Any]:
+    """A work known only from other sources (or as a stub), drawn into OpenAlex's work object.
+
+    Only what the canonical model knows is filled; entity objects (sources, institutions, topics)
+    appear only when they carry an OpenAlex id and a name, because strict clients require both.
+    """
+    all_pairs = list(pairs) or [(i.scheme, i.value) for i in work.ids]
+    doi = _first_id(all_pairs, "doi", "https://doi.org/")
+    authors = work.authors
+    authorships = [_authorship(a, i, len(authors)) for i, a in enumerate(authors) if a.role == "author"]
+    location = _location(work)
+    topics = [t for t in (_topic(c) for c in work.concepts if c.kind == "topic") if t is not None]
+    keywords = [
+        {
+            "id": OPENALEX_URL + "keywords/" + c.name.lower().replace(" ", "-"),
+            "display_name": c.name,
+            "score": c.score,
+        }
+        for c in work.concepts
+        if c.kind == "keyword"
+    ]
+    concepts = [
+        {"id": cid, "wikidata": None, "display_name": c.name, "level": None, "score": c.score}
+        for c in work.concepts
+        if c.kind == "concept"
+        for cid in [_openalex_entity([c.id] if c.id is not None else [], "C")]
+        if cid is not None
+    ]
+    funders = [
+        {"id": fid, "display_name": f.name, "ror": _first_id(f.ids, "ror", "https://ror.org/")}
+        for f in work.funders
+        for fid in [_openalex_entity(f.ids, "F")]
+        if fid is not None and f.name
+    ]
+    institution_ids = {i["id"] for a in authorships for i in a["institutions"]}
+    country_codes = {c for a in authorships for c in a["countries"]}
+    indexed_in = [s for s in ("crossref",) if s in sources]
+    if any(p[0] == "pmid" for p in all_pairs):
+        indexed_in.append("pubmed")
+    b = work.biblio
+    out: dict[str, Any] = {
+        "id": derived.id,
+        "doi": doi,
+        "title": work.title,
+        "display_name": work.title,
+        "relevance_score": score,
+        "publication_year": work.publication_year,
+        "publication_date": work.publication_date,
+        "ids": _ids_object(all_pairs),
+        "language": work.language,
+        "primary_location": location,
+        "type": work.type,
+        "type_crossref": work.type_source,
+        "indexed_in": indexed_in,
+        "open_access": None
+        if work.is_oa is None
+        else {
+            "is_oa": work.is_oa,
+            "oa_status": work.oa_status,
+            "oa_url": work.oa_url,
+            "any_repository_has_fulltext": None,
+        },
+        "authorships": authorships,
+        "countries_distinct_count": len(country_codes),
+        "institutions_distinct_count": len(institution_ids),
+        "corresponding_author_ids": [
+            a["author"]["id"] for a in authorships if a["is_corresponding"] and a["author"]["id"]
+        ],
+        "corresponding_institution_ids": [],
+        "apc_list": None,
+        "apc_paid": None,
+        "fwci": work.upstream.fwci,
+        "is_authors_truncated": work.is_authors_truncated,
+        "has_fulltext": False,
+        "cited_by_count": derived.cited_by_count,
+        "citation_normalized_percentile": None,
+        "cited_by_percentile_year": None,
+        "biblio": {
+            "volume": b.volume,
+            "issue": b.issue,
+            "first_page": b.first_page,
+            "last_page": b.last_page,
+        },
+        "is_retracted": bool(work.is_retracted),
+        "is_paratext": bool(work.is_paratext),
+        "primary_topic": topics[0] if topics else None,
+        "topics": topics,
+        "keywords": keywords,
+        "concepts": concepts,
+        "mesh": [],
+        "locations_count": 1 if location is not None else 0,
+        "locations": [location] if location is not None else [],
+        "best_oa_location": location if location is not None and work.is_oa else None,
+        "sustainable_development_goals": [],
+        "awards": [],
+        "funders": funders,
+        "referenced_works_count": derived.referenced_works_count,
+        "referenced_works": derived.referenced_works if derived.referenced_works is not None else [],
+        "related_works": [openalex_url(r.value) for r in work.related if r.scheme == "openalex"],
+        "abstract_inverted_index": inverted_index(work.abstract),
+        "cited_by_api_url": derived.cited_by_api_url,
+        "counts_by_year": derived.counts_by_year if derived.counts_by_year is not None else [],
+        "updated_date": work.version or work.dates.updated,
+        "created_date": work.dates.created,
+    }
+    if score is None:
+        del out["relevance_score"]
+    if select is not None:
+        return {k: out[k] for k in select if k in out}
+    return out
+
+
+# --- envelopes -------------------------------------------------------------------------------------
+def list_meta(
+    *,
+    count: int,
+    elapsed_ms: int,
+    page: int | None,
+    per_page: int,
+    cursor_sent: bool,
+    next_cursor: str | None,
+    groups_count: int | None = None,
+) -> dict[str, Any]:
+    """``meta`` of a list answer in upstream's key order (``next_cursor`` only when a cursor was sent)."""
+    meta: dict[str, Any] = {
+        "count": count,
+        "db_response_time_ms": elapsed_ms,
+        "page": None if cursor_sent else page,
+        "per_page": per_page,
+    }
+    if cursor_sent:
+        meta["next_cursor"] = next_cursor
+    meta["groups_count"] = groups_count
+    return meta
+
+
+def list_envelope(meta: dict[str, Any], results: list[Any]) -> dict[str, Any]:
+    """A list answer: ``{meta, results, group_by: []}`` (the key order of recorded real answers)."""
+    return {"meta": meta, "results": results, "group_by": []}
+
+
+def group_envelope(meta: dict[str, Any], groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """A group-by answer: ``{meta, group_by}``, with no ``results`` (upstream format_response)."""
+    return {"meta": meta, "group_by": groups}
+
+
+#: Group keys of keyword fields that upstream prints as OpenAlex URLs (core/group_by format_key).
+KEYWORD_GROUP_URLS: dict[str, str] = {
+    "type": OPENALEX_URL + "types/",
+    "language": OPENALEX_URL + "languages/",
+    "country_code": OPENALEX_URL + "countries/",
+}
+#: The key and name of the bucket of works without a value (``group_by=…:include_unknown``).
+UNKNOWN_GROUP = "unknown"
+
+
+def group_item(
+    field: str, key: object, count: int, display_name: str | None, names: dict[IdPair, str]
+) -> dict[str, Any]:
+    """One ``group_by`` entry ``{key, key_display_name, count}``, keys printed as upstream prints them."""
+    if key is None:
+        return {"key": UNKNOWN_GROUP, "key_display_name": UNKNOWN_GROUP, "count": count}
+    if isinstance(key, tuple) and len(key) == 2:
+        pair = (str(key[0]), str(key[1]))
+        url = entity_url(pair)
+        name = display_name or names.get(pair) or url
+        return {"key": url, "key_display_name": name, "count": count}
+    if isinstance(key, bool):
+        text = "true" if key else "false"
+        return {"key": text, "key_display_name": display_name or text, "count": count}
+    text = str(key)
+    prefix = KEYWORD_GROUP_URLS.get(field)
+    if prefix is not None:
+        value = text.upper() if field == "country_code" else text
+        return {"key": prefix + value, "key_display_name": display_name or value, "count": count}
+    return {"key": text, "key_display_name": display_name or text, "count": count}
+
+
+# --- autocomplete ----------------------------------------------------------------------------------
+#: Authors named in an autocomplete hint before "et al." (upstream build_author_string).
+HINT_AUTHORS = 3
+
+
+def autocomplete_item(work: dict[str, Any]) -> dict[str, Any]:
+    """An ``/autocomplete/works`` result from a rendered work (upstream AutoCompleteSchema's keys)."""
+    wid = work.get("id")
+    names: list[str] = []
+    for a in work.get("authorships") or ():
+        if len(names) >= HINT_AUTHORS:
+            names.append("et al.")
+            break
+        author = a.get("author") if isinstance(a, dict) else None
+        if isinstance(author, dict) and author.get("display_name"):
+            names.append(author["display_name"])
+    short = wid.rsplit("/", 1)[-1] if isinstance(wid, str) else None
+    return {
+        "id": wid,
+        "short_id": f"works/{short}" if short else None,
+        "display_name": work.get("display_name"),
+        "hint": ", ".join(names) if names else "authors unknown",
+        "cited_by_count": work.get("cited_by_count"),
+        "works_count": None,
+        "entity_type": "work",
+        "external_id": work.get("doi"),
+        "filter_key": "id",
+    }
+
+
+#: Fields an autocomplete result is drawn from (a select keeps rendering cheap).
+AUTOCOMPLETE_FIELDS = ("id", "doi", "display_name", "authorships", "cited_by_count")
+
+
+# --- the citations wrapper (upstream doc 000) ------------------------------------------------------
+#: ``@type`` tags of the wrapper's objects. Work, location, source, biblio, percentile and topic are
+#: in upstream doc 000; the others follow its naming of their schemas (OpenalexAuthorship → …) [INF].
+TYPE_WORK = "@openalex_work"
+TYPE_LOCATION = "@openalex_work_location"
+TYPE_SOURCE = "@openalex_work_source"
+TYPE_BIBLIO = "@openalex_biblio"
+TYPE_PERCENTILE = "@openalex_citation_percentile"
+TYPE_TOPIC = "@openalex_topic"
+TYPE_AUTHORSHIP = "@openalex_authorship"
+TYPE_KEYWORD = "@openalex_keyword"
+TYPE_CONCEPT = "@openalex_concept"
+TYPE_MESH = "@openalex_mesh_term"
+TYPE_FUNDER = "@openalex_funder"
+TYPE_SDG = "@openalex_sdg"
+TYPE_COUNT_BY_YEAR = "@openalex_count_by_year"
+
+
+def _plain(value: Any) -> Any:
+    """A fully decoded value (rendered works may hold undecoded ``msgspec.Raw`` values)."""
+    return _ANY_DECODER.decode(value) if isinstance(value, msgspec.Raw) else value
+
+
+def _tagged(value: Any, tag: str) -> Any:
+    return {"@type": tag, **value} if isinstance(value, dict) else value
+
+
+def _tagged_list(value: Any, tag: str) -> list[Any]:
+    return [_tagged(v, tag) for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _wrapper_location(loc: Any) -> Any:
+    if not isinstance(loc, dict):
+        return None
+    src = loc.get("source")
+    source = None
+    if isinstance(src, dict):
+        source = {
+            "@type": TYPE_SOURCE,
+            "id": src.get("id"),
+            "display_name": src.get("display_name"),
+            "issn_l": src.get("issn_l"),
+            "type": src.get("type"),
+            "is_oa": src.get("is_oa"),
+            "is_in_doaj": src.get("is_in_doaj"),
+            "host_organization_name": src.get("host_organization_name"),
+        }
+    return {
+        "@type": TYPE_LOCATION,
+        "is_oa": loc.get("is_oa"),
+        "landing_page_url": loc.get("landing_page_url"),
+        "pdf_url": loc.get("pdf_url"),
+        "license": loc.get("license"),
+        "version": loc.get("version"),
+        "source": source,
+    }
+
+
+def _name_of(value: Any) -> Any:
+    return value.get("display_name") if isinstance(value, dict) else value
+
+
+def _wrapper_topic(topic: Any) -> Any:
+    if not isinstance(topic, dict):
+        return None
+    return {
+        "id": topic.get("id"),
+        "@type": TYPE_TOPIC,
+        "display_name": topic.get("display_name") or "",
+        "score": topic.get("score"),
+        "works_count": topic.get("works_count"),
+        "topic_share": topic.get("topic_share"),
+        "subfield": _name_of(topic.get("subfield")),
+        "field": _name_of(topic.get("field")),
+        "domain": _name_of(topic.get("domain")),
+    }
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def citation_item(work: dict[str, Any]) -> dict[str, Any]:
+    """One item of ``POST /works/citations``: a rendered work flattened as upstream doc 000 shows."""
+    w = {k: _plain(v) for k, v in work.items()}
+    ids = _dict(w.get("ids"))
+    oa = _dict(w.get("open_access"))
+    pct = w.get("citation_normalized_percentile")
+    biblio = _dict(w.get("biblio"))
+    try:
+        abstract = abstract_from_inverted_index(w.get("abstract_inverted_index"))
+    except ValueError:
+        abstract = None
+    mag = ids.get("mag")
+    return {
+        "id": w.get("id"),
+        "@type": TYPE_WORK,
+        "doi": w.get("doi"),
+        "title": w.get("title") or "",
+        "publication_year": w.get("publication_year"),
+        "publication_date": w.get("publication_date"),
+        "language": w.get("language"),
+        "type": w.get("type"),
+        "pmid": ids.get("pmid"),
+        "mag_id": None if mag is None else str(mag),
+        "cited_by_count": w.get("cited_by_count") or 0,
+        "fwci": w.get("fwci"),
+        "referenced_works_count": w.get("referenced_works_count") or 0,
+        "is_retracted": bool(w.get("is_retracted")),
+        "is_oa": oa.get("is_oa"),
+        "oa_status": oa.get("oa_status"),
+        "oa_url": oa.get("oa_url"),
+        "indexed_in": w.get("indexed_in") or [],
+        "citation_normalized_percentile": None
+        if not isinstance(pct, dict)
+        else {
+            "@type": TYPE_PERCENTILE,
+            "value": pct.get("value"),
+            "is_in_top_1_percent": pct.get("is_in_top_1_percent"),
+            "is_in_top_10_percent": pct.get("is_in_top_10_percent"),
+        },
+        "abstract": abstract,
+        "primary_location": _wrapper_location(w.get("primary_location")),
+        "best_oa_location": _wrapper_location(w.get("best_oa_location")),
+        "biblio": {
+            "@type": TYPE_BIBLIO,
+            "volume": biblio.get("volume"),
+            "issue": biblio.get("issue"),
+            "first_page": biblio.get("first_page"),
+            "last_page": biblio.get("last_page"),
+        },
+        "primary_topic": _wrapper_topic(w.get("primary_topic")),
+        "authorships": _tagged_list(w.get("authorships"), TYPE_AUTHORSHIP),
+        "corresponding_author_ids": w.get("corresponding_author_ids") or [],
+        "topics": [_wrapper_topic(t) for t in (w.get("topics") or []) if isinstance(t, dict)],
+        "keywords": _tagged_list(w.get("keywords"), TYPE_KEYWORD),
+        "concepts": _tagged_list(w.get("concepts"), TYPE_CONCEPT),
+        "mesh": _tagged_list(w.get("mesh"), TYPE_MESH),
+        "funders": _tagged_list(w.get("funders"), TYPE_FUNDER),
+        "sustainable_development_goals": _tagged_list(w.get("sustainable_development_goals"), TYPE_SDG),
+        "referenced_works": w.get("referenced_works") or [],
+        "related_works": w.get("related_works") or [],
+        "counts_by_year": _tagged_list(w.get("counts_by_year"), TYPE_COUNT_BY_YEAR),
+    }
+
+
+__all__ = [
+    "AUTOCOMPLETE_FIELDS",
+    "DERIVED_FIELDS",
+    "Derived",
+    "WorkRenderer",
+    "autocomplete_item",
+    "citation_item",
+    "cited_by_api_url",
+    "counts_by_year_list",
+    "entity_url",
+    "fallback_id",
+    "group_envelope",
+    "group_item",
+    "inverted_index",
+    "list_envelope",
+    "list_meta",
+    "openalex_url",
+    "ordered_references",
+    "public_id",
+    "render_model",
+    "render_record",
+]

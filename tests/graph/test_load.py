@@ -1,0 +1,232 @@
+"""The load pipeline and the Graph facade on the real OpenAlex fixtures, real SQLite files, real processes."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import citegraph
+from citegraph.cli import main as cli_main
+from citegraph.graph import CursorError, UnknownWorkError
+from citegraph.ids import IdError
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "openalex"
+WORKS = DATA / "works.jsonl.gz"
+
+
+def real_works() -> list[dict]:
+    with gzip.open(WORKS, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory: pytest.TempPathFactory) -> citegraph.Graph:
+    db = tmp_path_factory.mktemp("load") / "g.db"
+    g = citegraph.open(db, create=True)
+    report = g.load([WORKS], workers=0)
+    assert report.ok and report.loaded == 369
+    yield g
+    g.close()
+
+
+def short(url: str) -> str:
+    return url.rsplit("/", 1)[-1]
+
+
+def test_every_work_is_found_by_every_id_it_carries(graph: citegraph.Graph) -> None:
+    works = real_works()
+    conflicts = {(c["scheme"], c["value"]) for c in graph.store.conflicts()}
+    for rec in works:
+        key = graph.resolve(rec["id"])
+        assert graph.resolve(short(rec["id"])) == key
+        assert graph.resolve(short(rec["id"]).lower()) == key  # lowercase w
+        ids = rec.get("ids") or {}
+        for form in filter(None, [rec.get("doi"), ids.get("doi")]):
+            doi = form.removeprefix("https://doi.org/")
+            if ("doi", doi.lower()) in conflicts:
+                continue  # two OpenAlex works share this DOI: it names the first, recorded as a conflict
+            assert graph.resolve(form) == key
+            assert graph.resolve("doi:" + doi.upper()) == key
+        if ids.get("pmid"):
+            assert graph.resolve("pmid:" + short(ids["pmid"])) == key
+        if ids.get("mag"):
+            assert graph.resolve(f"mag:{ids['mag']}") == key
+        gw = graph.work(rec["id"])
+        assert gw.work is not None and gw.work.title == rec.get("title")
+        assert not gw.stub and gw.sources == ["openalex"]
+
+
+def test_edges_match_referenced_works(graph: citegraph.Graph) -> None:
+    for rec in real_works():
+        refs = {short(r) for r in rec.get("referenced_works") or [] if r}
+        refs.discard(short(rec["id"]))
+        key = graph.resolve(rec["id"])
+        got = set(graph.ids_of(graph.reference_keys(key), "openalex").values())
+        assert got == refs, rec["id"]
+        assert graph.work(key).referenced_works_count == len(refs)
+
+
+def test_snowball_cluster_citers_are_the_recorded_five(graph: citegraph.Graph) -> None:
+    expected = json.loads((DATA / "snowball_expected.json").read_text())
+    answer = next(a for a in expected["answers"] if "cites" in a["request"] and a["meta"]["per_page"] == 200)
+    recorded = {short(i) for i in answer["ids"]}
+    assert len(recorded) == 5
+    page = graph.citations("W3046863325", limit=100)
+    assert page.total == 5 and page.next_cursor is None
+    assert {it.id.removeprefix("openalex:") for it in page.items if it.id} == recorded
+    assert graph.work("W3046863325").cited_by_count == 5
+    assert graph.counts("W3046863325").upstream["openalex"].cited_by_count == 5
+
+
+def test_citation_pages_follow_cursors_to_the_end(graph: citegraph.Graph) -> None:
+    most = max(real_works(), key=lambda r: len(r.get("referenced_works") or []))
+    key = graph.resolve(most["id"])
+    seen: list[int] = []
+    cursor = None
+    while True:
+        page = graph.references(key, limit=7, cursor=cursor)
+        seen += [it.key for it in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == graph.work(key).referenced_works_count
+    counts = [graph.store.work_row(k).cited_by_count for k in seen]  # type: ignore[union-attr]
+    assert counts == sorted(counts, reverse=True)
+    with pytest.raises(CursorError):
+        graph.references(key, limit=7, cursor="garbage!")
+    first = graph.references(key, limit=7)
+    with pytest.raises(CursorError):  # a cursor of another list
+        graph.citations(key, limit=7, cursor=first.next_cursor)
+
+
+def test_unknown_and_malformed_ids(graph: citegraph.Graph) -> None:
+    with pytest.raises(UnknownWorkError):
+        graph.work("W1")
+    with pytest.raises(IdError):
+        graph.work("not an id")
+
+
+def test_all_input_layouts_load(tmp_path: Path) -> None:
+    g = citegraph.open(tmp_path / "g.db", create=True)
+    report = g.load([DATA / "snapshot" / "data" / "works", DATA / "W2741809807.json", DATA / "results_page_1.json",
+                     DATA / "snapshot_works_part_test.jsonl.gz"], workers=0)
+    assert report.ok, report.as_dict()
+    snapshot_files = [f for f in report.files if "updated_date=" in f.path]
+    assert len(snapshot_files) == 2  # chosen by the manifest
+    assert g.work("W2741809807").work is not None
+    assert g.stats()["works"] == report.inserted + report.merged
+    again = g.load([DATA / "snapshot" / "data" / "works"], workers=0)
+    assert all(f.status == "skipped" for f in again.files)
+    g.close()
+
+
+def test_bad_input_is_counted_reported_and_the_rest_loads(tmp_path: Path) -> None:
+    good = [line for line in gzip.open(WORKS, "rb").read().splitlines() if line.strip()][:40]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    bad_lines = [b"{not json", b"[]", b'{"title": "no id"}', b'{"id": "https://openalex.org/X12"}',
+                 b'{"id": null}', b'{"id": "https://openalex.org/W3046863325", "doi": "nonsense", "title": 5']
+    (folder / "mixed.jsonl").write_bytes(b"\n".join(good[:20] + bad_lines + good[20:30]) + b"\n")
+    whole = gzip.compress(b"\n".join(good[30:40]) + b"\n")
+    (folder / "truncated.jsonl.gz").write_bytes(whole[: len(whole) * 2 // 3])
+    (folder / "notes.txt").write_text("this is not data\n")
+    (folder / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(100))
+    db = tmp_path / "g.db"
+    rejects = tmp_path / "rejects.jsonl"
+    status = cli_main(["load", str(folder), "--db", str(db), "--rejects", str(rejects), "--json", "--workers", "0"])
+    assert status == 3  # finished, with rejects
+    entries = [json.loads(line) for line in rejects.read_text().splitlines()]
+    reasons = " | ".join(e["reason"] for e in entries)
+    assert sum(1 for e in entries if e["path"].endswith("mixed.jsonl")) == len(bad_lines)
+    assert any(e["path"].endswith("truncated.jsonl.gz") and "damaged" in e["reason"] for e in entries)
+    assert any(e["path"].endswith("notes.txt") for e in entries) and any(e["path"].endswith("image.png")
+                                                                          for e in entries)
+    assert "JSON" in reasons or "json" in reasons
+    with citegraph.open(db) as g:
+        works = g.stats()["works"]
+        assert 30 <= works < 40  # the good lines of mixed.jsonl, and whatever the truncated file gave before it broke
+        assert g.work("W3046863325") is not None if any(b"W3046863325" in x for x in good[:30]) else True
+    # re-running changes nothing and still reports the damage that is there
+    status = cli_main(["load", str(folder), "--db", str(db), "--rejects", str(rejects), "--workers", "0"])
+    with citegraph.open(db) as g:
+        assert g.stats()["works"] == works
+
+
+def test_worker_pool_gives_the_same_database(tmp_path: Path) -> None:
+    inline = citegraph.open(tmp_path / "a.db", create=True)
+    inline.load([WORKS], workers=0)
+    pooled = citegraph.open(tmp_path / "b.db", create=True)
+    pooled.load([WORKS], workers=2, pool_min_bytes=0, batch_records=50)
+    assert dump(inline.store.conn) == dump(pooled.store.conn)
+    inline.close()
+    pooled.close()
+
+
+def dump(conn: sqlite3.Connection) -> dict[str, object]:
+    """The logical content of a database: what an interrupted and an uninterrupted load must agree on."""
+    out: dict[str, object] = {}
+    for table, order in [("works", "id"), ("work_ids", "scheme, value"), ("edges", "citing, cited"),
+                         ("citers", "cited, neg_cbc, citing"), ("counts_by_year", "work_id, year"),
+                         ("self_loops", "work_id"), ("facets", "field, value, work_id"), ("names", "scheme, value"),
+                         ("stage_refs", "rowid")]:
+        out[table] = conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+    out["records"] = [(k, v, hashlib.sha256(zlibless(conn, k)).hexdigest(), d, s) for k, v, d, s in conn.execute(
+        "SELECT key, version, duplicate_refs, self_refs FROM records ORDER BY key")]
+    out["conflicts"] = conn.execute("SELECT source, record_id, scheme, value, kept_work, other_work, rule"
+                                    " FROM conflicts ORDER BY source, record_id, scheme, value").fetchall()
+    out["files"] = conn.execute("SELECT path, position, done, loaded, rejected FROM load_files ORDER BY path"
+                                ).fetchall()
+    return out
+
+
+def zlibless(conn: sqlite3.Connection, key: int) -> bytes:
+    from citegraph.store.codec import Codec
+
+    dicts = dict(conn.execute("SELECT id, data FROM dictionaries").fetchall())
+    dict_id, data = conn.execute("SELECT dict_id, data FROM records WHERE key=?", (key,)).fetchone()
+    return Codec(dicts).decompress(data, dict_id)
+
+
+def test_sigkill_at_any_point_then_rerun_gives_the_same_database(tmp_path: Path) -> None:
+    """Kill the real CLI process mid-load, again and again, then let it finish: same database as one clean run."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(WORKS, inputs / "a.jsonl.gz")
+    lines = gzip.open(WORKS, "rb").read().splitlines()
+    (inputs / "b.jsonl").write_bytes(b"\n".join(reversed(lines[:200])) + b"\n{broken\n")
+    cmd = [sys.executable, "-m", "citegraph.cli", "load", str(inputs), "--workers", "0", "--batch-records", "5",
+           "--no-progress"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    clean = tmp_path / "clean.db"
+    done = subprocess.run([*cmd, "--db", str(clean)], env=env, capture_output=True, timeout=120)
+    assert done.returncode == 3, done.stderr  # the broken line is a reject
+    killed_db = tmp_path / "killed.db"
+    kills = 0
+    delays = [0.3, 0.45, 0.6, 0.75, 0.9, 1.1, 1.3, 1.6, 2.0, 2.5]
+    for delay in delays:
+        proc = subprocess.Popen([*cmd, "--db", str(killed_db)], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+    final = subprocess.run([*cmd, "--db", str(killed_db)], env=env, capture_output=True, timeout=120)
+    assert final.returncode in (0, 3), final.stderr
+    assert kills >= 3  # the test really interrupted loads
+    with sqlite3.connect(clean) as a, sqlite3.connect(killed_db) as b:
+        left, right = dump(a), dump(b)
+        left["files"] = [f[1:] for f in left["files"]]  # type: ignore[index]
+        right["files"] = [f[1:] for f in right["files"]]  # type: ignore[index]
+        assert left == right
