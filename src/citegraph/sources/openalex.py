@@ -696,11 +696,13 @@ def _normalised_raw(raw: bytes, inverted: dict[str, list[int]] | None, fix_abstr
 
 
 def _work_ids(w: _WorkCore, own: str, issues: list[str]) -> list[Id]:
-    """The work's ids: its W id first, then DOI, MAG, PMID, PMCID."""
+    """The work's ids: its W id first, then DOI (``doi``, and ``ids.doi`` when it differs), MAG, PMID, PMCID."""
     out = [Id(ids.OPENALEX, own)]
     x = w.ids
     _add_id(out, ids.DOI, w.doi or (x.doi if x is not None else None), issues, cache=False)
     if x is not None:
+        # real records carry two DOIs (a published DOI, and a repository DOI in ids): both name the work
+        _add_id(out, ids.DOI, x.doi, issues, cache=False)
         _add_id(out, ids.MAG, x.mag, issues, cache=False)
         _add_id(out, ids.PMID, x.pmid, issues, cache=False)
         _add_id(out, ids.PMCID, x.pmcid, issues, cache=False)
