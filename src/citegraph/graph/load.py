@@ -9,6 +9,7 @@ runs again if it did not finish.
 
 from __future__ import annotations
 
+import collections
 import glob
 import io
 import json
@@ -34,6 +35,8 @@ SOURCE_MODULES: dict[str, ModuleType] = {"openalex": openalex}
 
 #: Records per batch: one transaction and one worker task; large enough to amortise both.
 BATCH_RECORDS = 2000
+#: Chunks queued per worker: enough to keep every worker busy while the writer writes, and no more.
+IN_FLIGHT_PER_WORKER = 3
 #: Below this much input a worker pool costs more than it saves.
 POOL_MIN_BYTES = 8 * 1024 * 1024
 #: How much of a file is read to detect its source.
@@ -230,6 +233,21 @@ def _prepare_chunk(task: tuple[str, int, list[tuple[int, bytes]]]) -> ChunkResul
     return prepare_chunk(SOURCE_MODULES[source], chunk, codec, dict_id)
 
 
+def _bounded_imap(pool: Any, tasks: Iterator[tuple[str, int, list[tuple[int, bytes]]]],
+                  window: int) -> Iterator[ChunkResult]:
+    """Results of ``_prepare_chunk`` over ``tasks``, in order, with at most ``window`` chunks in flight.
+
+    ``Pool.imap`` reads its whole input ahead, holding a file in memory; this keeps memory bounded.
+    """
+    pending: collections.deque[Any] = collections.deque()
+    for task in tasks:
+        pending.append(pool.apply_async(_prepare_chunk, (task,)))
+        if len(pending) >= window:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
+
+
 def prepare_chunk(module: ModuleType, chunk: list[tuple[int, bytes]], codec: Codec, dict_id: int) -> ChunkResult:
     """Prepare a chunk of raw records; rejected ones come back as (position, reason, snippet)."""
     out: list[PreparedRecord] = []
@@ -393,7 +411,7 @@ def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport,
                     ctx = multiprocessing.get_context("spawn")
                     pool = ctx.Pool(workers, initializer=_init_worker, initargs=(store.dictionaries(),))
                     pool_state["pool"], pool_state["key"] = pool, (name, dict_id)
-                results = pool.imap(_prepare_chunk, ((name, dict_id, c) for c in chunks))
+                results = _bounded_imap(pool, ((name, dict_id, c) for c in chunks), IN_FLIGHT_PER_WORKER * workers)
             else:
                 results = (prepare_chunk(module, c, codec, dict_id) for c in chunks)
             for prepared, rejected in results:

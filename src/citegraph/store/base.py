@@ -89,6 +89,7 @@ class BuildResult(msgspec.Struct):
     edges: int = 0
     works: int = 0
     seconds: float = 0.0
+    steps: dict[str, float] = {}  # seconds per build step
 
 
 class WorkRow(msgspec.Struct):

@@ -17,7 +17,7 @@ import hashlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from citegraph import query as q
@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS works(
     title TEXT,
     publication_year INTEGER,
     publication_date TEXT,
+    pub_key INTEGER NOT NULL DEFAULT 0,
     type TEXT,
     type_source TEXT,
     language TEXT,
@@ -111,10 +112,6 @@ CREATE TABLE IF NOT EXISTS citers(
     cited INTEGER NOT NULL, neg_cbc INTEGER NOT NULL, citing INTEGER NOT NULL, pub_key INTEGER NOT NULL,
     PRIMARY KEY(cited, neg_cbc, citing)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS citers_date ON citers(cited, pub_key, citing);
-CREATE TABLE IF NOT EXISTS refs_sorted(
-    citing INTEGER NOT NULL, neg_cbc INTEGER NOT NULL, cited INTEGER NOT NULL, pub_key INTEGER NOT NULL,
-    PRIMARY KEY(citing, neg_cbc, cited)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS refs_sorted_date ON refs_sorted(citing, pub_key, cited);
 CREATE TABLE IF NOT EXISTS counts_by_year(
     work_id INTEGER NOT NULL, year INTEGER NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY(work_id, year)) WITHOUT ROWID;
@@ -142,11 +139,13 @@ GROUP_EXPRESSIONS: dict[str, str] = {
     q.HAS_PMCID: "EXISTS (SELECT 1 FROM work_ids i WHERE i.work_id = w.id AND i.scheme = 'pmcid')",
     q.HAS_REFERENCES: "(w.referenced_works_count > 0)",
 }
-_WORK_COLUMNS = ("id", "sources", "key_id", "title", "publication_year", "publication_date", "type") + SCALAR_COLUMNS
+_WORK_COLUMNS = ("id", "sources", "key_id", "title", "publication_year", "publication_date", "pub_key",
+                 "type") + SCALAR_COLUMNS
 _UPSERT_WORK = (
     f"INSERT INTO works(stub, {', '.join(_WORK_COLUMNS)}) VALUES(0, {', '.join('?' * len(_WORK_COLUMNS))})"
     " ON CONFLICT(id) DO UPDATE SET stub=0, sources=works.sources|excluded.sources, "
-    + ", ".join(f"{c}=coalesce(works.{c}, excluded.{c})" for c in _WORK_COLUMNS if c not in ("id", "sources")))
+    + ", ".join(f"{c}=coalesce(works.{c}, excluded.{c})" for c in _WORK_COLUMNS if c not in ("id", "sources", "pub_key"))
+    + ", pub_key=CASE WHEN works.pub_key > 0 THEN works.pub_key ELSE excluded.pub_key END")
 
 
 def pub_key(date: str | None, year: int | None) -> int:
@@ -412,7 +411,9 @@ class SQLiteStore:
                     result.inserted += 1
                 existing[rkey] = rec.version
                 work_rows.append((work_id, 1 << src, rec.ids[0][0] + ":" + rec.ids[0][1], rec.title,
-                                  rec.publication_year, rec.publication_date, rec.type, *(rec.scalars or _NO_SCALARS)))
+                                  rec.publication_year, rec.publication_date,
+                                  pub_key(rec.publication_date, rec.publication_year), rec.type,
+                                  *(rec.scalars or _NO_SCALARS)))
                 name_rows.extend(rec.names)
                 record_rows.append((rkey, rec.version, rec.dict_id, rec.data, rec.duplicate_refs,
                                     rec.self_refs))
@@ -451,49 +452,55 @@ class SQLiteStore:
         """Resolve staged references into edges, then rebuild the derived tables, in one transaction.
 
         Interrupted at any point, the transaction rolls back and a re-run does the same work again.
+        ``BuildResult.steps`` says how long each step took.
         """
         t0 = time.perf_counter()
         res = BuildResult()
         conn = self.conn
+
+        def step(name: str, sql: str, params: Sequence[object] = ()) -> int:
+            t = time.perf_counter()
+            n = conn.execute(sql, params).rowcount
+            res.steps[name] = round(res.steps.get(name, 0.0) + time.perf_counter() - t, 3)
+            return n
+
         conn.execute("BEGIN IMMEDIATE")
         try:
             # 1. records that replaced an older version drop that source's edges first
             for (src,) in conn.execute("SELECT DISTINCT source FROM stage_replaced").fetchall():
                 bit = 1 << src
                 touched = "SELECT work_id FROM stage_replaced WHERE source = ?"
-                conn.execute(f"UPDATE edges SET sources = sources & ~{bit} WHERE citing IN ({touched})", (src,))
-                conn.execute(f"UPDATE self_loops SET sources = sources & ~{bit} WHERE work_id IN ({touched})",
-                             (src,))
-            conn.execute("DELETE FROM edges WHERE sources = 0")
-            conn.execute("DELETE FROM self_loops WHERE sources = 0")
-            conn.execute("DELETE FROM stage_replaced")
-            # 2. cited ids nobody has loaded become stub works
-            # first-appearance order, so an interrupted and re-run load numbers stubs the same way
-            conn.execute("CREATE TEMP TABLE missing AS SELECT scheme, value FROM stage_refs s"
-                         " WHERE NOT EXISTS (SELECT 1 FROM work_ids i WHERE i.scheme=s.scheme AND i.value=s.value)"
-                         " GROUP BY scheme, value ORDER BY min(s.rowid)")
+                step("replace", f"UPDATE edges SET sources = sources & ~{bit} WHERE citing IN ({touched})", (src,))
+                step("replace", f"UPDATE self_loops SET sources = sources & ~{bit} WHERE work_id IN ({touched})",
+                     (src,))
+            step("replace", "DELETE FROM edges WHERE sources = 0")
+            step("replace", "DELETE FROM self_loops WHERE sources = 0")
+            step("replace", "DELETE FROM stage_replaced")
+            # 2. cited ids nobody has loaded become stub works, numbered in first-appearance order so an
+            # interrupted and re-run load numbers them the same way
+            step("stubs", "CREATE TEMP TABLE missing AS SELECT scheme, value FROM stage_refs s"
+                          " WHERE NOT EXISTS (SELECT 1 FROM work_ids i WHERE i.scheme=s.scheme AND i.value=s.value)"
+                          " GROUP BY scheme, value ORDER BY min(s.rowid)")
             base = self._next_work_id() - 1
-            res.stubs_created = conn.execute(
-                f"INSERT INTO works(id, stub, key_id) SELECT {base} + rowid, 1, scheme || ':' || value FROM missing"
-            ).rowcount
-            conn.execute(f"INSERT INTO work_ids SELECT scheme, value, {base} + rowid FROM missing")
+            res.stubs_created = step("stubs", f"INSERT INTO works(id, stub, key_id) SELECT {base} + rowid, 1,"
+                                              " scheme || ':' || value FROM missing")
+            step("stubs", f"INSERT INTO work_ids SELECT scheme, value, {base} + rowid FROM missing")
             conn.execute("DROP TABLE missing")
             # 3. staged references become edges, merging sources into existing edges
             before = conn.execute("SELECT count(*) FROM edges").fetchone()[0]
-            conn.execute(
-                "INSERT INTO edges(citing, cited, sources)"
-                " SELECT s.citing, i.work_id, 1 << s.source FROM stage_refs s"
-                " JOIN work_ids i ON i.scheme=s.scheme AND i.value=s.value WHERE true ORDER BY 1, 2"
-                " ON CONFLICT(citing, cited) DO UPDATE SET sources = sources | excluded.sources")
-            conn.execute("DELETE FROM stage_refs")
+            step("edges", "INSERT INTO edges(citing, cited, sources)"
+                          " SELECT s.citing, i.work_id, 1 << s.source FROM stage_refs s"
+                          " JOIN work_ids i ON i.scheme=s.scheme AND i.value=s.value WHERE true ORDER BY 1, 2"
+                          " ON CONFLICT(citing, cited) DO UPDATE SET sources = sources | excluded.sources")
+            step("edges", "DELETE FROM stage_refs")
             # 4. a reference that resolves to its own work is a self-loop: counted, kept aside
-            conn.execute("INSERT INTO self_loops SELECT citing, sources FROM edges WHERE citing=cited"
-                         " ON CONFLICT(work_id) DO UPDATE SET sources = sources | excluded.sources")
-            conn.execute("DELETE FROM edges WHERE citing=cited")
+            step("edges", "INSERT INTO self_loops SELECT citing, sources FROM edges WHERE citing=cited"
+                          " ON CONFLICT(work_id) DO UPDATE SET sources = sources | excluded.sources")
+            step("edges", "DELETE FROM edges WHERE citing=cited")
             after = conn.execute("SELECT count(*) FROM edges").fetchone()[0]
             res.edges_added = after - before
             res.edges = after
-            self._build_derived()
+            self._build_derived(step)
             res.self_loops = conn.execute("SELECT count(*) FROM self_loops").fetchone()[0]
             res.works = conn.execute("SELECT count(*) FROM works").fetchone()[0]
             conn.execute("DELETE FROM meta WHERE key='dirty'")
@@ -509,36 +516,25 @@ class SQLiteStore:
         res.seconds = time.perf_counter() - t0
         return res
 
-    def _build_derived(self) -> None:
-        conn = self.conn
-        conn.execute("UPDATE works SET cited_by_count=0, referenced_works_count=0"
-                     " WHERE cited_by_count != 0 OR referenced_works_count != 0")
-        conn.execute("UPDATE works SET referenced_works_count = c.n FROM"
-                     " (SELECT citing, count(*) AS n FROM edges GROUP BY citing) AS c WHERE works.id = c.citing")
-        conn.execute("CREATE TEMP TABLE indeg AS SELECT cited, count(*) AS n FROM edges GROUP BY cited")
-        conn.execute("UPDATE works SET cited_by_count = d.n FROM indeg AS d WHERE works.id = d.cited")
-        conn.execute("DROP TABLE indeg")
+    def _build_derived(self, step: Callable[..., int]) -> None:
+        # counts: in-degree from one GROUP BY (a sort of the edges by cited), out-degree from the edge order
+        step("counts", "UPDATE works SET cited_by_count=0, referenced_works_count=0"
+                       " WHERE cited_by_count != 0 OR referenced_works_count != 0")
+        step("counts", "UPDATE works SET referenced_works_count = c.n FROM"
+                       " (SELECT citing, count(*) AS n FROM edges GROUP BY citing) AS c WHERE works.id = c.citing")
+        step("counts", "CREATE TEMP TABLE indeg AS SELECT cited, count(*) AS n FROM edges GROUP BY cited")
+        step("counts", "UPDATE works SET cited_by_count = d.n FROM indeg AS d WHERE works.id = d.cited")
+        step("counts", "DROP TABLE indeg")
         # the citation index: a page of top citers is a range scan, not a join and a sort
-        conn.execute("DELETE FROM citers")
-        conn.execute("DELETE FROM refs_sorted")
-        conn.execute("DROP INDEX IF EXISTS citers_date")
-        conn.execute("DROP INDEX IF EXISTS refs_sorted_date")
-        keyexpr = ("CASE WHEN {w}.publication_date IS NOT NULL THEN"
-                   " CAST(substr({w}.publication_date,1,4) AS INTEGER)*10000"
-                   " + coalesce(CAST(substr({w}.publication_date,6,2) AS INTEGER),0)*100"
-                   " + coalesce(CAST(substr({w}.publication_date,9,2) AS INTEGER),0)"
-                   " ELSE coalesce({w}.publication_year,0)*10000 END")
-        conn.execute("INSERT INTO citers(cited, neg_cbc, citing, pub_key)"
-                     f" SELECT e.cited, -w.cited_by_count, e.citing, {keyexpr.format(w='w')}"
-                     " FROM edges e JOIN works w ON w.id = e.citing ORDER BY 1, 2, 3")
-        conn.execute("INSERT INTO refs_sorted(citing, neg_cbc, cited, pub_key)"
-                     f" SELECT e.citing, -w.cited_by_count, e.cited, {keyexpr.format(w='w')}"
-                     " FROM edges e JOIN works w ON w.id = e.cited ORDER BY 1, 2, 3")
-        conn.execute("CREATE INDEX citers_date ON citers(cited, pub_key, citing)")
-        conn.execute("CREATE INDEX refs_sorted_date ON refs_sorted(citing, pub_key, cited)")
-        conn.execute("DELETE FROM counts_by_year")
-        conn.execute("INSERT INTO counts_by_year SELECT cited, pub_key / 10000, count(*) FROM citers"
-                     " INDEXED BY citers_date WHERE pub_key > 0 GROUP BY cited, pub_key / 10000")
+        step("citers", "DELETE FROM citers")
+        step("citers", "DROP INDEX IF EXISTS citers_date")
+        step("citers", "INSERT INTO citers(cited, neg_cbc, citing, pub_key)"
+                       " SELECT e.cited, -w.cited_by_count, e.citing, w.pub_key"
+                       " FROM edges e JOIN works w ON w.id = e.citing ORDER BY 1, 2, 3")
+        step("citers_date", "CREATE INDEX citers_date ON citers(cited, pub_key, citing)")
+        step("by_year", "DELETE FROM counts_by_year")
+        step("by_year", "INSERT INTO counts_by_year SELECT cited, pub_key / 10000, count(*) FROM citers"
+                        " INDEXED BY citers_date WHERE pub_key > 0 GROUP BY cited, pub_key / 10000")
 
     # --- reading ---------------------------------------------------------------------------------------
     def resolve(self, pair: IdPair) -> int | None:
@@ -641,9 +637,31 @@ class SQLiteStore:
 
     def references(self, work_id: int, *, sort: str = "cited_by_count:desc", year: int | None = None,
                    after: tuple | None = None, limit: int = 25, offset: int = 0) -> list[CitationRow]:
-        """Works ``work_id`` cites, from the reference index."""
-        return self._list("refs_sorted", "refs_sorted_date", "citing", "cited", work_id, sort=sort, year=year,
-                          after=after, limit=limit, offset=offset)
+        """Works ``work_id`` cites; reference lists are short, so they are sorted when read."""
+        field, _, direction = sort.partition(":")
+        desc = direction == "desc"
+        params: list[object] = [work_id]
+        where = "e.citing = ?"
+        if year is not None:
+            where += " AND w.pub_key >= ? AND w.pub_key < ?"
+            params += [year * 10000, (year + 1) * 10000]
+        if field == "cited_by_count":
+            key, order = "-w.cited_by_count", ("ASC" if desc else "DESC")  # the citers index's own order
+            after_key = (lambda a: -a)
+        elif field == "publication_date":
+            key, order = "w.pub_key", ("DESC" if desc else "ASC")
+            after_key = (lambda a: a)
+        else:
+            raise ValueError(f"unknown sort {sort!r}")
+        if after is not None:
+            where += f" AND ({key}, e.cited) {'<' if order == 'DESC' else '>'} (?, ?)"
+            params += [after_key(after[0]), after[1]]
+        params += [limit, offset]
+        return [CitationRow(work_id=r[0], cited_by_count=r[1], publication_date=key_date(r[2]), key_id=r[3])
+                for r in self.conn.execute(
+                    f"SELECT e.cited, w.cited_by_count, w.pub_key, w.key_id FROM edges e JOIN works w"
+                    f" ON w.id = e.cited WHERE {where} ORDER BY {key} {order}, e.cited {order} LIMIT ? OFFSET ?",
+                    params)]
 
     def reference_keys(self, work_id: int) -> list[int]:
         """Every work ``work_id`` cites, by key."""

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from citegraph.dialects.openalex.params import WORK_ROOT_FIELDS
+from citegraph.ids import IdError, format_id
 from citegraph.model import Author, Concept, Work
 from citegraph.sources.openalex import (
     CLEAN_TOP_LISTS,
@@ -53,8 +54,6 @@ DERIVED_FIELDS = (
     "cited_by_api_url",
     "counts_by_year",
 )
-#: Record keys whose values may need ``clean_for_clients`` (it only changes these).
-_CLEANED_KEYS = frozenset((*CLEAN_TOP_LISTS, *LOCATION_KEYS, "locations", "authorships"))
 #: Each schema field's position, for putting a field a record lacks where upstream would emit it.
 _RANK: dict[str, int] = {name: i for i, name in enumerate(WORK_ROOT_FIELDS)}
 #: Id schemes tried, in order, for the public id of a work that has no OpenAlex id.
@@ -80,11 +79,12 @@ def fallback_id(pairs: Iterable[IdPair]) -> str | None:
         by_scheme.setdefault(scheme, value)
     if "doi" in by_scheme:
         return "https://doi.org/" + by_scheme["doi"]
-    for scheme in FALLBACK_ID_SCHEMES[1:]:
+    for scheme in (*FALLBACK_ID_SCHEMES[1:], *by_scheme):
         if scheme in by_scheme:
-            return f"{scheme}:{by_scheme[scheme]}"
-    for scheme, value in by_scheme.items():
-        return f"{scheme}:{value}"
+            try:
+                return format_id((scheme, by_scheme[scheme]), "canonical")
+            except IdError:
+                return f"{scheme}:{by_scheme[scheme]}"
     return None
 
 
@@ -98,23 +98,11 @@ def public_id(pairs: Iterable[IdPair]) -> str | None:
 
 
 def entity_url(pair: IdPair) -> str:
-    """The URL form OpenAlex prints for an id pair (group keys, author/source/topic ids)."""
-    scheme, value = pair
-    prefix = _URL_PREFIXES.get(scheme)
-    if prefix is not None:
-        return value if value.startswith("http") else prefix + value
-    return value if scheme in ("issn", "mag") else f"{scheme}:{value}"
-
-
-_URL_PREFIXES: dict[str, str] = {
-    "openalex": OPENALEX_URL,
-    "doi": "https://doi.org/",
-    "orcid": "https://orcid.org/",
-    "ror": "https://ror.org/",
-    "pmid": "https://pubmed.ncbi.nlm.nih.gov/",
-    "pmcid": "https://www.ncbi.nlm.nih.gov/pmc/articles/",
-    "wikidata": "https://www.wikidata.org/wiki/",
-}
+    """The form OpenAlex prints an id pair in (group keys, entity ids): its URL, or canonical text."""
+    try:
+        return format_id(pair, "openalex")
+    except IdError:  # schemes OpenAlex does not print (s2, corpusid, …)
+        return f"{pair[0]}:{pair[1]}"
 
 
 def cited_by_api_url(base: str, work_id: str) -> str:
@@ -263,89 +251,160 @@ class WorkRenderer:
 
 
 # --- from the stored OpenAlex record ---------------------------------------------------------------
+# Strict shapes of the values ``clean_for_clients`` may change: a value that decodes into them has no
+# null where the cleaning removes one, so it is served as stored. Typed decoding skips every other
+# field, which makes this check several times cheaper than scanning the bytes.
+class _ProbeSource(msgspec.Struct):
+    host_organization_lineage: list[str] | None = None
+    host_organization_lineage_names: list[str] | None = None
+    publisher_lineage: list[str] | None = None
+    lineage: list[str] | None = None
+    issn: list[str] | None = None
+
+
+class _ProbeLocation(msgspec.Struct):
+    source: _ProbeSource | None = None
+
+
+class _ProbeInstitution(msgspec.Struct):
+    id: str
+    lineage: list[str] | None = None
+
+
+class _ProbeAffiliation(msgspec.Struct):
+    institution_ids: list[str] | None = None
+
+
+class _ProbeAuthorship(msgspec.Struct):
+    countries: list[str] | None = None
+    raw_affiliation_strings: list[str] | None = None
+    institutions: list[_ProbeInstitution] | None = None
+    affiliations: list[_ProbeAffiliation | None] | None = None
+
+
+_ID_LIST_PROBE = msgspec.json.Decoder(list[str] | None)
+_LOCATION_PROBE = msgspec.json.Decoder(_ProbeLocation | None)
+#: A strict decoder per cleanable key; ValidationError means the value needs cleaning.
+_PROBES: dict[str, msgspec.json.Decoder[Any]] = {
+    **{key: _ID_LIST_PROBE for key in CLEAN_TOP_LISTS},
+    **{key: _LOCATION_PROBE for key in LOCATION_KEYS},
+    "locations": msgspec.json.Decoder(list[_ProbeLocation | None] | None),
+    "authorships": msgspec.json.Decoder(list[_ProbeAuthorship | None] | None),
+}
+#: Keys whose values may need cleaning before they are served.
+_CHECKED_KEYS = frozenset((*_PROBES, "abstract_inverted_index"))
+#: Record keys never served: snapshot bookkeeping, and a score some stored search results carry.
+_SKIPPED_KEYS = frozenset((*SNAPSHOT_ONLY_KEYS, "relevance_score"))
+
+
 def render_record(
     raw: bytes, derived: Derived, *, select: Sequence[str] | None = None, score: float | None = None
 ) -> dict[str, Any]:
-    """A stored OpenAlex record, cleaned, with ``derived`` fields and ``relevance_score`` (search only)."""
+    """A stored OpenAlex record, cleaned, with ``derived`` fields and ``relevance_score`` (search only).
+
+    Fields keep the record's own order (``select``: the order asked); a derived field the record
+    lacks is placed where upstream's schema puts it. Values stay undecoded where nothing changes.
+    """
     top = _RECORD_DECODER.decode(raw)
-    wanted = None if select is None else set(select)
-    out: dict[str, Any] = {}
-    record_refs: msgspec.Raw | None = None
-    for key, value in top.items():
-        if key in SNAPSHOT_ONLY_KEYS or key == "relevance_score":
-            continue  # bookkeeping, and a score some stored search results carry: never ours to serve
-        if wanted is not None and key not in wanted:
-            continue
-        if key == "referenced_works":
-            record_refs = value
-        if key in _CLEANED_KEYS:
-            if b"null" in bytes(value):
-                value = clean_for_clients({key: _ANY_DECODER.decode(value)})[key]
-        elif key == "abstract_inverted_index" and memoryview(value)[:1] == b'"':
-            value = clean_for_clients({key: _ANY_DECODER.decode(value)})[key]
-        out[key] = value
-    refs = derived.referenced_works
-    if refs is not None and record_refs is not None:
-        try:
-            listed = _REFS_DECODER.decode(record_refs)
-        except msgspec.DecodeError:
-            listed = []
-        refs = ordered_references(listed, refs)
     values: dict[str, Any] = {
-        "id": out.get("id", derived.id),
         "cited_by_count": derived.cited_by_count,
         "referenced_works_count": derived.referenced_works_count,
-        "referenced_works": refs,
+        "referenced_works": derived.referenced_works,
         "counts_by_year": derived.counts_by_year,
         "cited_by_api_url": derived.cited_by_api_url,
     }
+    if "id" not in top:
+        values["id"] = derived.id
     if score is not None:
         values["relevance_score"] = score
+    if select is not None:
+        out: dict[str, Any] = {}
+        for key in select:
+            if key in values and values[key] is not None:
+                out[key] = _derived_value(key, values[key], top)
+            elif key in top and key not in _SKIPPED_KEYS:
+                out[key] = _served(key, top[key])
+        return out
+    out = dict(top)  # a C-level copy that keeps the record's order; fixed up in place below
+    for key in _SKIPPED_KEYS:
+        if key in out and key not in values:
+            del out[key]
+    for key in _CHECKED_KEYS:
+        if key in out:
+            out[key] = _served(key, out[key])
     for key, value in values.items():
-        if value is None or (wanted is not None and key not in wanted):
+        if value is None:
             continue
         if key in out:
-            out[key] = value
+            out[key] = _derived_value(key, value, top)
         else:
-            out = _insert(out, key, value)
-    if select is not None:
-        return {k: out[k] for k in select if k in out}
+            _insert(out, key, value)
     return out
 
 
-def _insert(out: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
-    """``out`` with ``key`` placed where upstream's schema order puts it."""
-    rank = _RANK.get(key)
-    if rank is None:
-        out[key] = value
-        return out
-    result: dict[str, Any] = {}
-    placed = False
-    for k, v in out.items():
-        if not placed and _RANK.get(k, -1) > rank:
-            result[key] = value
-            placed = True
-        result[k] = v
-    if not placed:
-        result[key] = value
-    return result
+def _derived_value(key: str, value: Any, top: dict[str, msgspec.Raw]) -> Any:
+    """A derived field's value; our references follow the record's own order where it has one."""
+    if key == "referenced_works" and "referenced_works" in top:
+        return ordered_references(_record_refs(top["referenced_works"]), value)
+    return value
+
+
+def _served(key: str, value: msgspec.Raw) -> Any:
+    """A record value as served: cleaned when ``clean_for_clients`` would change it, else as stored."""
+    if key in _CHECKED_KEYS and _needs_cleaning(key, value):
+        return clean_for_clients({key: _ANY_DECODER.decode(value)})[key]
+    return value
+
+
+def _insert(out: dict[str, Any], key: str, value: Any) -> None:
+    """Put ``key`` into ``out`` where upstream's schema order puts it (scanning back from the end)."""
+    rank = _RANK.get(key, len(_RANK))
+    keys = list(out)
+    i = len(keys)
+    while i > 0 and _RANK.get(keys[i - 1], -1) > rank:
+        i -= 1
+    out[key] = value
+    for later in keys[i:]:
+        out[later] = out.pop(later)
+
+
+def _needs_cleaning(key: str, value: msgspec.Raw) -> bool:
+    """Whether ``clean_for_clients`` would change this value (a null in an id list, a string abstract)."""
+    if key == "abstract_inverted_index":
+        return memoryview(value)[:1] == b'"'
+    probe = _PROBES.get(key)
+    if probe is None:
+        return False
+    try:
+        probe.decode(value)
+    except msgspec.ValidationError:
+        return True
+    return False
+
+
+def _record_refs(value: msgspec.Raw) -> list[Any]:
+    """The record's own ``referenced_works`` (for their order); anything unreadable counts as none."""
+    try:
+        return _REFS_DECODER.decode(value)
+    except msgspec.DecodeError:
+        return []
 
 
 # --- from the canonical model ----------------------------------------------------------------------
 def _ids_object(pairs: Sequence[IdPair]) -> dict[str, Any]:
+    """The work's ``ids`` object: the schemes OpenAlex lists, in OpenAlex's printed forms."""
     out: dict[str, Any] = {}
     for scheme, value in pairs:
-        if scheme in out:
+        if scheme in out or scheme not in IDS_OBJECT_SCHEMES:
             continue
-        if scheme == "openalex" and value[:1] in ("W", "w"):
-            out["openalex"] = openalex_url(value)
-        elif scheme == "doi":
-            out["doi"] = "https://doi.org/" + value
-        elif scheme == "mag":
-            out["mag"] = value
-        elif scheme in ("pmid", "pmcid"):
-            out[scheme] = _URL_PREFIXES[scheme] + value
+        if scheme == "openalex" and value[:1] not in ("W", "w"):
+            continue
+        out[scheme] = entity_url((scheme, value))
     return out
+
+
+#: The schemes of a work's ``ids`` object (upstream IDsSchema).
+IDS_OBJECT_SCHEMES = ("openalex", "doi", "mag", "pmid", "pmcid")
 
 
 def _first_id(pairs: Iterable[Any], scheme: str, prefix: str = "") -> str | None:

@@ -58,6 +58,8 @@ INTERNAL_ERROR = {
 MSG_WORK_NOT_FOUND = "Work {id} not found"
 #: Path prefixes (relative to the mount) under which a single work is served.
 WORK_PATH_PREFIXES = ("/works/", "/entities/works/", "/v2/works/")
+#: ``/works/random`` (and ``/works/RANDOM``): one random work, upstream ids/views.py.
+RANDOM_IDS = ("random", "RANDOM")
 #: Upstream's n-gram endpoint is out of service (docs); spec §1.1 recommends a 404.
 NGRAMS_SUFFIX = "/ngrams"
 #: Parameters ``/autocomplete/works`` accepts (upstream validate_entity_autocomplete_params).
@@ -137,8 +139,12 @@ def _guard(handler: Handler) -> Callable[[Request], Any]:
 
 def _base(request: Request) -> str:
     """This dialect's own URL root, e.g. ``http://127.0.0.1:8000/openalex`` (or the host alone at ``/``)."""
-    url = request.url
-    return f"{url.scheme}://{url.netloc}{request.scope.get('root_path', '')}"
+    scope = request.scope
+    host = next((v.decode("latin-1") for k, v in scope.get("headers") or () if k == b"host"), None)
+    if host is None:  # HTTP/1.0 without Host: the address the server listens on
+        server = scope.get("server")
+        host = f"{server[0]}:{server[1]}" if server else "localhost"
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
 
 
 def _elapsed_ms(started: float) -> int:
@@ -187,6 +193,8 @@ def routes(graph: Graph) -> list[BaseRoute]:
 
     def get_work(request: Request) -> Response:
         raw_id, prefix = _raw_work_id(request)
+        if raw_id in RANDOM_IDS and prefix == "/works/":
+            return random_work(request)
         if raw_id.endswith(NGRAMS_SUFFIX):
             raise not_found()
         select = parse_select(request.query_params.get("select"))
@@ -274,15 +282,14 @@ def routes(graph: Graph) -> list[BaseRoute]:
     works_list = _guard(list_works)
     work_get = _guard(get_work)
     return [
+        # the two hot routes first: Starlette tries routes in order
         Route("/works", works_list, methods=["GET"]),
+        Route("/works/{id:path}", work_get, methods=["GET"]),  # also /works/random (see get_work)
         Route("/entities/works", works_list, methods=["GET"]),
         Route("/v2/works", works_list, methods=["GET"]),
         Route("/works/citations", citations, methods=["POST"]),
-        Route("/works/random", _guard(random_work), methods=["GET"]),
-        Route("/works/RANDOM", _guard(random_work), methods=["GET"]),
         Route("/autocomplete/works", _guard(lambda r: autocomplete(r, False)), methods=["GET"]),
         Route("/autocomplete", _guard(lambda r: autocomplete(r, True)), methods=["GET"]),
-        Route("/works/{id:path}", work_get, methods=["GET"]),
         Route("/entities/works/{id:path}", work_get, methods=["GET"]),
         Route("/v2/works/{id:path}", work_get, methods=["GET"]),
         Route("/{rest:path}", _guard(missing)),
