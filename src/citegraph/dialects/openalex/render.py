@@ -681,12 +681,93 @@ def group_envelope(meta: dict[str, Any], groups: list[dict[str, Any]]) -> dict[s
     return {"meta": meta, "group_by": groups}
 
 
+#: Friendly short names of ISO 3166-1 alpha-2 country codes (group_by key_display_name, as upstream prints).
+_COUNTRIES = (
+    "AD Andorra|AE United Arab Emirates|AF Afghanistan|AG Antigua and Barbuda|AI Anguilla|AL Albania|"
+    "AM Armenia|AO Angola|AQ Antarctica|AR Argentina|AS American Samoa|AT Austria|AU Australia|AW Aruba|"
+    "AX Åland Islands|AZ Azerbaijan|BA Bosnia and Herzegovina|BB Barbados|BD Bangladesh|BE Belgium|"
+    "BF Burkina Faso|BG Bulgaria|BH Bahrain|BI Burundi|BJ Benin|BL Saint Barthélemy|BM Bermuda|BN Brunei|"
+    "BO Bolivia|BQ Caribbean Netherlands|BR Brazil|BS Bahamas|BT Bhutan|BV Bouvet Island|BW Botswana|"
+    "BY Belarus|BZ Belize|CA Canada|CC Cocos (Keeling) Islands|CD Democratic Republic of the Congo|"
+    "CF Central African Republic|CG Republic of the Congo|CH Switzerland|CI Ivory Coast|CK Cook Islands|"
+    "CL Chile|CM Cameroon|CN China|CO Colombia|CR Costa Rica|CU Cuba|CV Cape Verde|CW Curaçao|"
+    "CX Christmas Island|CY Cyprus|CZ Czechia|DE Germany|DJ Djibouti|DK Denmark|DM Dominica|"
+    "DO Dominican Republic|DZ Algeria|EC Ecuador|EE Estonia|EG Egypt|EH Western Sahara|ER Eritrea|"
+    "ES Spain|ET Ethiopia|FI Finland|FJ Fiji|FK Falkland Islands|FM Micronesia|FO Faroe Islands|"
+    "FR France|GA Gabon|GB United Kingdom|GD Grenada|GE Georgia|GF French Guiana|GG Guernsey|GH Ghana|"
+    "GI Gibraltar|GL Greenland|GM Gambia|GN Guinea|GP Guadeloupe|GQ Equatorial Guinea|GR Greece|"
+    "GS South Georgia and the South Sandwich Islands|GT Guatemala|GU Guam|GW Guinea-Bissau|GY Guyana|"
+    "HK Hong Kong|HM Heard Island and McDonald Islands|HN Honduras|HR Croatia|HT Haiti|HU Hungary|"
+    "ID Indonesia|IE Ireland|IL Israel|IM Isle of Man|IN India|IO British Indian Ocean Territory|IQ Iraq|"
+    "IR Iran|IS Iceland|IT Italy|JE Jersey|JM Jamaica|JO Jordan|JP Japan|KE Kenya|KG Kyrgyzstan|"
+    "KH Cambodia|KI Kiribati|KM Comoros|KN Saint Kitts and Nevis|KP North Korea|KR South Korea|KW Kuwait|"
+    "KY Cayman Islands|KZ Kazakhstan|LA Laos|LB Lebanon|LC Saint Lucia|LI Liechtenstein|LK Sri Lanka|"
+    "LR Liberia|LS Lesotho|LT Lithuania|LU Luxembourg|LV Latvia|LY Libya|MA Morocco|MC Monaco|MD Moldova|"
+    "ME Montenegro|MF Saint Martin|MG Madagascar|MH Marshall Islands|MK North Macedonia|ML Mali|"
+    "MM Myanmar|MN Mongolia|MO Macao|MP Northern Mariana Islands|MQ Martinique|MR Mauritania|"
+    "MS Montserrat|MT Malta|MU Mauritius|MV Maldives|MW Malawi|MX Mexico|MY Malaysia|MZ Mozambique|"
+    "NA Namibia|NC New Caledonia|NE Niger|NF Norfolk Island|NG Nigeria|NI Nicaragua|NL Netherlands|"
+    "NO Norway|NP Nepal|NR Nauru|NU Niue|NZ New Zealand|OM Oman|PA Panama|PE Peru|PF French Polynesia|"
+    "PG Papua New Guinea|PH Philippines|PK Pakistan|PL Poland|PM Saint Pierre and Miquelon|"
+    "PN Pitcairn Islands|PR Puerto Rico|PS Palestine|PT Portugal|PW Palau|PY Paraguay|QA Qatar|"
+    "RE Réunion|RO Romania|RS Serbia|RU Russia|RW Rwanda|SA Saudi Arabia|SB Solomon Islands|"
+    "SC Seychelles|SD Sudan|SE Sweden|SG Singapore|SH Saint Helena, Ascension and Tristan da Cunha|"
+    "SI Slovenia|SJ Svalbard and Jan Mayen|SK Slovakia|SL Sierra Leone|SM San Marino|SN Senegal|"
+    "SO Somalia|SR Suriname|SS South Sudan|ST São Tomé and Príncipe|SV El Salvador|SX Sint Maarten|"
+    "SY Syria|SZ Eswatini|TC Turks and Caicos Islands|TD Chad|TF French Southern Territories|TG Togo|"
+    "TH Thailand|TJ Tajikistan|TK Tokelau|TL Timor-Leste|TM Turkmenistan|TN Tunisia|TO Tonga|TR Turkey|"
+    "TT Trinidad and Tobago|TV Tuvalu|TW Taiwan|TZ Tanzania|UA Ukraine|UG Uganda|"
+    "UM United States Minor Outlying Islands|US United States|UY Uruguay|UZ Uzbekistan|VA Vatican City|"
+    "VC Saint Vincent and the Grenadines|VE Venezuela|VG British Virgin Islands|VI U.S. Virgin Islands|"
+    "VN Vietnam|VU Vanuatu|WF Wallis and Futuna|WS Samoa|XK Kosovo|YE Yemen|YT Mayotte|ZA South Africa|"
+    "ZM Zambia|ZW Zimbabwe"
+)
+#: English names of ISO 639-1 language codes (OpenAlex's ``language`` values).
+_LANGUAGES = (
+    "aa Afar|ab Abkhazian|af Afrikaans|ak Akan|am Amharic|an Aragonese|ar Arabic|as Assamese|av Avaric|"
+    "ay Aymara|az Azerbaijani|ba Bashkir|be Belarusian|bg Bulgarian|bi Bislama|bm Bambara|bn Bengali|"
+    "bo Tibetan|br Breton|bs Bosnian|ca Catalan|ce Chechen|ch Chamorro|co Corsican|cr Cree|cs Czech|"
+    "cu Church Slavic|cv Chuvash|cy Welsh|da Danish|de German|dv Dhivehi|dz Dzongkha|ee Ewe|el Greek|"
+    "en English|eo Esperanto|es Spanish|et Estonian|eu Basque|fa Persian|ff Fulah|fi Finnish|fj Fijian|"
+    "fo Faroese|fr French|fy Western Frisian|ga Irish|gd Scottish Gaelic|gl Galician|gn Guarani|"
+    "gu Gujarati|gv Manx|ha Hausa|he Hebrew|hi Hindi|ho Hiri Motu|hr Croatian|ht Haitian|hu Hungarian|"
+    "hy Armenian|hz Herero|ia Interlingua|id Indonesian|ie Interlingue|ig Igbo|ii Sichuan Yi|ik Inupiaq|"
+    "io Ido|is Icelandic|it Italian|iu Inuktitut|ja Japanese|jv Javanese|ka Georgian|kg Kongo|ki Kikuyu|"
+    "kj Kuanyama|kk Kazakh|kl Kalaallisut|km Khmer|kn Kannada|ko Korean|kr Kanuri|ks Kashmiri|ku Kurdish|"
+    "kv Komi|kw Cornish|ky Kirghiz|la Latin|lb Luxembourgish|lg Ganda|li Limburgan|ln Lingala|lo Lao|"
+    "lt Lithuanian|lu Luba-Katanga|lv Latvian|mg Malagasy|mh Marshallese|mi Maori|mk Macedonian|"
+    "ml Malayalam|mn Mongolian|mr Marathi|ms Malay|mt Maltese|my Burmese|na Nauru|nb Norwegian Bokmål|"
+    "nd North Ndebele|ne Nepali|ng Ndonga|nl Dutch|nn Norwegian Nynorsk|no Norwegian|nr South Ndebele|"
+    "nv Navajo|ny Nyanja|oc Occitan|oj Ojibwa|om Oromo|or Oriya|os Ossetian|pa Panjabi|pi Pali|pl Polish|"
+    "ps Pushto|pt Portuguese|qu Quechua|rm Romansh|rn Rundi|ro Romanian|ru Russian|rw Kinyarwanda|"
+    "sa Sanskrit|sc Sardinian|sd Sindhi|se Northern Sami|sg Sango|si Sinhala|sk Slovak|sl Slovenian|"
+    "sm Samoan|sn Shona|so Somali|sq Albanian|sr Serbian|ss Swati|st Southern Sotho|su Sundanese|"
+    "sv Swedish|sw Swahili|ta Tamil|te Telugu|tg Tajik|th Thai|ti Tigrinya|tk Turkmen|tl Tagalog|"
+    "tn Tswana|to Tonga|tr Turkish|ts Tsonga|tt Tatar|tw Twi|ty Tahitian|ug Uighur|uk Ukrainian|ur Urdu|"
+    "uz Uzbek|ve Venda|vi Vietnamese|vo Volapük|wa Walloon|wo Wolof|xh Xhosa|yi Yiddish|yo Yoruba|"
+    "za Zhuang|zh Chinese|zu Zulu"
+)
+
+
+def _table(text: str) -> dict[str, str]:
+    return dict(item.split(" ", 1) for item in text.split("|"))
+
+
+#: Country code → name; language code → name.
+COUNTRY_NAMES: dict[str, str] = _table(_COUNTRIES)
+LANGUAGE_NAMES: dict[str, str] = _table(_LANGUAGES)
+#: Upstream names zh-cn "Chinese" as well (core/group_by display names).
+LANGUAGE_NAMES["zh-cn"] = "Chinese"
+
+
 #: Group keys of keyword fields that upstream prints as OpenAlex URLs (core/group_by format_key).
 KEYWORD_GROUP_URLS: dict[str, str] = {
     "type": OPENALEX_URL + "types/",
     "language": OPENALEX_URL + "languages/",
     "country_code": OPENALEX_URL + "countries/",
 }
+#: Display names of keyword group keys (upstream: country and language names).
+_KEYWORD_NAMES: dict[str, dict[str, str]] = {"country_code": COUNTRY_NAMES, "language": LANGUAGE_NAMES}
 #: The key and name of the bucket of works without a value (``group_by=…:include_unknown``).
 UNKNOWN_GROUP = "unknown"
 
@@ -709,7 +790,9 @@ def group_item(
     prefix = KEYWORD_GROUP_URLS.get(field)
     if prefix is not None:
         value = text.upper() if field == "country_code" else text
-        return {"key": prefix + value, "key_display_name": display_name or value, "count": count}
+        names_of = _KEYWORD_NAMES.get(field, {})
+        known = names_of.get(value.lower() if field == "language" else value)
+        return {"key": prefix + value, "key_display_name": display_name or known or value, "count": count}
     return {"key": text, "key_display_name": display_name or text, "count": count}
 
 
@@ -722,7 +805,7 @@ def autocomplete_item(work: dict[str, Any]) -> dict[str, Any]:
     """An ``/autocomplete/works`` result from a rendered work (upstream AutoCompleteSchema's keys)."""
     wid = work.get("id")
     names: list[str] = []
-    for a in work.get("authorships") or ():
+    for a in _plain(work.get("authorships")) or ():
         if len(names) >= HINT_AUTHORS:
             names.append("et al.")
             break

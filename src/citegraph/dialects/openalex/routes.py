@@ -198,12 +198,17 @@ def routes(graph: Graph) -> list[BaseRoute]:
         if raw_id.endswith(NGRAMS_SUFFIX):
             raise not_found()
         select = parse_select(request.query_params.get("select"))
-        kind, pair = parse_work_id_path(raw_id)
-        if kind == "redirect":
-            return _redirect(request, prefix, pair[1])
-        key = _resolve(graph, pair)
-        if key is None:
-            key = _resolve_extension(graph, raw_id)
+        key: int | None
+        try:
+            kind, pair = parse_work_id_path(raw_id)
+        except OpenAlexError as exc:  # a form upstream does not route: perhaps one of our fallback ids
+            key = _resolve_extension(graph, raw_id) if exc.status == 404 else None
+            if key is None:
+                raise
+        else:
+            if kind == "redirect":
+                return _redirect(request, prefix, pair[1])
+            key = _resolve(graph, pair)
         if key is None:
             raise OpenAlexError(404, e.NOT_FOUND_ERROR, MSG_WORK_NOT_FOUND.format(id=_shown_id(raw_id)))
         work = renderer.work(key, base=_base(request), select=select)
