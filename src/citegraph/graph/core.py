@@ -8,6 +8,7 @@ store, and maps stored source records to the canonical :class:`~citegraph.model.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 import time
 from collections.abc import Iterable, Iterator
@@ -19,7 +20,15 @@ import msgspec
 from citegraph import ids as idlib
 from citegraph import query as q
 from citegraph.graph.load import SOURCE_MODULES, LoadReport, ProgressCallback, load
-from citegraph.graph.search import SearchIndex, build_index, index_path, index_stamp
+from citegraph.graph.search import (
+    IndexUpdater,
+    SearchIndex,
+    build_index,
+    document_text,
+    empty_index,
+    index_path,
+    index_stamp,
+)
 from citegraph.model import Counts, Id, UpstreamCounts, Work
 from citegraph.sources import RecordError
 from citegraph.store import CITATION_SORTS, Store, StoreError, open_store
@@ -278,8 +287,31 @@ class Graph:
             raise q.QueryError("this database has no search index; run `citegraph load` (or index) first")
         return index.search(pred.field, pred.query)
 
+    def _related(self, pred: q.Predicate) -> q.Predicate:
+        """``related_to:X`` names the works X's own record lists as related: read them from X's records."""
+        if isinstance(pred, q.And | q.Or):
+            return type(pred)(tuple(self._related(p) for p in pred.parts))
+        if isinstance(pred, q.Eq) and pred.field == q.RELATED_TO:
+            related: list[tuple[str, str]] = []
+            for value in pred.values:
+                assert isinstance(value, tuple)
+                key = self.store.resolve(value)
+                gw = self.work(key) if key is not None else None
+                if gw is not None and gw.work is not None:
+                    related += [(i.scheme, i.value) for i in gw.work.related]
+            if not related:
+                return q.Or(()) if not pred.negate else q.And(())
+            return q.Eq(q.WORK_ID, tuple(related), negate=pred.negate)
+        if isinstance(pred, q.IsNull) and pred.field == q.RELATED_TO:
+            raise q.QueryError("related_to cannot be tested for null")
+        return pred
+
     def find(self, query: q.Query) -> WorksResult:
         """Works matching a query: filters, full text, sort, page or cursor, group-by or sample."""
+        if query.where is not None and any(getattr(p, "field", None) == q.RELATED_TO for p in q.walk(query.where)):
+            where = self._related(query.where)
+            assert isinstance(where, q.And)
+            query = _replace_where(query, where)
         found = self.store.find(query, self._text)
         hits = [WorkHit(h.key, h.score) for h in found.hits]
         groups = None
@@ -373,14 +405,35 @@ class Graph:
 
         ``options`` pass through to :func:`citegraph.graph.load.load` (``batch_records``, ``pool_min_bytes``).
         """
-        report = load(self.store, paths, source=source, workers=workers, rejects_path=rejects_path,
-                      progress=progress, **options)
         path = self._index_path()
-        if path is not None and index_stamp(path) != (self.store.meta("build_id") or "0"):
+        updater = None
+        if path is not None:
+            current = self.store.meta("build_id") or "0"
+            if index_stamp(path) is None and current == "0":
+                empty_index(path, current)  # a new database starts with an empty index, in step
+            if index_stamp(path) == current:
+                updater = IndexUpdater(path)  # in step: add this load's works as they are written
+        report = load(self.store, paths, source=source, workers=workers, rejects_path=rejects_path,
+                      progress=progress, index=updater, **options)
+        if path is not None:
             t0 = time.perf_counter()
-            self.rebuild_search_index()
+            stamp = self.store.meta("build_id") or "0"
+            if updater is not None:
+                for key in set(report.merged_keys):  # several sources: index their merged text
+                    gw = self.work(key)
+                    if gw.work is not None:
+                        updater.put(key, document_text(gw.work))
+                updater.commit(stamp)
+            elif index_stamp(path) != stamp:
+                self.rebuild_search_index()
+            self._search_checked = False
+            self._search = None
             report.index_seconds = time.perf_counter() - t0
         return report
+
+
+def _replace_where(query: q.Query, where: q.And) -> q.Query:
+    return dataclasses.replace(query, where=where)
 
 
 def _date_key(date: str | None) -> int:

@@ -25,6 +25,7 @@ from typing import IO, Any
 import msgspec
 from isal import igzip
 
+from citegraph.graph.search import IndexUpdater, document_text
 from citegraph.sources import RecordError, openalex
 from citegraph.store.base import FileState, PreparedRecord, Store
 from citegraph.store.codec import DICT_SAMPLE_RECORDS, NO_DICT, Codec, train_dictionary
@@ -85,6 +86,7 @@ class LoadReport:
     index_seconds: float = 0.0
     elapsed: float = 0.0
     rejects_path: str | None = None
+    merged_keys: list[int] = field(default_factory=list)  # works that now hold several sources' records
 
     @property
     def ok(self) -> bool:
@@ -94,6 +96,7 @@ class LoadReport:
     def as_dict(self) -> dict[str, Any]:
         """A JSON-able form."""
         out = dict(self.__dict__)
+        out.pop("merged_keys")
         out["files"] = [f.__dict__ for f in self.files]
         out["ok"] = self.ok
         return out
@@ -220,7 +223,7 @@ def prepare_record(module: ModuleType, raw: bytes, position: int, codec: Codec, 
         publication_year=work.publication_year, publication_date=work.publication_date, type=work.type,
         version=mapped.version, dict_id=dict_id, data=codec.compress(mapped.raw, dict_id), refs=refs,
         duplicate_refs=mapped.duplicate_refs, self_refs=mapped.self_refs, position=position,
-        scalars=scalars_of(work), facets=facets_of(work), names=names_of(work))
+        scalars=scalars_of(work), facets=facets_of(work), names=names_of(work), text=document_text(work))
 
 
 ChunkResult = tuple[list[PreparedRecord], list[tuple[int, str, str]]]
@@ -319,11 +322,13 @@ def _ensure_dictionary(store: Store, source: str, module: ModuleType, path: Path
 def load(store: Store, paths: Iterable[str | os.PathLike[str]], *, source: str | None = None,
          workers: int | None = None, batch_records: int = BATCH_RECORDS,
          rejects_path: str | os.PathLike[str] | None = None, progress: ProgressCallback | None = None,
-         build: bool = True, pool_min_bytes: int = POOL_MIN_BYTES) -> LoadReport:
+         build: bool = True, pool_min_bytes: int = POOL_MIN_BYTES,
+         index: IndexUpdater | None = None) -> LoadReport:
     """Load every record in ``paths`` into ``store`` and rebuild the derived tables.
 
     ``source`` forces a source instead of detecting it from each file's content. ``workers`` is the
-    number of parsing processes (default: one per core; 0 parses in this process).
+    number of parsing processes (default: one per core; 0 parses in this process). ``index``, when
+    given, receives the text of every record written (the caller commits it after the build).
     """
     t0 = time.perf_counter()
     if source is not None and source not in SOURCE_MODULES:
@@ -346,7 +351,7 @@ def load(store: Store, paths: Iterable[str | os.PathLike[str]], *, source: str |
     try:
         for path in files:
             fr = _load_file(store, path, source, report, rejects, use_pool, workers, batch_records,
-                            progress, t0, done_bytes, total_bytes, pool_state)
+                            progress, t0, done_bytes, total_bytes, pool_state, index)
             report.files.append(fr)
             done_bytes += path.stat().st_size
     finally:
@@ -369,7 +374,8 @@ def _dirty(store: Store) -> bool:
 
 def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport, rejects: _Rejects,
                use_pool: bool, workers: int, batch_records: int, progress: ProgressCallback | None, t0: float,
-               done_bytes: int, total_bytes: int, pool_state: dict[str, Any]) -> FileReport:
+               done_bytes: int, total_bytes: int, pool_state: dict[str, Any],
+               index: IndexUpdater | None) -> FileReport:
     key = os.fspath(path)
     st = path.stat()
     try:
@@ -428,6 +434,12 @@ def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport,
                     report.unchanged += res.unchanged
                     report.conflicts += res.conflicts
                     report.refs += res.refs
+                    report.merged_keys.extend(res.merged_keys)
+                    if index is not None:
+                        for i, work_key in res.written:
+                            text = prepared[i].text
+                            if text is not None:
+                                index.put(work_key, text)
                 else:
                     store.record_file_rejects(key, next_position=position, rejected=len(rejected), done=False)
                 report.loaded += len(prepared)

@@ -49,7 +49,7 @@ def index_path(db_path: str | os.PathLike[str]) -> Path:
 
 def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
-    sb.add_unsigned_field("key", stored=False, indexed=False, fast=True)
+    sb.add_unsigned_field("key", stored=False, indexed=True, fast=True)  # indexed: updates delete by key
     for name in TEXT_FIELDS:
         sb.add_text_field(name, stored=False, tokenizer_name=TOKENIZER)
     return sb.build()
@@ -76,16 +76,11 @@ def build_index(path: Path, works: Iterable[tuple[int, Work]], stamp: str) -> in
     writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
     n = 0
     for key, work in works:
-        doc = tantivy.Document()
-        doc.add_unsigned("key", key)
-        for name, text in document_text(work).items():
-            if text:
-                doc.add_text(name, text)
-        writer.add_document(doc)
+        writer.add_document(_document(key, document_text(work)))
         n += 1
     writer.commit()
     writer.wait_merging_threads()
-    (tmp / STAMP).write_text(json.dumps({"build": stamp, "docs": n}))
+    _write_stamp(tmp, stamp)
     old = path.with_name(path.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if path.exists():
@@ -93,6 +88,51 @@ def build_index(path: Path, works: Iterable[tuple[int, Work]], stamp: str) -> in
     tmp.rename(path)
     shutil.rmtree(old, ignore_errors=True)
     return n
+
+
+def _document(key: int, text: dict[str, str]) -> tantivy.Document:
+    doc = tantivy.Document()
+    doc.add_unsigned("key", key)
+    for name, value in text.items():
+        if value:
+            doc.add_text(name, value)
+    return doc
+
+
+def _write_stamp(path: Path, stamp: str) -> None:
+    tmp = path / (STAMP + ".tmp")
+    tmp.write_text(json.dumps({"build": stamp}))
+    tmp.replace(path / STAMP)
+
+
+def empty_index(path: Path, stamp: str) -> None:
+    """Create an empty index at ``path`` stamped ``stamp`` (for a new, empty database)."""
+    build_index(path, [], stamp)
+
+
+class IndexUpdater:
+    """Adds and replaces documents in an existing index during a load; nothing is visible until commit.
+
+    An interrupted load never commits, so the index keeps its old stamp and the next load rebuilds it.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.index = tantivy.Index.open(str(path))
+        self.writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        self.changed = 0
+
+    def put(self, key: int, text: dict[str, str]) -> None:
+        """Index (or re-index) one work."""
+        self.writer.delete_documents_by_term("key", key)
+        self.writer.add_document(_document(key, text))
+        self.changed += 1
+
+    def commit(self, stamp: str) -> None:
+        """Make the changes visible and mark the index as matching database build ``stamp``."""
+        self.writer.commit()
+        self.writer.wait_merging_threads()
+        _write_stamp(self.path, stamp)
 
 
 def index_stamp(path: Path) -> str | None:

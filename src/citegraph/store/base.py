@@ -54,6 +54,7 @@ class PreparedRecord(msgspec.Struct, array_like=True):
     scalars: tuple[str | int | bool | None, ...] = ()  # values of the store's SCALAR_COLUMNS, in order
     facets: list[tuple[str, str]] = []  # (query field, value) pairs for filtering and grouping
     names: list[tuple[str, str, str]] = []  # (scheme, value, display name) of authors, venues, topics …
+    text: dict[str, str] | None = None  # the work's searchable text per index field (kept out of the database)
 
 
 class FileState(msgspec.Struct):
@@ -78,6 +79,8 @@ class BatchResult(msgspec.Struct):
     unchanged: int = 0  # the same version of a record loaded again
     conflicts: int = 0
     refs: int = 0
+    written: list[tuple[int, int]] = []  # (index in the batch, work key) of every record written
+    merged_keys: list[int] = []  # keys of works that now hold records from more than one source
 
 
 class BuildResult(msgspec.Struct):

@@ -63,8 +63,6 @@ def facets_of(work: Work) -> list[tuple[str, str]]:
     for f in work.funders:
         for i in f.ids:
             out.add((q.FUNDER_ID, _id(i)))
-    for i in work.related:
-        out.add((q.RELATED_TO, _id(i)))
     return sorted(out)
 
 

@@ -397,7 +397,7 @@ class SQLiteStore:
             replaced = []
             facet_rows = []
             name_rows: list[tuple[str, str, str]] = []
-            for rec, work_id, rkey in zip(records, keys, rkeys, strict=True):
+            for index, (rec, work_id, rkey) in enumerate(zip(records, keys, rkeys, strict=True)):
                 if rkey in existing:
                     old = existing[rkey]
                     if old is not None and rec.version is not None and rec.version <= old:
@@ -407,8 +407,10 @@ class SQLiteStore:
                     replaced.append((work_id, src))
                 elif work_id in claimed_before:
                     result.merged += 1  # joined a work known from another source, or filled a stub
+                    result.merged_keys.append(work_id)
                 else:
                     result.inserted += 1
+                result.written.append((index, work_id))
                 existing[rkey] = rec.version
                 work_rows.append((work_id, 1 << src, rec.ids[0][0] + ":" + rec.ids[0][1], rec.title,
                                   rec.publication_year, rec.publication_date,

@@ -34,7 +34,7 @@ COLUMN_FIELDS: dict[str, str] = {
 #: Multi-valued fields held in the ``facets`` table (the field name is stored as is).
 FACET_FIELDS: frozenset[str] = frozenset({
     q.AUTHOR_ID, q.AUTHOR_ORCID, q.INSTITUTION_ID, q.INSTITUTION_ROR, q.COUNTRY_CODE, q.VENUE_ID, q.VENUE_ISSN,
-    q.TOPIC_ID, q.PRIMARY_TOPIC_ID, q.CONCEPT_ID, q.KEYWORD, q.FUNDER_ID, q.RELATED_TO})
+    q.TOPIC_ID, q.PRIMARY_TOPIC_ID, q.CONCEPT_ID, q.KEYWORD, q.FUNDER_ID})
 
 #: "has an id of this scheme" fields.
 HAS_ID_FIELDS: dict[str, str] = {q.HAS_DOI: "doi", q.HAS_PMID: "pmid", q.HAS_PMCID: "pmcid"}
@@ -161,7 +161,7 @@ class Compiler:
             if wanted == {True, False}:
                 return "1"
             params.append(q.AUTHOR_ORCID)
-            sql = "EXISTS (SELECT 1 FROM facets f WHERE f.work_id = w.id AND f.field = ?)"
+            sql = "w.id IN (SELECT work_id FROM facets WHERE field = ?)"
             return sql if True in wanted else f"NOT {sql}"
         if name == q.HAS_REFERENCES:
             wanted = {bool(v) for v in values}
@@ -209,7 +209,7 @@ class Compiler:
             return "w.cited_by_count = 0"
         if name in FACET_FIELDS:
             params.append(name)
-            return "NOT EXISTS (SELECT 1 FROM facets f WHERE f.work_id = w.id AND f.field = ?)"
+            return "w.id NOT IN (SELECT work_id FROM facets WHERE field = ?)"
         raise q.QueryError(f"the field {name} cannot be tested for null in this store")
 
 
