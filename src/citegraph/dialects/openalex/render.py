@@ -232,11 +232,8 @@ class WorkRenderer:
         if not keys:
             return {}
         graph = self.graph
-        found = {
-            k: openalex_url(v)
-            for k, v in graph.ids_of(list(keys), "openalex").items()
-            if v[:1] in ("W", "w") or v.startswith(OPENALEX_URL)
-        }
+        # canonical OpenAlex work values are "W…" (ids normalises them); prefixing inline is the hot path
+        found = {k: OPENALEX_URL + v for k, v in graph.ids_of(list(keys), "openalex").items() if v[:1] == "W"}
         missing = [k for k in keys if k not in found]
         if missing:
             for k, v in graph.ids_of(missing, "doi").items():
