@@ -881,3 +881,29 @@ def test_render_model_draws_a_canonical_work_in_openalex_shape() -> None:
     Work(**out)
     selected = render.render_model(work, pairs, [], derived, select=["doi", "id"])
     assert list(selected) == ["doi", "id"]
+
+
+def test_render_record_equals_a_full_clean_of_every_real_record() -> None:
+    """The fast path (clean only what the probes flag, element by element) serves what a full clean serves."""
+    from citegraph.sources.openalex import clean_for_clients
+
+    derived = render.Derived(
+        id="x",
+        cited_by_count=0,
+        referenced_works_count=0,
+        referenced_works=None,
+        counts_by_year=None,
+        cited_by_api_url="u",
+    )
+    skipped = {"relevance_score", "cited_by_count", "referenced_works_count", "cited_by_api_url"}
+    with gzip.open(WORKS_FILE) as fh:
+        lines = fh.read().splitlines()
+    with gzip.open(DATA / "snapshot_works_part_test.jsonl.gz") as fh:
+        lines += fh.read().splitlines()  # string abstracts and snapshot keys
+    for line in lines:
+        served = json.loads(msgspec.json.encode(render.render_record(line, derived)))
+        full = clean_for_clients(json.loads(line))
+        assert {k: v for k, v in served.items() if k not in skipped} == {
+            k: v for k, v in full.items() if k not in skipped
+        }
+        assert [k for k in served if k not in skipped] == [k for k in full if k not in skipped]

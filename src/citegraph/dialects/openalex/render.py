@@ -288,6 +288,12 @@ _PROBES: dict[str, msgspec.json.Decoder[Any]] = {
     "locations": msgspec.json.Decoder(list[_ProbeLocation | None] | None),
     "authorships": msgspec.json.Decoder(list[_ProbeAuthorship | None] | None),
 }
+#: Per-element probes of the lists ``clean_for_clients`` cleans element by element.
+_ELEMENT_PROBES: dict[str, msgspec.json.Decoder[Any]] = {
+    "locations": _LOCATION_PROBE,
+    "authorships": msgspec.json.Decoder(_ProbeAuthorship | None),
+}
+_RAW_LIST_DECODER = msgspec.json.Decoder(list[msgspec.Raw] | None)
 #: Keys whose values may need cleaning before they are served.
 _CHECKED_KEYS = frozenset((*_PROBES, "abstract_inverted_index"))
 #: Record keys never served: snapshot bookkeeping, and a score some stored search results carry.
@@ -347,10 +353,32 @@ def _derived_value(key: str, value: Any, top: dict[str, msgspec.Raw]) -> Any:
 
 
 def _served(key: str, value: msgspec.Raw) -> Any:
-    """A record value as served: cleaned when ``clean_for_clients`` would change it, else as stored."""
-    if key in _CHECKED_KEYS and _needs_cleaning(key, value):
-        return clean_for_clients({key: _ANY_DECODER.decode(value)})[key]
-    return value
+    """A record value as served: cleaned when ``clean_for_clients`` would change it, else as stored.
+
+    Lists of objects (authorships, locations) are cleaned element by element, so a work with one
+    bad affiliation among a hundred authors decodes and re-encodes one authorship, not all.
+    """
+    if key not in _CHECKED_KEYS or not _needs_cleaning(key, value):
+        return value
+    element_probe = _ELEMENT_PROBES.get(key)
+    if element_probe is not None:
+        items = _RAW_LIST_DECODER.decode(value)
+        if items is not None:
+            return [item if _passes(element_probe, item) else _clean_one(key, item) for item in items]
+    return clean_for_clients({key: _ANY_DECODER.decode(value)})[key]
+
+
+def _passes(probe: msgspec.json.Decoder[Any], value: msgspec.Raw) -> bool:
+    try:
+        probe.decode(value)
+    except msgspec.ValidationError:
+        return False
+    return True
+
+
+def _clean_one(key: str, item: msgspec.Raw) -> Any:
+    """One element of a list of objects, cleaned as ``clean_for_clients`` cleans each (one for one)."""
+    return clean_for_clients({key: [_ANY_DECODER.decode(item)]})[key][0]
 
 
 def _insert(out: dict[str, Any], key: str, value: Any) -> None:
@@ -370,13 +398,7 @@ def _needs_cleaning(key: str, value: msgspec.Raw) -> bool:
     if key == "abstract_inverted_index":
         return memoryview(value)[:1] == b'"'
     probe = _PROBES.get(key)
-    if probe is None:
-        return False
-    try:
-        probe.decode(value)
-    except msgspec.ValidationError:
-        return True
-    return False
+    return probe is not None and not _passes(probe, value)
 
 
 def _record_refs(value: msgspec.Raw) -> list[Any]:
