@@ -83,6 +83,7 @@ class LoadReport:
     stubs_created: int = 0
     self_loops: int = 0
     build_seconds: float = 0.0
+    build_steps: dict[str, float] = field(default_factory=dict)
     index_seconds: float = 0.0
     elapsed: float = 0.0
     rejects_path: str | None = None
@@ -358,12 +359,15 @@ def load(store: Store, paths: Iterable[str | os.PathLike[str]], *, source: str |
         if pool_state["pool"] is not None:
             pool_state["pool"].terminate()
         rejects.close()
-    if build and (store.stats().get("pending_refs", 0) or _dirty(store)):
+    if build and _dirty(store):
         res = store.build()
         report.edges_added, report.stubs_created = res.edges_added, res.stubs_created
         report.build_seconds = res.seconds
-    stats = store.stats()
-    report.edges, report.self_loops = stats["edges"], stats["self_loops"]
+        report.build_steps = res.steps
+        report.edges, report.self_loops = res.edges, res.self_loops
+    else:
+        stats = store.stats()
+        report.edges, report.self_loops = stats["edges"], stats["self_loops"]
     report.elapsed = time.perf_counter() - t0
     return report
 

@@ -6,7 +6,8 @@ Layout (see ``SCHEMA``):
 - ``work_ids``: every external id (scheme, value) → work, the identity table;
 - ``records``: each source's raw record per work, zstd-compressed, keyed ``work_id << 3 | source``;
 - ``edges``: one row per (citing, cited) with a bitmask of the sources that asserted it;
-- ``stage_refs``: references written by loads, resolved into edges by :meth:`SQLiteStore.build`;
+- ``stage``: per written record, its references, facets and names as JSON, expanded by the build
+  (one row per record keeps the writer fast; the build expands them in C, sorted);
 - derived by the build: ``citers`` (the citation index, ordered for the common sorts) and
   ``counts_by_year``; ``works.cited_by_count`` and ``works.referenced_works_count``.
 """
@@ -14,6 +15,8 @@ Layout (see ``SCHEMA``):
 from __future__ import annotations
 
 import hashlib
+
+import msgspec
 import os
 import sqlite3
 import time
@@ -88,13 +91,12 @@ CREATE TABLE IF NOT EXISTS records(
 CREATE TABLE IF NOT EXISTS facets(
     field TEXT NOT NULL, value TEXT NOT NULL, work_id INTEGER NOT NULL,
     PRIMARY KEY(field, value, work_id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS facets_work ON facets(work_id);
 CREATE TABLE IF NOT EXISTS edges(
     citing INTEGER NOT NULL, cited INTEGER NOT NULL, sources INTEGER NOT NULL,
     PRIMARY KEY(citing, cited)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS stage_refs(
-    citing INTEGER NOT NULL, source INTEGER NOT NULL, scheme TEXT NOT NULL, value TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS stage_refs_citing ON stage_refs(citing);
+CREATE TABLE IF NOT EXISTS stage(
+    citing INTEGER NOT NULL, source INTEGER NOT NULL, refs TEXT NOT NULL, facets TEXT NOT NULL,
+    names TEXT NOT NULL, PRIMARY KEY(citing, source));
 CREATE TABLE IF NOT EXISTS stage_replaced(work_id INTEGER NOT NULL, source INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS self_loops(
     work_id INTEGER NOT NULL, sources INTEGER NOT NULL, PRIMARY KEY(work_id)) WITHOUT ROWID;
@@ -146,6 +148,13 @@ _UPSERT_WORK = (
     " ON CONFLICT(id) DO UPDATE SET stub=0, sources=works.sources|excluded.sources, "
     + ", ".join(f"{c}=coalesce(works.{c}, excluded.{c})" for c in _WORK_COLUMNS if c not in ("id", "sources", "pub_key"))
     + ", pub_key=CASE WHEN works.pub_key > 0 THEN works.pub_key ELSE excluded.pub_key END")
+
+
+_json = msgspec.json.encode
+#: The staged references, one row each: (citing, source, position in the record, scheme, value).
+# refs and facets are staged as flat "scheme:value" / "field:value" strings: cheaper to expand than pairs
+_STAGED_REFS = ("SELECT s.citing, s.source, j.key AS pos, substr(j.value, 1, instr(j.value, ':') - 1) AS scheme,"
+                " substr(j.value, instr(j.value, ':') + 1) AS value FROM stage s, json_each(s.refs) j")
 
 
 def pub_key(date: str | None, year: int | None) -> int:
@@ -393,10 +402,8 @@ class SQLiteStore:
                     existing[key] = version
             work_rows = []
             record_rows = []
-            stage_rows = []
+            stage_rows: list[tuple[int, int, bytes, bytes, bytes]] = []
             replaced = []
-            facet_rows = []
-            name_rows: list[tuple[str, str, str]] = []
             for index, (rec, work_id, rkey) in enumerate(zip(records, keys, rkeys, strict=True)):
                 if rkey in existing:
                     old = existing[rkey]
@@ -416,24 +423,17 @@ class SQLiteStore:
                                   rec.publication_year, rec.publication_date,
                                   pub_key(rec.publication_date, rec.publication_year), rec.type,
                                   *(rec.scalars or _NO_SCALARS)))
-                name_rows.extend(rec.names)
                 record_rows.append((rkey, rec.version, rec.dict_id, rec.data, rec.duplicate_refs,
                                     rec.self_refs))
-                stage_rows.extend((work_id, src, s, v) for (s, v) in rec.refs)
-                facet_rows.extend((f, v, work_id) for (f, v) in rec.facets)
+                stage_rows.append((work_id, src, _json([f"{a}:{b}" for a, b in rec.refs]),
+                                   _json([f"{a}:{b}" for a, b in rec.facets]), _json(rec.names)))
                 result.refs += len(rec.refs)
             conn.executemany(_UPSERT_WORK, work_rows)
-            if name_rows:
-                conn.executemany("INSERT OR IGNORE INTO names VALUES(?,?,?)", name_rows)
             conn.executemany("INSERT OR REPLACE INTO records VALUES(?,?,?,?,?,?)", record_rows)
             if replaced:
                 conn.executemany("INSERT INTO stage_replaced VALUES(?,?)", replaced)
-                conn.executemany("DELETE FROM stage_refs WHERE citing=? AND source=?", replaced)
-                # facets are not kept per source: a replaced record's work is re-faceted from its new record
-                conn.executemany("DELETE FROM facets WHERE work_id=?", [(w,) for w, _ in replaced])
-            conn.executemany("INSERT INTO stage_refs VALUES(?,?,?,?)", stage_rows)
-            if facet_rows:
-                conn.executemany("INSERT OR IGNORE INTO facets VALUES(?,?,?)", facet_rows)
+            # a record staged twice before a build keeps only its newest staging (the primary key)
+            conn.executemany("INSERT OR REPLACE INTO stage VALUES(?,?,?,?,?)", stage_rows)
             conn.execute("INSERT OR REPLACE INTO meta VALUES('dirty', '1')")
             if path is not None:
                 conn.execute("UPDATE load_files SET position=?, done=?, loaded=loaded+?, rejected=rejected+?"
@@ -475,14 +475,18 @@ class SQLiteStore:
                 step("replace", f"UPDATE edges SET sources = sources & ~{bit} WHERE citing IN ({touched})", (src,))
                 step("replace", f"UPDATE self_loops SET sources = sources & ~{bit} WHERE work_id IN ({touched})",
                      (src,))
+            if conn.execute("SELECT 1 FROM stage_replaced LIMIT 1").fetchone():
+                # facets are not kept per source: a replaced record's work is re-faceted from its new record
+                step("replace", "DELETE FROM facets WHERE work_id IN (SELECT work_id FROM stage_replaced)")
             step("replace", "DELETE FROM edges WHERE sources = 0")
             step("replace", "DELETE FROM self_loops WHERE sources = 0")
             step("replace", "DELETE FROM stage_replaced")
             # 2. cited ids nobody has loaded become stub works, numbered in first-appearance order so an
             # interrupted and re-run load numbers them the same way
-            step("stubs", "CREATE TEMP TABLE missing AS SELECT scheme, value FROM stage_refs s"
-                          " WHERE NOT EXISTS (SELECT 1 FROM work_ids i WHERE i.scheme=s.scheme AND i.value=s.value)"
-                          " GROUP BY scheme, value ORDER BY min(s.rowid)")
+            step("stubs", "CREATE TEMP TABLE missing AS SELECT r.scheme, r.value FROM"
+                          f" ({_STAGED_REFS}) r WHERE NOT EXISTS (SELECT 1 FROM work_ids i"
+                          " WHERE i.scheme = r.scheme AND i.value = r.value)"
+                          " GROUP BY r.scheme, r.value ORDER BY min(r.citing), min(r.pos)")
             base = self._next_work_id() - 1
             res.stubs_created = step("stubs", f"INSERT INTO works(id, stub, key_id) SELECT {base} + rowid, 1,"
                                               " scheme || ':' || value FROM missing")
@@ -491,10 +495,15 @@ class SQLiteStore:
             # 3. staged references become edges, merging sources into existing edges
             before = conn.execute("SELECT count(*) FROM edges").fetchone()[0]
             step("edges", "INSERT INTO edges(citing, cited, sources)"
-                          " SELECT s.citing, i.work_id, 1 << s.source FROM stage_refs s"
-                          " JOIN work_ids i ON i.scheme=s.scheme AND i.value=s.value WHERE true ORDER BY 1, 2"
+                          f" SELECT r.citing, i.work_id, 1 << r.source FROM ({_STAGED_REFS}) r"
+                          " JOIN work_ids i ON i.scheme = r.scheme AND i.value = r.value WHERE true ORDER BY 1, 2"
                           " ON CONFLICT(citing, cited) DO UPDATE SET sources = sources | excluded.sources")
-            step("edges", "DELETE FROM stage_refs")
+            step("facets", "INSERT OR IGNORE INTO facets SELECT substr(j.value, 1, instr(j.value, ':') - 1),"
+                           " substr(j.value, instr(j.value, ':') + 1), s.citing"
+                           " FROM stage s, json_each(s.facets) j ORDER BY 1, 2, 3")
+            step("facets", "INSERT OR IGNORE INTO names SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2"
+                           " FROM stage s, json_each(s.names) j")
+            step("edges", "DELETE FROM stage")
             # 4. a reference that resolves to its own work is a self-loop: counted, kept aside
             step("edges", "INSERT INTO self_loops SELECT citing, sources FROM edges WHERE citing=cited"
                           " ON CONFLICT(work_id) DO UPDATE SET sources = sources | excluded.sources")
@@ -842,7 +851,7 @@ class SQLiteStore:
             "self_loops": q("SELECT count(*) FROM self_loops").fetchone()[0],
             "duplicate_refs": q("SELECT coalesce(sum(duplicate_refs),0) FROM records").fetchone()[0],
             "conflicts": q("SELECT count(*) FROM conflicts").fetchone()[0],
-            "pending_refs": q("SELECT count(*) FROM stage_refs").fetchone()[0],
+            "pending_records": q("SELECT count(*) FROM stage").fetchone()[0],
         }
         for i, name in enumerate(SOURCES):
             out[f"records_{name}"] = q(f"SELECT count(*) FROM records WHERE (key & 7) = {i}").fetchone()[0]
