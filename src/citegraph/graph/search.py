@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -192,15 +193,23 @@ class SearchIndex:
         return {int(k): float(score) for k, (score, _addr) in zip(keys, result.hits, strict=True) if k is not None}
 
     def prefix_titles(self, prefix: str, limit: int = 10) -> dict[int, float]:
-        """Works whose title has words starting with the words of ``prefix`` (autocomplete)."""
-        words = [w for w in prefix.lower().split() if w]
+        """Works whose titles hold every word of ``prefix``, the last one as a word prefix (autocomplete)."""
+        words = [w for w in re.split(r"\W+", prefix.lower()) if w]
         if not words:
             return {}
-        clean = " ".join(w.replace('"', " ").replace("\\", " ") for w in words).strip()
-        if not clean:
-            return {}
-        parsed = self.index.parse_query(f'"{clean}"*', ["title"])
-        result = self.searcher.search(parsed, limit=limit, count=False)
+        parts: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        for word in words[:-1]:
+            q_word = self._word(word, ("title",))
+            if q_word is not None:
+                parts.append((tantivy.Occur.Must, q_word))
+        # the last word may be unfinished: indexed (stemmed) terms that start with it, or the word itself
+        last: list[tuple[tantivy.Occur, tantivy.Query]] = [
+            (tantivy.Occur.Should, tantivy.Query.regex_query(self.index.schema, "title", re.escape(words[-1]) + ".*"))]
+        whole = self._word(words[-1], ("title",))
+        if whole is not None:
+            last.append((tantivy.Occur.Should, whole))
+        parts.append((tantivy.Occur.Must, tantivy.Query.boolean_query(last)))
+        result = self.searcher.search(tantivy.Query.boolean_query(parts), limit=limit, count=False)
         addresses = [addr for _score, addr in result.hits]
         if not addresses:
             return {}

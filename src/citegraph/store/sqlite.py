@@ -42,7 +42,15 @@ from citegraph.store.base import (
     WorkRow,
 )
 from citegraph.store.codec import Codec
-from citegraph.store.sqlquery import COLUMN_FIELDS, FACET_FIELDS, Compiler, TextResolver, keyset, sort_expr
+from citegraph.store.sqlquery import (
+    COLUMN_FIELDS,
+    FACET_FIELDS,
+    MAX_GROUPS,
+    Compiler,
+    TextResolver,
+    keyset,
+    sort_expr,
+)
 
 #: Bump when the schema changes; ``MIGRATIONS`` must then carry the old version forward.
 SCHEMA_VERSION = 1
