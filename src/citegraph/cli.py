@@ -7,7 +7,6 @@ Exit status: 0 success; 1 an error (unknown id, unusable database, bad input); 2
 from __future__ import annotations
 
 import argparse
-
 import os
 import sys
 import tempfile
@@ -51,7 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--demo", action="store_true", help="load the bundled demo corpus")
     sp.add_argument("--source", choices=["openalex"], help="force the source instead of detecting it")
     sp.add_argument("--workers", type=int, default=None, help="parsing processes (default: one per core)")
-    sp.add_argument("--rejects", default=None, help="where rejected records are written (default: DB.rejects.jsonl)")
+    sp.add_argument("--rejects", default=None,
+                    help="where rejected records are written (default: DB.rejects.jsonl)")
     sp.add_argument("--no-progress", action="store_true", help="no progress line even on a terminal")
     sp.add_argument("--batch-records", type=int, default=None, help=argparse.SUPPRESS)  # tests: many commits
 
@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--workers", type=int, default=1, help="server processes sharing the database")
     sp.add_argument("--root", choices=["openalex"], default=None, help="also serve this dialect at /")
     sp.add_argument("--demo", action="store_true",
-                    help="load the bundled demo corpus into a fresh database (a temporary one unless --db) and serve it")
+                    help="load the bundled demo corpus into a fresh database (temporary unless --db) and serve it")
 
     with_db(sub.add_parser("stats", help="corpus-wide counts"))
     sp = with_db(sub.add_parser("conflicts", help="identity conflicts recorded while loading"))
@@ -187,8 +187,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     with citegraph.open(args.db, readonly=True) as g:
         fetch = g.citations if args.command == "citations" else g.references
         page = fetch(args.id, sort=args.sort, year=args.year, limit=args.limit, cursor=args.cursor)
-        titles = {it.key: (g.store.work_row(it.key).title if g.store.work_row(it.key) else None)
-                  for it in page.items} if not args.json else {}
+        titles = {} if args.json else {it.key: _title(g, it.key) for it in page.items}
     if args.json:
         _print_json(page)
         return 0
@@ -216,6 +215,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                      f" (OpenAlex at /openalex; our own endpoints at /-/)\n")
     serve(db, host=args.host, port=args.port, workers=args.workers, root=args.root)
     return 0
+
+
+def _title(g: citegraph.Graph, key: int) -> str | None:
+    row = g.store.work_row(key)
+    return row.title if row is not None else None
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

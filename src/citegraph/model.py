@@ -24,7 +24,7 @@ SOURCES: tuple[SourceName, ...] = ("openalex", "crossref", "opencitations", "s2"
 
 def source_bit(source: str) -> int:
     """The bit that stands for ``source`` in a provenance bitmask."""
-    return 1 << SOURCES.index(source)  # type: ignore[arg-type]
+    return 1 << SOURCES.index(source)
 
 
 def sources_of(mask: int) -> list[str]:

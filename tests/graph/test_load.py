@@ -132,7 +132,7 @@ def test_all_input_layouts_load(tmp_path: Path) -> None:
 
 
 def test_bad_input_is_counted_reported_and_the_rest_loads(tmp_path: Path) -> None:
-    good = [line for line in gzip.open(WORKS, "rb").read().splitlines() if line.strip()][:40]
+    good = [line for line in gzip.decompress(WORKS.read_bytes()).splitlines() if line.strip()][:40]
     folder = tmp_path / "in"
     folder.mkdir()
     bad_lines = [b"{not json", b"[]", b'{"title": "no id"}', b'{"id": "https://openalex.org/X12"}',
@@ -203,7 +203,7 @@ def test_sigkill_at_any_point_then_rerun_gives_the_same_database(tmp_path: Path)
     inputs = tmp_path / "in"
     inputs.mkdir()
     shutil.copy(WORKS, inputs / "a.jsonl.gz")
-    lines = gzip.open(WORKS, "rb").read().splitlines()
+    lines = gzip.decompress(WORKS.read_bytes()).splitlines()
     (inputs / "b.jsonl").write_bytes(b"\n".join(reversed(lines[:200])) + b"\n{broken\n")
     cmd = [sys.executable, "-m", "citegraph.cli", "load", str(inputs), "--workers", "0", "--batch-records", "5",
            "--no-progress"]

@@ -115,8 +115,10 @@ class RequestIdAndCors:
         scope.setdefault("state", {})["request_id"] = rid.decode("latin-1")
         if scope["method"] == "OPTIONS" and origin:
             await send({"type": "http.response.start", "status": 204, "headers": [
-                (b"access-control-allow-origin", b"*"), (b"access-control-allow-methods", b"GET, POST, HEAD, OPTIONS"),
-                (b"access-control-allow-headers", b"*"), (b"access-control-max-age", b"86400"), (b"x-request-id", rid)]})
+                (b"access-control-allow-origin", b"*"),
+                (b"access-control-allow-methods", b"GET, POST, HEAD, OPTIONS"),
+                (b"access-control-allow-headers", b"*"), (b"access-control-max-age", b"86400"),
+                (b"x-request-id", rid)]})
             await send({"type": "http.response.body", "body": b""})
             return
 

@@ -25,7 +25,7 @@ def train_dictionary(samples: list[bytes]) -> bytes | None:
     if len(samples) < DICT_MIN_SAMPLES:
         return None
     try:
-        trained = zstandard.train_dictionary(DICT_SIZE, samples, level=LEVEL)
+        trained = zstandard.train_dictionary(DICT_SIZE, list[bytes | bytearray | memoryview](samples), level=LEVEL)
     except zstandard.ZstdError:
         return None  # too little distinct content; plain zstd it is
     return trained.as_bytes()

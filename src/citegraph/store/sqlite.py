@@ -15,13 +15,13 @@ Layout (see ``SCHEMA``):
 from __future__ import annotations
 
 import hashlib
-
-import msgspec
 import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+
+import msgspec
 
 from citegraph import query as q
 from citegraph.model import SOURCES, sources_of
@@ -154,7 +154,8 @@ _WORK_COLUMNS = ("id", "sources", "key_id", "title", "publication_year", "public
 _UPSERT_WORK = (
     f"INSERT INTO works(stub, {', '.join(_WORK_COLUMNS)}) VALUES(0, {', '.join('?' * len(_WORK_COLUMNS))})"
     " ON CONFLICT(id) DO UPDATE SET stub=0, sources=works.sources|excluded.sources, "
-    + ", ".join(f"{c}=coalesce(works.{c}, excluded.{c})" for c in _WORK_COLUMNS if c not in ("id", "sources", "pub_key"))
+    + ", ".join(f"{c}=coalesce(works.{c}, excluded.{c})" for c in _WORK_COLUMNS
+                if c not in ("id", "sources", "pub_key"))
     + ", pub_key=CASE WHEN works.pub_key > 0 THEN works.pub_key ELSE excluded.pub_key END")
 
 
@@ -192,7 +193,7 @@ def key_date(key: int) -> str | None:
 
 
 def _source_index(source: str) -> int:
-    return SOURCES.index(source)  # type: ignore[arg-type]
+    return SOURCES.index(source)
 
 
 def connect(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.Connection:
@@ -665,16 +666,14 @@ class SQLiteStore:
             where += " AND w.pub_key >= ? AND w.pub_key < ?"
             params += [year * 10000, (year + 1) * 10000]
         if field == "cited_by_count":
-            key, order = "-w.cited_by_count", ("ASC" if desc else "DESC")  # the citers index's own order
-            after_key = (lambda a: -a)
+            key, order, sign = "-w.cited_by_count", ("ASC" if desc else "DESC"), -1  # the citers index's order
         elif field == "publication_date":
-            key, order = "w.pub_key", ("DESC" if desc else "ASC")
-            after_key = (lambda a: a)
+            key, order, sign = "w.pub_key", ("DESC" if desc else "ASC"), 1
         else:
             raise ValueError(f"unknown sort {sort!r}")
         if after is not None:
             where += f" AND ({key}, e.cited) {'<' if order == 'DESC' else '>'} (?, ?)"
-            params += [after_key(after[0]), after[1]]
+            params += [sign * after[0], after[1]]
         params += [limit, offset]
         return [CitationRow(work_id=r[0], cited_by_count=r[1], publication_date=key_date(r[2]), key_id=r[3])
                 for r in self.conn.execute(
@@ -829,7 +828,7 @@ class SQLiteStore:
         if isinstance(page, q.Cursor):
             rows.sort(key=lambda r: (r[0] is None, r[0] if r[0] is not None else 0))
             if page.after is not None and page.after[0] is not None:
-                rows = [r for r in rows if r[0] is not None and r[0] > page.after[0]]  # type: ignore[operator]
+                rows = [r for r in rows if r[0] is not None and r[0] > page.after[0]]
             more = len(rows) > page.size
             rows = rows[:page.size]
             next_after = (rows[-1][0],) if more and rows else None
