@@ -6,11 +6,15 @@ import copy
 import gzip
 import io
 import json
+import os
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from pyopenalex.models.works import Work as PyOpenAlexWork
 
@@ -18,6 +22,8 @@ from citegraph import ids
 from citegraph.model import Id, Work
 from citegraph.sources import Mapped, RecordError
 from citegraph.sources import openalex as oa
+from citegraph.store.base import SCALAR_COLUMNS
+from citegraph.store.fields import facets_of, names_of, scalars_of
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "openalex"
 OA = "https://openalex.org/"
@@ -102,6 +108,154 @@ def test_core_only_agrees_with_the_full_mapping(mapped_all: list[tuple[dict[str,
         assert (core.raw, core.version, core.duplicate_refs, core.self_refs) == (
             full.raw, full.version, full.duplicate_refs, full.self_refs)
         assert c.authors == [] and c.abstract is None  # the rest is left out
+
+
+# --- mode="index": what the store files, equal to the full mapping's --------------------------------------
+
+#: Synthetic records checked against the full mapping (benchmarks/generate.py; more via the environment).
+SYNTH_WORKS = int(os.environ.get("CITEGRAPH_OA_SYNTH_WORKS", "600"))
+_HAS_ABSTRACT = SCALAR_COLUMNS.index("has_abstract")
+
+
+def _store_view(m: Mapped) -> tuple[Any, ...]:
+    """What the loader derives from a mapped record (graph/load.py prepare_record), with the
+    ``has_abstract`` scalar taken from ``Mapped.has_abstract``, as the loader is to take it."""
+    w = m.work
+    scalars = list(scalars_of(w))
+    assert m.has_abstract is not None
+    scalars[_HAS_ABSTRACT] = m.has_abstract
+    return (w.ids, w.title, w.publication_year, w.publication_date, w.type, w.version, w.references,
+            w.related, m.version, m.raw, m.duplicate_refs, m.self_refs, m.issues,
+            tuple(scalars), facets_of(w), names_of(w))
+
+
+def _assert_index_agrees(raw: bytes) -> Mapped:
+    full = oa.map_record(raw)
+    index = oa.map_record(raw, mode="index")
+    assert full.has_abstract == bool(full.work.abstract)
+    assert _store_view(index) == _store_view(full)
+    assert index.work.abstract is None  # never rebuilt
+    core = oa.map_record(raw, mode="core")
+    assert core.has_abstract == full.has_abstract
+    assert oa.map_record(raw, core_only=True) == core
+    return full
+
+
+def test_index_mode_agrees_with_the_full_mapping() -> None:
+    facets = 0
+    for raw in ALL:
+        full = _assert_index_agrees(raw)
+        facets += len(facets_of(full.work))
+        # the stored record of a snapshot line maps the same again
+        if full.raw is not raw:
+            _assert_index_agrees(full.raw)
+    assert facets > 10_000  # the comparison covers authors, institutions, venues, topics, funders
+
+
+def test_index_mode_agrees_on_synthetic_records(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    import generate
+
+    generate.generate(SYNTH_WORKS, tmp_path, seed=7, files=1, jobs=1)
+    with gzip.open(tmp_path / "part_000.jsonl.gz", "rb") as fh:
+        records = [line for line in fh if line.strip()]
+    assert len(records) == SYNTH_WORKS
+    with_abstract = sum(_assert_index_agrees(raw).has_abstract is True for raw in records)
+    assert 0 < with_abstract < SYNTH_WORKS
+
+
+def test_unknown_mode_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown mode"):
+        oa.map_record(ALL[0], mode="fast")  # type: ignore[arg-type]
+
+
+def _with_abstract(text: str) -> bytes:
+    """The PeerJ record with its abstract_inverted_index replaced by the JSON ``text``."""
+    raw = (DATA / "W2741809807.json").read_bytes()
+    top = msgspec.json.decode(raw, type=dict[str, msgspec.Raw])
+    top["abstract_inverted_index"] = msgspec.Raw(text.encode())
+    return msgspec.json.encode(top)
+
+
+@pytest.mark.parametrize("text", [
+    "null", "{}", '{"a": []}', '{"": [0]}', '{"a": [0]}', '{"": [0, 1]}', '{"a": [0], "b": [0]}',
+    '{"a": [0], "": [0]}', '{"a": [0, 1], "a": []}', '{"a": [0], "b": [1], "a": [], "b": []}',
+    '{"b": [3], "x": [-1]}', '{"a": [5000000000]}', '{"a": [0], "b": [4000000000]}',
+    r'{"a": [0], "\u0061": []}', r'{"a/": [0, 1], "a\/": []}', r'{"\u00e9": [0, 1], "\u00e9": []}',
+    r'{"é": [0, 1], "\u00e9": []}', r'{"x\"": [0], "y": [1]}', r'{"a": [ 0 , 2 ] , "b" : [1]}',
+    r'"{\"IndexLength\": 2, \"InvertedIndex\": {\"a\": [0], \"b\": [1]}}"', r'"{\"a\": [0]}"',
+    '"not json"',
+])
+def test_has_abstract_is_what_the_rebuild_gives(text: str) -> None:
+    """Duplicate keys, escapes, shared positions and empty words cannot fool the abstract probe."""
+    _assert_index_agrees(_with_abstract(text))
+
+
+_WORDS = st.sampled_from(["", "a", "b", "é", "a/b", 'q"', "\\", "\u0000", "x y"])
+_INDEXES = st.lists(st.tuples(_WORDS, st.lists(st.integers(-3, 12), max_size=3)), max_size=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pairs=_INDEXES, ascii_only=st.booleans(), escape_slash=st.booleans())
+def test_has_abstract_on_generated_indexes(pairs: list[tuple[str, list[int]]], ascii_only: bool,
+                                           escape_slash: bool) -> None:
+    # written key by key so that duplicate keys and each escaping style reach the mapper
+    body = ", ".join(f"{json.dumps(w, ensure_ascii=ascii_only)}: {json.dumps(ps)}" for w, ps in pairs)
+    if escape_slash:
+        body = body.replace("/", "\\/")
+    _assert_index_agrees(_with_abstract("{" + body + "}"))
+
+
+@pytest.mark.parametrize(("scheme", "value"), [
+    (ids.DOI, "https://doi.org/10.7717/PeerJ.4375"), (ids.DOI, "https://doi.org/10.1000/a%20b"),
+    (ids.DOI, "https://doi.org/10.1000/a b"), (ids.DOI, "https://doi.org/10.1000/"),
+    (ids.DOI, " https://doi.org/10.1000/x"), (ids.DOI, "https://doi.org/10.1000/x\n"),
+    (ids.ORCID, "https://orcid.org/0000-0003-1613-5981"), (ids.ORCID, "https://orcid.org/0000-0002-1694-233X"),
+    (ids.ORCID, "https://orcid.org/0000-0002-1694-233x"), (ids.ORCID, "https://orcid.org/0000-0003-1613-5982"),
+    (ids.ORCID, "https://orcid.org/0000000316135981"), (ids.ORCID, "http://orcid.org/0000-0003-1613-5981"),
+    (ids.ORCID, "https://orcid.org/０000-0003-1613-5981"),
+    (ids.MAG, "2741809807"), (ids.MAG, "02741809807"), (ids.MAG, "0"), (ids.MAG, "1234567890123456789"),
+    (ids.MAG, "²"), (ids.PMID, "https://pubmed.ncbi.nlm.nih.gov/29456894"),
+    (ids.PMID, "https://pubmed.ncbi.nlm.nih.gov/029456894"), (ids.PMID, "https://pubmed.ncbi.nlm.nih.gov/"),
+    (ids.PMCID, "https://www.ncbi.nlm.nih.gov/pmc/articles/5815332"),
+    (ids.PMCID, "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC5815332"),
+    (ids.ROR, "https://ror.org/https://ror.org/01ppj9r51"), (ids.ISSN, "2167-8359"), (ids.ISSN, "0165-0209"),
+])
+def test_canonical_id_fast_paths_agree_with_ids(scheme: str, value: str) -> None:
+    try:
+        expected: str | None = ids.normalize(scheme, value)
+    except ids.IdError:
+        expected = oa._canonical_once(scheme, value)  # (a doubled URL prefix is read by its last URL)
+    assert oa.canonical_id(scheme, value) == oa.canonical_id(scheme, value, cache=False) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(digits=st.text("0123456789", min_size=15, max_size=15), check=st.sampled_from("0123456789Xx"),
+       hyphens=st.booleans())
+def test_orcid_fast_path_keeps_the_check_digit(digits: str, check: str, hyphens: bool) -> None:
+    body = digits + check
+    if hyphens:
+        body = "-".join(body[i:i + 4] for i in range(0, 16, 4))
+    value = "https://orcid.org/" + body
+    try:
+        expected: str | None = ids.normalize(ids.ORCID, value)
+    except ids.IdError:
+        expected = None
+    assert oa.canonical_id(ids.ORCID, value, cache=False) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(
+    st.integers(0, 10**20).map(lambda n: f"https://openalex.org/W{n}"),
+    st.sampled_from(["https://openalex.org/W", "https://openalex.org/A1", "https://openalex.org/W1\n",
+                     "https://openalex.org/W1https://openalex.org/W2", "https://openalex.org/W１", "W12",
+                     "https://openalex.org/w5", "", "\nhttps://openalex.org/W3"])), max_size=6))
+def test_work_id_lists_fast_path_agrees_with_the_slow_one(values: list[str | None]) -> None:
+    fast_issues: list[str] = []
+    slow = [k for k in (oa._openalex_key(v, "W") for v in values) if k is not None]
+    slow_issues = [v for v in values if oa._openalex_key(v, "W") is None]
+    assert oa._work_keys(values, fast_issues, "x") == slow
+    assert len(fast_issues) == len(slow_issues)
 
 
 def test_ids_are_canonical(mapped_all: list[tuple[dict[str, Any], Mapped]]) -> None:
@@ -377,6 +531,8 @@ def test_malformed_records_are_rejected_with_a_reason(raw: bytes, reason: str) -
     with pytest.raises(RecordError, match=reason) as info:
         oa.map_record(raw)
     assert reason in info.value.reason
+    with pytest.raises(RecordError, match=reason):
+        oa.map_record(raw, mode="index")
     if reason != "authorships":  # core_only does not read authorships
         with pytest.raises(RecordError, match=reason):
             oa.map_record(raw, core_only=True)
@@ -485,7 +641,7 @@ def test_manifest_files_lists_the_parts() -> None:
             head = fh.read(65536)
         assert oa.sniff(head)
         with gzip.open(part, "rb") as fh:
-            records += [oa.map_record(raw) for _, raw in oa.iter_raw(fh)]
+            records += [oa.map_record(raw) for _, raw in oa.iter_raw(cast(BinaryIO, fh))]
     listed = json.loads(manifest.read_bytes())
     assert len(records) == sum(e["meta"]["record_count"] for e in listed["entries"]) == 5
 

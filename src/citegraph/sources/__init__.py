@@ -31,6 +31,8 @@ class Mapped(msgspec.Struct):
     ``self_refs`` count reference entries that were dropped from ``work.references`` (repeats,
     and references to the work itself). ``issues`` notes parts of a usable record that were left
     out (an unparsable secondary id, a malformed abstract), so they can be reported.
+    ``has_abstract`` says whether the record has a non-empty abstract even when a lean mapping left
+    ``work.abstract`` out; None when the mapper does not say (then read ``bool(work.abstract)``).
     """
 
     work: Work
@@ -39,6 +41,7 @@ class Mapped(msgspec.Struct):
     duplicate_refs: int = 0
     self_refs: int = 0
     issues: list[str] = []
+    has_abstract: bool | None = None
 
 
 __all__ = ["Mapped", "RecordError"]

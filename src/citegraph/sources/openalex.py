@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 
 import msgspec
 
@@ -265,6 +265,63 @@ class _Work(_WorkCore, gc=False):
     created_date: str | None = None
 
 
+class _IndexTopic(msgspec.Struct, gc=False):
+    id: str | None = None
+    display_name: str | None = None
+
+
+class _IndexKeyword(msgspec.Struct, gc=False):
+    display_name: str | None = None
+    keyword: str | None = None
+
+
+class _IndexLocation(msgspec.Struct, gc=False):
+    source: _Source | None = None
+
+
+class _IndexOpenAccess(msgspec.Struct, gc=False):
+    is_oa: bool | None = None
+    oa_status: str | None = None
+
+
+class _IndexAuthorship(msgspec.Struct, gc=False):
+    author: _Person | None = None
+    institutions: list[_Institution | None] | None = None
+    raw_author_name: str | None = None
+
+
+class _IndexWork(_WorkCore, gc=False):
+    """What ``mode="index"`` reads: the core fields and what the store files for filters and names.
+
+    No locations but the primary one, no abstract text (its bytes are only probed), no counts, MeSH,
+    biblio, raw affiliation strings or topic hierarchy.
+    """
+
+    language: str | None = None
+    type_crossref: str | None = None
+    primary_location: _IndexLocation | None = None
+    host_venue: _HostVenue | None = None
+    open_access: _IndexOpenAccess | None = None
+    authorships: list[_IndexAuthorship | None] | None = None
+    is_retracted: bool | None = None
+    is_paratext: bool | None = None
+    primary_topic: _IndexTopic | None = None
+    topics: list[_IndexTopic | None] | None = None
+    concepts: list[_IndexTopic | None] | None = None
+    keywords: list[_IndexKeyword | None] | None = None
+    funders: list[_Funder | None] | None = None
+    grants: list[_Grant | None] | None = None
+    awards: list[_Award | None] | None = None
+    related_works: list[str | None] | None = None
+    abstract_inverted_index: msgspec.Raw = _JSON_NULL
+
+
+class _AbstractOnly(msgspec.Struct, gc=False):
+    """A record's abstract alone, decoded in full: the exact (slow) answer when probing cannot tell."""
+
+    abstract_inverted_index: dict[str, list[int]] | str | None = None
+
+
 class _SnapshotAbstract(msgspec.Struct, gc=False):
     """The snapshot's string form of an abstract: ``{"IndexLength": N, "InvertedIndex": {…}}``."""
 
@@ -288,6 +345,8 @@ class _Manifest(msgspec.Struct, gc=False):
 
 _WORK_DECODER = msgspec.json.Decoder(_Work)
 _CORE_DECODER = msgspec.json.Decoder(_CoreRecord)
+_INDEX_DECODER = msgspec.json.Decoder(_IndexWork)
+_ABSTRACT_ONLY_DECODER = msgspec.json.Decoder(_AbstractOnly)
 _STR_DECODER = msgspec.json.Decoder(str)
 _TOP_LEVEL_DECODER = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _PROBE_DECODER = msgspec.json.Decoder(_Probe)
@@ -337,8 +396,92 @@ def _canonical_once(scheme: str, value: str) -> str | None:
     return None
 
 
-#: The same, cached: for ids that repeat across records (ISSNs, RORs, ORCIDs, funders).
+#: The same, cached: for ids that repeat across records (ISSNs, RORs, funders, ORCIDs off the fast path).
 _canonical = functools.lru_cache(maxsize=ID_CACHE_SIZE)(_canonical_once)
+
+# Fast paths for the one printed form OpenAlex uses per scheme. Each returns the canonical value, or None
+# for anything else, which then takes the general (slow, exact) path through ids.normalize; the results
+# are the same either way (tests/sources/test_openalex.py checks them against ids.normalize).
+
+#: ``https://doi.org/`` and a DOI that needs no percent-decoding (ids' own common-shape rule).
+_DOI_URL_RE = re.compile(r"https://doi\.org/(10\.[0-9]{4,9}(?:\.[0-9]+)*/[^\s\x00-\x1f\x7f%]+)")
+#: ``https://orcid.org/`` and four hyphenated groups of digits, the last possibly X.
+_ORCID_URL_RE = re.compile(r"https://orcid\.org/([0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3})([0-9X])")
+#: 13 is 2 modulo 11, so reading ORCID's first 15 digits as a base-13 number gives, mod 11, the
+#: ISO 7064 MOD 11-2 sum (each digit weighted by a power of 2) in one C call.
+_MOD11_2_BASE = 13
+#: Numeric ids longer than this go the slow way (ids caps stored numbers at 18 digits).
+_FAST_DIGITS_MAX = 18
+PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/"
+PMC_URL = "https://www.ncbi.nlm.nih.gov/pmc/articles/"
+
+
+def _fast_doi(value: str) -> str | None:
+    m = _DOI_URL_RE.fullmatch(value)
+    return m[1].lower() if m is not None and len(value) <= ids.MAX_ID_CHARS else None
+
+
+def _fast_orcid(value: str) -> str | None:
+    """An ORCID URL's canonical value if its check character is right; None sends it to the slow path
+    (which rejects a wrong check character with the same verdict)."""
+    m = _ORCID_URL_RE.fullmatch(value)
+    if m is None:
+        return None
+    body = m[1]
+    total = 2 * int(body.replace("-", ""), _MOD11_2_BASE)
+    check = (12 - total % 11) % 11
+    if m[2] != ("X" if check == 10 else str(check)):
+        return None
+    return body + m[2]
+
+
+def _plain_digits(value: str) -> bool:
+    """Digits as ids keeps them: no leading zero (it would be stripped), at most 18 of them."""
+    return (0 < len(value) <= _FAST_DIGITS_MAX and value.isdigit() and value.isascii()
+            and value[0] != "0")
+
+
+def _fast_mag(value: str) -> str | None:
+    return value if _plain_digits(value) else None
+
+
+def _fast_pmid(value: str) -> str | None:
+    if value.startswith(PUBMED_URL):
+        digits = value[len(PUBMED_URL):]
+        return digits if _plain_digits(digits) else None
+    return None
+
+
+def _fast_pmcid(value: str) -> str | None:
+    if value.startswith(PMC_URL):
+        digits = value[len(PMC_URL):]
+        return "PMC" + digits if _plain_digits(digits) else None
+    return None
+
+
+#: The fast path of each scheme that has one.
+_FAST_PATHS: dict[str, Callable[[str], str | None]] = {
+    ids.DOI: _fast_doi, ids.ORCID: _fast_orcid, ids.MAG: _fast_mag, ids.PMID: _fast_pmid,
+    ids.PMCID: _fast_pmcid,
+}
+
+
+def canonical_id(scheme: str, value: str, *, cache: bool = True) -> str | None:
+    """``value`` (an id as OpenAlex prints it) normalised in ``scheme``, or None if it is not valid.
+
+    The same as ``ids.normalize`` (plus reading the last URL of a doubled prefix), with a fast path
+    for OpenAlex's own printed forms; ``cache=False`` skips the cache for ids unique to one work.
+    """
+    fast = _FAST_PATHS.get(scheme)
+    if fast is not None:
+        canon = fast(value)
+        if canon is not None:
+            return canon
+    return _canonical(scheme, value) if cache else _canonical_once(scheme, value)
+
+
+#: ``canonical_id`` for a scheme with no fast path (ISSN, ROR, …): straight to the cache.
+_SLOW_ONLY = frozenset(ids.ALL_SCHEMES) - _FAST_PATHS.keys()
 
 
 def _add_id(out: list[Id], scheme: str, value: str | int | None, issues: list[str], *,
@@ -349,7 +492,11 @@ def _add_id(out: list[Id], scheme: str, value: str | int | None, issues: list[st
     """
     if value is None or value == "":
         return
-    canon = _canonical(scheme, str(value)) if cache else _canonical_once(scheme, str(value))
+    text = value if isinstance(value, str) else str(value)
+    if cache and scheme in _SLOW_ONLY:
+        canon = _canonical(scheme, text)
+    else:
+        canon = canonical_id(scheme, text, cache=cache)
     if canon is None:
         issues.append(f"unusable {scheme} id {value!r}")
         return
@@ -434,6 +581,97 @@ def abstract_from_inverted_index(inv: dict[str, list[int]] | str | None) -> str 
     return _text_from_index(inv) if inv else None
 
 
+#: The last value of a stretch of an inverted index: a list of integers, then what ends the pair.
+_LAST_LIST_RE = re.compile(rb"\[([0-9 \t\r\n,-]*)\][ \t\r\n]*")
+#: Between a word and its list.
+_COLON_RE = re.compile(rb"[ \t\r\n]*:[ \t\r\n]*")
+#: Before a word: the object's start, or the comma after the previous pair.
+_BEFORE_WORD_RE = re.compile(rb"[ \t\r\n]*([{,])[ \t\r\n]*")
+#: Pairs probed before decoding the whole index instead (real abstracts are decided by the last two).
+ABSTRACT_PROBE_PAIRS = 8
+#: Positions outside a signed 64-bit integer are left to the decoder to judge.
+_MAX_POSITION = 1 << 63
+
+
+def _probe_abstract(text: bytes) -> bool | None:
+    """Whether the JSON object ``text`` (an inverted index) rebuilds to a non-empty abstract, read from
+    its last few pairs without decoding it; None when that does not tell (then decode it).
+
+    Two distinct positions always give a non-empty text (at least two words joined by a space) whatever
+    the rest holds. Pairs are read from the end because with duplicate keys the last one wins: a pair
+    counts unless a later (already read) pair has the same word. Words are compared as written, so any
+    word with an escape (which could spell another word's text) ends the probe.
+    """
+    end = len(text) - 1  # the closing "}"
+    if text[end:] != b"}":
+        return None
+    words: set[bytes] = set()
+    seen: set[int] = set()
+    for _ in range(ABSTRACT_PROBE_PAIRS):
+        start = text.rfind(b"[", 0, end)
+        if start < 0:
+            return None
+        m = _LAST_LIST_RE.fullmatch(text, start, end)
+        if m is None:
+            return None  # not a list of integers
+        word_end = text.rfind(b'"', 0, start)
+        word_start = text.rfind(b'"', 0, word_end)
+        if word_start < 1 or _COLON_RE.fullmatch(text, word_end + 1, start) is None:
+            return None
+        word = text[word_start + 1:word_end]
+        if b"\\" in word or text[word_start - 1] == 0x5C:  # an escape, or a quote inside a word
+            return None
+        if word not in words:
+            words.add(word)
+            numbers = m[1]
+            if numbers.strip():
+                try:
+                    positions = [int(n) for n in numbers.split(b",")]
+                except ValueError:
+                    return None
+                for p in positions:
+                    if not -_MAX_POSITION <= p < _MAX_POSITION:
+                        return None
+                seen.update(positions)
+                if len(seen) >= 2:
+                    return True
+        before = text.rfind(b",", 0, word_start)
+        if before < 0:
+            return None  # the first pair: too few positions to tell here
+        if _BEFORE_WORD_RE.fullmatch(text, before, word_start) is None:
+            return None
+        end = before
+    return None
+
+
+def _has_text(inv: dict[str, list[int]] | None) -> bool:
+    """Whether an inverted index rebuilds to a non-empty abstract (the full rebuild decides)."""
+    return bool(_text_from_index(inv)) if inv else False
+
+
+#: What a lean mapping learns of an abstract: (non-empty, in string form, the index parsed from the string).
+_AbstractFacts = tuple[bool, bool, dict[str, list[int]] | None]
+
+
+def _abstract_facts(raw: bytes, value: msgspec.Raw, issues: list[str]) -> _AbstractFacts:
+    """From an undecoded ``abstract_inverted_index``: (has a non-empty abstract, is in the snapshot's
+    string form, the index parsed from that string). Raises RecordError when the value has a wrong type."""
+    head = bytes(memoryview(value)[:1])
+    if head == b"n":
+        return False, False, None
+    if head == b'"':
+        inv = _abstract_index(_STR_DECODER.decode(value), issues)
+        return _has_text(inv), True, inv
+    if head == b"{":
+        probed = _probe_abstract(bytes(value))
+        if probed is not None:
+            return probed, False, None
+    # the exact answer, and for a value of a wrong type the same RecordError as the full mapping
+    decoded: _AbstractOnly = _decode(raw, _ABSTRACT_ONLY_DECODER)
+    inv = _abstract_index(decoded.abstract_inverted_index, issues)
+    return _has_text(inv), False, None
+
+
 # --- the mapper ----------------------------------------------------------------------------------------
 
 
@@ -441,24 +679,53 @@ def _str(value: str | int | None) -> str | None:
     return None if value is None else str(value)
 
 
+def _person(a: _Authorship | _IndexAuthorship, issues: list[str]) -> tuple[str | None, list[Id]]:
+    """An author's name (the display name, else the name as printed) and ids (ORCID, then OpenAlex)."""
+    person = a.author
+    author_ids: list[Id] = []
+    name = a.raw_author_name
+    if person is not None:
+        _add_id(author_ids, ids.ORCID, person.orcid, issues)
+        key = _openalex_key(person.id, "A")
+        if key is not None:
+            author_ids.append(Id(ids.OPENALEX, key))
+        if person.display_name:
+            name = person.display_name
+    return name, author_ids
+
+
 def _authors(authorships: list[_Authorship | None], issues: list[str]) -> list[Author]:
     out: list[Author] = []
     for a in authorships:
         if a is None:
             continue
-        person = a.author
-        author_ids: list[Id] = []
-        name = a.raw_author_name
-        if person is not None:
-            _add_id(author_ids, ids.ORCID, person.orcid, issues)
-            key = _openalex_key(person.id, "A")
-            if key is not None:
-                author_ids.append(Id(ids.OPENALEX, key))
-            if person.display_name:
-                name = person.display_name
+        name, author_ids = _person(a, issues)
         out.append(Author(name=name, ids=author_ids, affiliations=_affiliations(a, issues),
                           position=a.author_position, is_corresponding=a.is_corresponding))
     return out
+
+
+def _index_authors(authorships: list[_IndexAuthorship | None], issues: list[str]) -> list[Author]:
+    """Authors with names, ids and their institutions (name, ids, country) only: what the store files."""
+    out: list[Author] = []
+    for a in authorships:
+        if a is None:
+            continue
+        name, author_ids = _person(a, issues)
+        affiliations = [Affiliation(name=inst.display_name, ids=_institution_ids(inst, issues),
+                                    country_code=inst.country_code)
+                        for inst in a.institutions or () if inst is not None]
+        out.append(Author(name=name, ids=author_ids, affiliations=affiliations))
+    return out
+
+
+def _institution_ids(inst: _Institution, issues: list[str]) -> list[Id]:
+    inst_ids: list[Id] = []
+    _add_id(inst_ids, ids.ROR, inst.ror, issues)
+    key = _openalex_key(inst.id, "I")
+    if key is not None:
+        inst_ids.append(Id(ids.OPENALEX, key))
+    return inst_ids
 
 
 def _affiliations(a: _Authorship, issues: list[str]) -> list[Affiliation]:
@@ -479,11 +746,7 @@ def _affiliations(a: _Authorship, issues: list[str]) -> list[Affiliation]:
     out: list[Affiliation] = []
     used: set[str] = set()
     for inst in institutions:
-        inst_ids: list[Id] = []
-        _add_id(inst_ids, ids.ROR, inst.ror, issues)
-        key = _openalex_key(inst.id, "I")
-        if key is not None:
-            inst_ids.append(Id(ids.OPENALEX, key))
+        inst_ids = _institution_ids(inst, issues)
         raw = raw_for.get(inst.id) if inst.id else None
         if raw is None and not inst.id and len(institutions) == 1 and len(raws) == 1:
             raw = raws[0]  # an unidentified institution is named by its only string (2023 snapshot)
@@ -494,7 +757,7 @@ def _affiliations(a: _Authorship, issues: list[str]) -> list[Affiliation]:
     return out
 
 
-def _venue(w: _Work, issues: list[str]) -> Venue | None:
+def _venue(w: _Work | _IndexWork, issues: list[str]) -> Venue | None:
     loc = w.primary_location
     src = loc.source if loc is not None else None
     if src is not None:
@@ -591,7 +854,29 @@ def _concepts(w: _Work) -> list[Concept]:
     return out
 
 
-def _funders(w: _Work, issues: list[str]) -> list[Funding]:
+def _index_concepts(w: _IndexWork) -> list[Concept]:
+    """``_concepts`` with names, ids and kinds only, and no MeSH (the store files none of the rest)."""
+    out: list[Concept] = []
+    primary = w.primary_topic
+    if primary is not None and primary.display_name:
+        key = _openalex_key(primary.id, "T")
+        out.append(Concept(name=primary.display_name, id=Id(ids.OPENALEX, key) if key else None))
+    for t in w.topics or ():
+        if t is not None and t.display_name and not (primary is not None and t.id == primary.id):
+            key = _openalex_key(t.id, "T")
+            out.append(Concept(name=t.display_name, id=Id(ids.OPENALEX, key) if key else None))
+    for t in w.concepts or ():
+        if t is not None and t.display_name:
+            key = _openalex_key(t.id, "C")
+            out.append(Concept(name=t.display_name, id=Id(ids.OPENALEX, key) if key else None,
+                               kind="concept"))
+    for k in w.keywords or ():
+        if k is not None and (k.display_name or k.keyword):
+            out.append(Concept(name=k.display_name or k.keyword or "", kind="keyword"))
+    return out
+
+
+def _funders(w: _Work | _IndexWork, issues: list[str]) -> list[Funding]:
     """Funders with their award numbers, from ``funders`` and the older ``grants`` / newer ``awards``."""
     by_key: dict[str, Funding] = {}
 
@@ -657,7 +942,7 @@ def _references(w: _WorkCore, own: str, issues: list[str]) -> tuple[list[Referen
     return [Reference([Id(scheme, k)]) for k in unique], duplicates, selfs
 
 
-def _related(w: _Work, own: str, issues: list[str]) -> list[Id]:
+def _related(w: _Work | _IndexWork, own: str, issues: list[str]) -> list[Id]:
     unique = dict.fromkeys(_work_keys(w.related_works, issues, "related_works"))
     unique.pop(own, None)  # a work is not related to itself (three real records say it is)
     scheme = ids.OPENALEX
@@ -696,13 +981,17 @@ def _normalised_raw(raw: bytes, inverted: dict[str, list[int]] | None, fix_abstr
 
 
 def _work_ids(w: _WorkCore, own: str, issues: list[str]) -> list[Id]:
-    """The work's ids: its W id first, then DOI (``doi``, and ``ids.doi`` when it differs), MAG, PMID, PMCID."""
+    """The work's ids: its W id first, then DOI (``doi``, and ``ids.doi`` when it differs), MAG, PMID,
+    PMCID."""
     out = [Id(ids.OPENALEX, own)]
     x = w.ids
-    _add_id(out, ids.DOI, w.doi or (x.doi if x is not None else None), issues, cache=False)
+    doi = w.doi or (x.doi if x is not None else None)
+    _add_id(out, ids.DOI, doi, issues, cache=False)
     if x is not None:
-        # real records carry two DOIs (a published DOI, and a repository DOI in ids): both name the work
-        _add_id(out, ids.DOI, x.doi, issues, cache=False)
+        # real records carry two DOIs (a published DOI, and a repository DOI in ids): both name the work;
+        # the same string again would only be found already there (unless it was unusable: noted again)
+        if x.doi != doi or len(out) == 1:
+            _add_id(out, ids.DOI, x.doi, issues, cache=False)
         _add_id(out, ids.MAG, x.mag, issues, cache=False)
         _add_id(out, ids.PMID, x.pmid, issues, cache=False)
         _add_id(out, ids.PMCID, x.pmcid, issues, cache=False)
@@ -736,25 +1025,66 @@ def _map_core(raw: bytes) -> Mapped:
                 title=c.title if c.title is not None else c.display_name, type=c.type,
                 publication_date=c.publication_date, publication_year=c.publication_year,
                 references=references, version=c.updated_date)
-    string_abstract = bytes(memoryview(c.abstract_inverted_index)[:1]) == b'"'
-    inv = None
-    if string_abstract:
-        inv = _abstract_index(_STR_DECODER.decode(c.abstract_inverted_index), issues)
+    has_abstract, string_abstract, inv = _abstract_facts(raw, c.abstract_inverted_index, issues)
     return Mapped(work=work, raw=_stored_raw(raw, c, string_abstract, inv), version=c.updated_date,
-                  duplicate_refs=duplicates, self_refs=selfs, issues=issues)
+                  duplicate_refs=duplicates, self_refs=selfs, issues=issues, has_abstract=has_abstract)
 
 
-def map_record(raw: bytes, *, core_only: bool = False) -> Mapped:
+def _map_index(raw: bytes) -> Mapped:
+    w: _IndexWork = _decode(raw, _INDEX_DECODER)
+    own = _work_key(w.id)
+    issues: list[str] = []
+    work_ids = _work_ids(w, own, issues)  # (issues are noted in the full mapping's order)
+    has_abstract, string_abstract, inv = _abstract_facts(raw, w.abstract_inverted_index, issues)
+    references, duplicates, selfs = _references(w, own, issues)
+    oa = w.open_access
+    venue = _venue(w, issues)
+    work = Work(
+        ids=work_ids, source=SOURCE, title=w.title if w.title is not None else w.display_name, type=w.type,
+        type_source=w.type_crossref, language=w.language, publication_date=w.publication_date,
+        publication_year=w.publication_year,
+        authors=_index_authors(w.authorships, issues) if w.authorships else [],
+        venue=venue, publisher=venue.publisher if venue is not None else None,
+        is_oa=oa.is_oa if oa is not None else None, oa_status=oa.oa_status if oa is not None else None,
+        is_retracted=w.is_retracted, is_paratext=w.is_paratext, concepts=_index_concepts(w),
+        funders=_funders(w, issues), references=references, related=_related(w, own, issues),
+        version=w.updated_date)
+    return Mapped(work=work, raw=_stored_raw(raw, w, string_abstract, inv), version=w.updated_date,
+                  duplicate_refs=duplicates, self_refs=selfs, issues=issues, has_abstract=has_abstract)
+
+
+#: How much of a record ``map_record`` maps.
+Mode = Literal["full", "core", "index"]
+MODES: tuple[Mode, ...] = ("full", "core", "index")
+
+
+def map_record(raw: bytes, *, mode: Mode = "full", core_only: bool = False) -> Mapped:
     """Parse and map one OpenAlex work record; raises RecordError when it cannot be used.
 
     The returned ``raw`` is ``raw`` itself unless the record has snapshot quirks (a string
-    ``abstract_inverted_index``, ``@timestamp``/``@version`` keys), which are normalised to the API shape.
-    With ``core_only`` only what loading needs is mapped (ids, title, publication year and date, type,
-    version, references; ``raw``, ``duplicate_refs`` and ``self_refs`` as usual), about three times
-    faster; the rest of the ``Work`` is left empty.
+    ``abstract_inverted_index``, ``@timestamp``/``@version`` keys), which are normalised to the API shape;
+    ``raw``, ``version``, ``duplicate_refs``, ``self_refs`` and ``has_abstract`` are the same in every mode.
+
+    - ``mode="full"``: the whole ``Work``.
+    - ``mode="index"``: what the store indexes, equal to the full mapping's: ids, title, type, type_source,
+      language, publication year and date, version, references, related; authors with names, ids and
+      institution affiliations (name, ids, country code; no raw strings, position or corresponding flag);
+      venue and publisher; is_oa and oa_status; is_retracted, is_paratext; topics, concepts and keywords
+      with names, ids and kinds (no scores, hierarchy or MeSH); funders with names and ids (and awards).
+      The abstract is not rebuilt: ``work.abstract`` is None and ``Mapped.has_abstract`` says whether
+      the full mapping has one. ``issues`` are those the full mapping notes. Fields it does not read are
+      not type-checked, so a record the full mapping rejects for such a field is accepted.
+    - ``mode="core"``: only what loading needs (ids, title, publication year and date, type, version,
+      references), the rest of the ``Work`` left empty.
+
+    ``core_only=True`` is the older spelling of ``mode="core"``.
     """
-    if core_only:
+    if core_only or mode == "core":
         return _map_core(raw)
+    if mode == "index":
+        return _map_index(raw)
+    if mode != "full":
+        raise ValueError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
     w: _Work = _decode(raw, _WORK_DECODER)
     own = _work_key(w.id)
     issues: list[str] = []
@@ -787,7 +1117,7 @@ def map_record(raw: bytes, *, core_only: bool = False) -> Mapped:
         funders=_funders(w, issues), references=references, related=_related(w, own, issues),
         upstream=upstream, version=w.updated_date)
     return Mapped(work=work, raw=_stored_raw(raw, w, string_abstract, inv), version=w.updated_date,
-                  duplicate_refs=duplicates, self_refs=selfs, issues=issues)
+                  duplicate_refs=duplicates, self_refs=selfs, issues=issues, has_abstract=bool(work.abstract))
 
 
 # --- cleaning for strict clients ---------------------------------------------------------------------------
@@ -1061,8 +1391,11 @@ def manifest_files(path: Path) -> list[Path] | None:
 
 
 __all__ = [
+    "MODES",
     "SOURCE",
+    "Mode",
     "abstract_from_inverted_index",
+    "canonical_id",
     "clean_for_clients",
     "iter_raw",
     "manifest_files",
