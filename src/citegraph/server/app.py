@@ -133,7 +133,7 @@ class RequestIdAndCors:
         await self.app(scope, receive, send_with_headers)
 
 
-def _own_routes(graph: Graph, mounted: dict[str, str]) -> list[BaseRoute]:
+def _own_routes(graph: Graph, mounted: dict[str, list[str]]) -> list[BaseRoute]:
     started = time.time()
 
     async def health(_: Request) -> Response:
@@ -155,19 +155,20 @@ def _own_routes(graph: Graph, mounted: dict[str, str]) -> list[BaseRoute]:
             Route("/-/openapi.json", openapi), Route("/-/docs", docs)]
 
 
-def openapi_document(mounted: dict[str, str]) -> dict[str, Any]:
+def openapi_document(mounted: dict[str, list[str]]) -> dict[str, Any]:
     """An OpenAPI 3.1 description of our own endpoints, pointing at the dialects' mounts."""
     paths: dict[str, Any] = {
         "/-/health": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok"}}}},
         "/-/version": {"get": {"summary": "citegraph version", "responses": {"200": {"description": "ok"}}}},
         "/-/stats": {"get": {"summary": "Corpus counts", "responses": {"200": {"description": "ok"}}}},
     }
-    for name, prefix in mounted.items():
-        paths[f"{prefix or ''}/works"] = {"get": {"summary": f"{name} dialect: list works",
-                                                  "responses": {"200": {"description": "ok"}}}}
+    for name, prefixes in mounted.items():
+        for prefix in prefixes:
+            paths[f"{prefix.rstrip('/')}/works"] = {"get": {"summary": f"{name} dialect: list works",
+                                                            "responses": {"200": {"description": "ok"}}}}
     return {"openapi": "3.1.0", "info": {"title": "citegraph", "version": citegraph.__version__,
                                          "description": "Dialects mounted: " + ", ".join(
-                                             f"{n} at {p or '/'}" for n, p in mounted.items())},
+                                             f"{n} at {' and '.join(p)}" for n, p in mounted.items())},
             "paths": paths}
 
 
@@ -175,6 +176,17 @@ _DOCS_HTML = """<!doctype html><html><head><meta charset="utf-8"><title>citegrap
 <body><h1>citegraph</h1><p>A self-hosted scholarly citation index.</p>
 <p>The OpenAPI description is at <a href="/-/openapi.json">/-/openapi.json</a>.
 Dialects: OpenAlex under <code>/openalex</code>.</p></body></html>"""
+
+
+async def _not_found(request: Request, _exc: Exception) -> Response:
+    """Paths no route matches: a JSON 404, as every dialect answers (never a framework text page)."""
+    return JSONResponse({"error": "Not Found", "message": f"No resource at {request.url.path!r}"}, status_code=404)
+
+
+async def _not_allowed(request: Request, _exc: Exception) -> Response:
+    """The server is read-only: methods other than GET, HEAD, POST-for-queries and OPTIONS are refused."""
+    return JSONResponse({"error": "Method Not Allowed", "message": f"{request.method} is not allowed here"},
+                        status_code=405)
 
 
 def dialect_routes(name: str, graph: Graph) -> list[BaseRoute]:
@@ -188,13 +200,13 @@ def dialect_routes(name: str, graph: Graph) -> list[BaseRoute]:
 
 def create_app(graph: Graph, *, root: str | None = None) -> ASGIApp:
     """The ASGI app serving ``graph``: every dialect under its prefix, ``root`` (if given) also at ``/``."""
-    mounted = dict(DIALECT_PREFIXES)
-    routes: list[BaseRoute] = _own_routes(graph, {**mounted, **({root: ""} if root else {})})
+    mounted = {name: [prefix] + (["/"] if name == root else []) for name, prefix in DIALECT_PREFIXES.items()}
+    routes: list[BaseRoute] = _own_routes(graph, mounted)
     for name, prefix in DIALECT_PREFIXES.items():
         routes.append(Mount(prefix, routes=dialect_routes(name, graph)))
     if root:
         routes.append(Mount("", routes=dialect_routes(root, graph)))
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
     app.state.graph = graph
     return Limits(RequestIdAndCors(app))
 

@@ -27,15 +27,15 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from citegraph.dialects.openalex.params import WORK_ROOT_FIELDS
-from citegraph.ids import IdError, format_id
-from citegraph.model import Author, Concept, Work
-from citegraph.sources.openalex import (
+from citegraph.graph.records import (
     CLEAN_TOP_LISTS,
     LOCATION_KEYS,
     SNAPSHOT_ONLY_KEYS,
     abstract_from_inverted_index,
     clean_for_clients,
 )
+from citegraph.ids import IdError, format_id
+from citegraph.model import Author, Concept, Work
 
 if TYPE_CHECKING:
     from citegraph.graph import Graph

@@ -1,0 +1,16 @@
+"""What the dialects may know about sources' stored records, handed through the graph layer.
+
+Dialects never import a source module (data flows one way); the few record-shape helpers a
+dialect needs to serve a source's record faithfully are re-exported here.
+"""
+
+from citegraph.sources.openalex import (
+    CLEAN_TOP_LISTS,
+    LOCATION_KEYS,
+    SNAPSHOT_ONLY_KEYS,
+    abstract_from_inverted_index,
+    clean_for_clients,
+)
+
+__all__ = ["CLEAN_TOP_LISTS", "LOCATION_KEYS", "SNAPSHOT_ONLY_KEYS", "abstract_from_inverted_index",
+           "clean_for_clients"]
