@@ -83,6 +83,7 @@ def main() -> None:
     ours = {
         "works": works, "edges": edges, "stubs": stats["stubs"], "rejected": res.rejected,
         "seconds": round(elapsed, 2), "build_seconds": round(res.build_seconds, 2),
+        "build_steps": res.build_steps, "search_index_seconds": round(res.index_seconds, 2),
         "works_per_s": round(works / elapsed), "edges_per_s": round(edges / elapsed),
         "db_bytes": db.stat().st_size,
         "bytes_per_work": round(sum(sizes.get(t, 0) for t in WORK_TABLES) / max(works, 1), 1),
@@ -92,6 +93,7 @@ def main() -> None:
     }
     report["citegraph"] = ours
     report["rss"] = peak_rss_mb()
+    report["lookup_hint"] = f"python benchmarks/lookup.py {db}"
     if isinstance(report.get("baseline"), dict):
         base = report["baseline"]
         report["ratio_works_per_s"] = round(ours["works_per_s"] / max(base["works_per_s"], 1), 2)  # type: ignore[index]

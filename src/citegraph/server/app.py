@@ -38,6 +38,11 @@ DIALECT_PREFIXES: dict[str, str] = {"openalex": "/openalex"}
 #: Environment variables read by the app factory used under ``--workers`` (each worker builds its app).
 ENV_DB = "CITEGRAPH_DB"
 ENV_ROOT = "CITEGRAPH_ROOT_DIALECT"
+#: Set to 1 to mount ``/-/bench/constant`` (a fixed 5 KB JSON body): the HTTP stack's own cost, for benchmarks.
+ENV_BENCH = "CITEGRAPH_BENCH_ENDPOINTS"
+#: The constant body: 5 KB of JSON, the size of a typical OpenAlex work.
+_CONSTANT_BODY = msgspec.json.encode({"results": [{"id": f"https://openalex.org/W{i:010d}", "title": "x" * 40,
+                                                   "cited_by_count": i} for i in range(60)]})[:5120]
 
 
 class JSONResponse(Response):
@@ -151,8 +156,14 @@ def _own_routes(graph: Graph, mounted: dict[str, list[str]]) -> list[BaseRoute]:
     async def docs(_: Request) -> Response:
         return HTMLResponse(_DOCS_HTML)
 
-    return [Route("/-/health", health), Route("/-/version", version), Route("/-/stats", stats),
-            Route("/-/openapi.json", openapi), Route("/-/docs", docs)]
+    async def constant(_: Request) -> Response:
+        return Response(_CONSTANT_BODY, media_type="application/json")
+
+    routes: list[BaseRoute] = [Route("/-/health", health), Route("/-/version", version), Route("/-/stats", stats),
+                               Route("/-/openapi.json", openapi), Route("/-/docs", docs)]
+    if os.environ.get(ENV_BENCH) == "1":
+        routes.append(Route("/-/bench/constant", constant))
+    return routes
 
 
 def openapi_document(mounted: dict[str, list[str]]) -> dict[str, Any]:
