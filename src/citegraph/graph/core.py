@@ -31,7 +31,7 @@ from citegraph.graph.search import (
 )
 from citegraph.model import Counts, Id, UpstreamCounts, Work
 from citegraph.sources import RecordError
-from citegraph.store import CITATION_SORTS, Store, StoreError, open_store
+from citegraph.store import CITATION_SORTS, Store, StoreError, WorkRow, open_store
 
 #: The database used when none is named: a file in the working directory, like git's .git.
 DEFAULT_DB = "citegraph.db"
@@ -181,17 +181,26 @@ class Graph:
         return key
 
     # --- works ------------------------------------------------------------------------------------
-    def work(self, any_id: str | Id | tuple[str, str] | int) -> GraphWork:
-        """A work by any of its ids (or its internal key): ids, sources, our counts, canonical record."""
+    def _row(self, any_id: str | Id | tuple[str, str] | int) -> tuple[int, WorkRow]:
         key = any_id if isinstance(any_id, int) else self.resolve(any_id)
         row = self.store.work_row(key)
         if row is None:
             raise UnknownWorkError(f"no work with key {key} in this database")
+        return key, row
+
+    def _views(self, key: int) -> dict[str, Work]:
+        """Each source's record of a work, mapped to the canonical model."""
         views: dict[str, Work] = {}
         for rec in self.store.records(key):
             module = SOURCE_MODULES.get(rec.source)
             if module is not None:
                 views[rec.source] = module.map_record(rec.data).work
+        return views
+
+    def work(self, any_id: str | Id | tuple[str, str] | int) -> GraphWork:
+        """A work by any of its ids (or its internal key): ids, sources, our counts, canonical record."""
+        key, row = self._row(any_id)
+        views = self._views(key)
         return GraphWork(key=row.id, ids=[Id(s, v) for s, v in row.ids], stub=row.stub, sources=row.sources,
                          cited_by_count=row.cited_by_count, referenced_works_count=row.referenced_works_count,
                          work=merge_works(views) if views else None)
@@ -254,15 +263,8 @@ class Graph:
 
     def counts(self, any_id: str | Id | tuple[str, str] | int) -> Counts:
         """Our citation and reference counts and counts by year, beside what the sources asserted."""
-        key = any_id if isinstance(any_id, int) else self.resolve(any_id)
-        row = self.store.work_row(key)
-        if row is None:
-            raise UnknownWorkError(f"no work with key {key} in this database")
-        upstream: dict[str, UpstreamCounts] = {}
-        for rec in self.store.records(key):
-            module = SOURCE_MODULES.get(rec.source)
-            if module is not None:
-                upstream[rec.source] = module.map_record(rec.data).work.upstream
+        key, row = self._row(any_id)
+        upstream: dict[str, UpstreamCounts] = {source: w.upstream for source, w in self._views(key).items()}
         return Counts(cited_by_count=row.cited_by_count, referenced_works_count=row.referenced_works_count,
                       counts_by_year=self.store.counts_by_year(key), upstream=upstream)
 

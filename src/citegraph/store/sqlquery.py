@@ -150,24 +150,12 @@ class Compiler:
             params.extend(vals)
             return f"{col} IN ({', '.join('?' * len(vals))})"
         if name in HAS_ID_FIELDS:
-            wanted = {bool(v) for v in values}
-            if wanted == {True, False}:
-                return "1"
-            params.append(HAS_ID_FIELDS[name])
-            sql = "EXISTS (SELECT 1 FROM work_ids i WHERE i.work_id = w.id AND i.scheme = ?)"
-            return sql if True in wanted else f"NOT {sql}"
+            return _flag(values, "EXISTS (SELECT 1 FROM work_ids i WHERE i.work_id = w.id AND i.scheme = ?)",
+                         [HAS_ID_FIELDS[name]], params)
         if name == q.HAS_ORCID:
-            wanted = {bool(v) for v in values}
-            if wanted == {True, False}:
-                return "1"
-            params.append(q.AUTHOR_ORCID)
-            sql = "w.id IN (SELECT work_id FROM facets WHERE field = ?)"
-            return sql if True in wanted else f"NOT {sql}"
+            return _flag(values, "w.id IN (SELECT work_id FROM facets WHERE field = ?)", [q.AUTHOR_ORCID], params)
         if name == q.HAS_REFERENCES:
-            wanted = {bool(v) for v in values}
-            if wanted == {True, False}:
-                return "1"
-            return "w.referenced_works_count > 0" if True in wanted else "w.referenced_works_count = 0"
+            return _flag(values, "w.referenced_works_count > 0", [], params)
         if name == q.WORK_ID:
             return f"w.id IN ({self._ids_subquery(values, params)})"
         if name == q.CITES:
@@ -211,6 +199,15 @@ class Compiler:
             params.append(name)
             return "w.id NOT IN (SELECT work_id FROM facets WHERE field = ?)"
         raise q.QueryError(f"the field {name} cannot be tested for null in this store")
+
+
+def _flag(values: tuple[object, ...], sql: str, sql_params: list[object], params: list[object]) -> str:
+    """A has-flag filter: ``sql`` holds for true, fails for false; both values together hold for all."""
+    wanted = {bool(v) for v in values}
+    if wanted == {True, False}:
+        return "1"
+    params.extend(sql_params)
+    return sql if True in wanted else f"NOT ({sql})"
 
 
 def sort_expr(sort: q.Sort) -> str:
