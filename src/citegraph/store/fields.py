@@ -30,6 +30,10 @@ def scalars_of(work: Work) -> tuple[str | int | bool | None, ...]:
         "has_abstract": bool(work.abstract),
         "authors_count": len(work.authors) if work.authors else 0,
         "publisher": work.publisher or (work.venue.publisher if work.venue else None),
+        # from the record, not the id table: an id another work already holds (a conflict) still counts
+        "has_doi": any(i.scheme == "doi" for i in work.ids),
+        "has_pmid": any(i.scheme == "pmid" for i in work.ids),
+        "has_pmcid": any(i.scheme == "pmcid" for i in work.ids),
     }
     return tuple(values[c] for c in SCALAR_COLUMNS)
 

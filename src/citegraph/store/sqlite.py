@@ -85,6 +85,9 @@ CREATE TABLE IF NOT EXISTS works(
     has_abstract INTEGER,
     authors_count INTEGER,
     publisher TEXT,
+    has_doi INTEGER,
+    has_pmid INTEGER,
+    has_pmcid INTEGER,
     cited_by_count INTEGER NOT NULL DEFAULT 0,
     referenced_works_count INTEGER NOT NULL DEFAULT 0
 );
@@ -144,9 +147,6 @@ FAST_CITER_SORTS: dict[tuple[tuple[str, bool], ...], str] = {
 }
 #: Group-by fields computed from an expression rather than a column.
 GROUP_EXPRESSIONS: dict[str, str] = {
-    q.HAS_DOI: "EXISTS (SELECT 1 FROM work_ids i WHERE i.work_id = w.id AND i.scheme = 'doi')",
-    q.HAS_PMID: "EXISTS (SELECT 1 FROM work_ids i WHERE i.work_id = w.id AND i.scheme = 'pmid')",
-    q.HAS_PMCID: "EXISTS (SELECT 1 FROM work_ids i WHERE i.work_id = w.id AND i.scheme = 'pmcid')",
     q.HAS_REFERENCES: "(w.referenced_works_count > 0)",
 }
 _WORK_COLUMNS = ("id", "sources", "key_id", "title", "publication_year", "publication_date", "pub_key",

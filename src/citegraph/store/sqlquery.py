@@ -29,6 +29,9 @@ COLUMN_FIELDS: dict[str, str] = {
     q.REFERENCED_WORKS_COUNT: "w.referenced_works_count",
     q.AUTHORS_COUNT: "w.authors_count",
     q.PUBLISHER: "w.publisher",
+    q.HAS_DOI: "w.has_doi",
+    q.HAS_PMID: "w.has_pmid",
+    q.HAS_PMCID: "w.has_pmcid",
 }
 
 #: Multi-valued fields held in the ``facets`` table (the field name is stored as is).
@@ -36,8 +39,6 @@ FACET_FIELDS: frozenset[str] = frozenset({
     q.AUTHOR_ID, q.AUTHOR_ORCID, q.INSTITUTION_ID, q.INSTITUTION_ROR, q.COUNTRY_CODE, q.VENUE_ID, q.VENUE_ISSN,
     q.TOPIC_ID, q.PRIMARY_TOPIC_ID, q.CONCEPT_ID, q.KEYWORD, q.FUNDER_ID})
 
-#: "has an id of this scheme" fields.
-HAS_ID_FIELDS: dict[str, str] = {q.HAS_DOI: "doi", q.HAS_PMID: "pmid", q.HAS_PMCID: "pmcid"}
 
 #: Sort keys and the expression each sorts by; missing values always sort last.
 SORT_COLUMNS: dict[str, str] = {
@@ -149,9 +150,6 @@ class Compiler:
             vals = [int(v) if isinstance(v, bool) else v for v in values]
             params.extend(vals)
             return f"{col} IN ({', '.join('?' * len(vals))})"
-        if name in HAS_ID_FIELDS:
-            return _flag(values, "EXISTS (SELECT 1 FROM work_ids i WHERE i.work_id = w.id AND i.scheme = ?)",
-                         [HAS_ID_FIELDS[name]], params)
         if name == q.HAS_ORCID:
             return _flag(values, "w.id IN (SELECT work_id FROM facets WHERE field = ?)", [q.AUTHOR_ORCID], params)
         if name == q.HAS_REFERENCES:
@@ -187,7 +185,7 @@ class Compiler:
     def _null(self, name: str, params: list[object]) -> str:
         if name in COLUMN_FIELDS:
             return f"{COLUMN_FIELDS[name]} IS NULL"
-        if name in HAS_ID_FIELDS or name in (q.HAS_ORCID, q.HAS_REFERENCES):
+        if name in (q.HAS_ORCID, q.HAS_REFERENCES):
             return "0"  # a has-flag is always known: true or false
         if name == q.WORK_ID:
             return "0"
