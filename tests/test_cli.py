@@ -1,0 +1,68 @@
+"""The command line, on a real database: output, JSON, errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from citegraph.cli import main
+
+WORKS = Path(__file__).resolve().parent / "data" / "openalex" / "works.jsonl.gz"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = str(tmp_path_factory.mktemp("cli") / "g.db")
+    assert main(["load", str(WORKS), "--db", path, "--workers", "0"]) == 0
+    return path
+
+
+def test_work_json_and_table(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["work", "https://doi.org/10.1145/3383583.3398584", "--db", db, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "openalex:W3046863325" in out["ids"] and out["cited_by_count"] == 5
+    assert out["upstream"]["openalex"]["cited_by_count"] == 5
+    assert main(["work", "W3046863325", "--db", db]) == 0
+    text = capsys.readouterr().out
+    assert "Trends of Publications" in text and "cited by" in text
+
+
+def test_citations_pages_with_cursor(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["citations", "W3046863325", "--db", db, "--json", "--limit", "3"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["total"] == 5 and len(first["items"]) == 3 and first["next_cursor"]
+    assert main(["citations", "W3046863325", "--db", db, "--json", "--limit", "3",
+                 "--cursor", first["next_cursor"]]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert len(second["items"]) == 2 and second["next_cursor"] is None
+    assert {i["key"] for i in first["items"]}.isdisjoint(i["key"] for i in second["items"])
+
+
+def test_stats_and_conflicts(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stats", "--db", db, "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["works"] == 369 and stats["edges"] > 5000 and stats["conflicts"] == 2
+    assert main(["conflicts", "--db", db]) == 0
+    assert "same-source-primary-ids-differ" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["work", "W1"], "no work with id openalex:W1"),
+    (["work", "nonsense id"], "not an identifier"),
+    (["citations", "W3046863325", "--cursor", "garbage"], "invalid cursor"),
+    (["citations", "W3046863325", "--limit", "0"], "limit must be between"),
+])
+def test_errors_are_one_line_with_status_1(db: str, capsys: pytest.CaptureFixture[str], args: list[str],
+                                           message: str) -> None:
+    assert main([*args, "--db", db]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("citegraph: error:") and message in err and err.count("\n") == 1
+
+
+def test_missing_database_and_nothing_to_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stats", "--db", str(tmp_path / "none.db")]) == 1
+    assert "no citegraph database" in capsys.readouterr().err
+    assert main(["load", "--db", str(tmp_path / "x.db")]) == 1
+    assert "nothing to load" in capsys.readouterr().err
