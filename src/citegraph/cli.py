@@ -158,13 +158,13 @@ def cmd_work(args: argparse.Namespace) -> int:
     with citegraph.open(args.db, readonly=True) as g:
         gw = g.work(args.id)
         counts = g.counts(gw.key)
+        w = gw.work  # mapped from the stored records while the database is open
     if args.json:
         _print_json({"key": gw.key, "ids": [format_id((i.scheme, i.value), "canonical") for i in gw.ids],
                      "stub": gw.stub, "sources": gw.sources, "cited_by_count": gw.cited_by_count,
                      "referenced_works_count": gw.referenced_works_count,
-                     "counts_by_year": counts.counts_by_year, "upstream": counts.upstream, "work": gw.work})
+                     "counts_by_year": counts.counts_by_year, "upstream": counts.upstream, "work": w})
         return 0
-    w = gw.work
     rows: list[tuple[str, Any]] = [("title", w.title if w else "(stub: cited, but no record loaded)")]
     rows += [("ids", ", ".join(format_id((i.scheme, i.value), "canonical") for i in gw.ids))]
     if w:

@@ -53,16 +53,38 @@ class CursorError(ValueError):
     """A cursor that this database did not hand out, or for another list."""
 
 
-class GraphWork(msgspec.Struct):
-    """A work as the graph knows it: every id, its sources, our counts, and the canonical record."""
+class GraphWork:
+    """A work as the graph knows it: every id, its sources, our counts, and the canonical record.
 
-    key: int  # the internal work id
-    ids: list[Id]
-    stub: bool  # cited by loaded works, but no record of its own is loaded
-    sources: list[str]
-    cited_by_count: int
-    referenced_works_count: int
-    work: Work | None
+    ``work`` (the canonical :class:`~citegraph.model.Work`, None for a stub) is mapped from the stored
+    records when first read: a lookup that needs only ids and counts never parses a record.
+    """
+
+    __slots__ = ("_graph", "_work", "cited_by_count", "ids", "key", "referenced_works_count", "sources", "stub")
+    _UNSET: Any = object()
+
+    def __init__(self, graph: Graph, key: int, ids: list[Id], stub: bool, sources: list[str], cited_by_count: int,
+                 referenced_works_count: int) -> None:
+        self._graph = graph
+        self.key = key  # the internal work id
+        self.ids = ids
+        self.stub = stub  # cited by loaded works, but no record of its own is loaded
+        self.sources = sources
+        self.cited_by_count = cited_by_count
+        self.referenced_works_count = referenced_works_count
+        self._work: Work | None = GraphWork._UNSET
+
+    @property
+    def work(self) -> Work | None:
+        """The canonical record, merged from every source's record by FIELD_PRECEDENCE."""
+        if self._work is GraphWork._UNSET:
+            views = self._graph._views(self.key)
+            self._work = merge_works(views) if views else None
+        return self._work
+
+    def __repr__(self) -> str:
+        return (f"GraphWork(key={self.key}, ids={self.ids!r}, stub={self.stub}, sources={self.sources},"
+                f" cited_by_count={self.cited_by_count}, referenced_works_count={self.referenced_works_count})")
 
 
 class WorkHit(msgspec.Struct):
@@ -199,11 +221,9 @@ class Graph:
 
     def work(self, any_id: str | Id | tuple[str, str] | int) -> GraphWork:
         """A work by any of its ids (or its internal key): ids, sources, our counts, canonical record."""
-        key, row = self._row(any_id)
-        views = self._views(key)
-        return GraphWork(key=row.id, ids=[Id(s, v) for s, v in row.ids], stub=row.stub, sources=row.sources,
-                         cited_by_count=row.cited_by_count, referenced_works_count=row.referenced_works_count,
-                         work=merge_works(views) if views else None)
+        _key, row = self._row(any_id)
+        return GraphWork(self, key=row.id, ids=[Id(s, v) for s, v in row.ids], stub=row.stub, sources=row.sources,
+                         cited_by_count=row.cited_by_count, referenced_works_count=row.referenced_works_count)
 
     def record(self, any_id: str | Id | tuple[str, str] | int, source: str) -> bytes | None:
         """The raw record ``source`` gave for a work, as stored, or None."""
