@@ -272,11 +272,11 @@ class Graph:
                             next_cursor=next_cursor)
 
     def _total(self, kind: str, key: int, year: int | None) -> int:
-        row = self.store.work_row(key)
-        if row is None:
+        counts = self.store.work_counts(key)
+        if counts is None:
             return 0
         if year is None:
-            return row.cited_by_count if kind == "citations" else row.referenced_works_count
+            return counts[0] if kind == "citations" else counts[1]
         if kind == "citations":
             return self.store.counts_by_year(key).get(year, 0)
         return len(self.store.references(key, sort="publication_date:asc", year=year, after=None, limit=10**9))

@@ -181,6 +181,9 @@ class Store(Protocol):
     def work_row(self, work_id: int) -> WorkRow | None:
         """A work's stored scalars and ids."""
 
+    def work_counts(self, work_id: int) -> tuple[int, int] | None:
+        """(cited_by_count, referenced_works_count) of a work, from our graph."""
+
     def records(self, work_id: int) -> list[StoredRecord]:
         """Every source's raw record of a work."""
 

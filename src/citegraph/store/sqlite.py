@@ -578,6 +578,12 @@ class SQLiteStore:
                        title=row[3], publication_year=row[4], publication_date=row[5], type=row[6],
                        cited_by_count=row[7], referenced_works_count=row[8])
 
+    def work_counts(self, work_id: int) -> tuple[int, int] | None:
+        """(cited_by_count, referenced_works_count) of a work: one primary-key read."""
+        row = self.conn.execute("SELECT cited_by_count, referenced_works_count FROM works WHERE id=?",
+                                (work_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
     def records(self, work_id: int) -> list[StoredRecord]:
         """Every source's raw record of a work, decompressed."""
         lo = work_id << RECORD_SHIFT
@@ -610,50 +616,41 @@ class SQLiteStore:
                                 ((work_id << RECORD_SHIFT) | _source_index(source),)).fetchone()
         return self.codec.decompress(row[1], row[0]) if row else None
 
-    def _list(self, table: str, date_index: str, own: str, other: str, work_id: int, *, sort: str,
-              year: int | None, after: tuple | None, limit: int, offset: int = 0) -> list[CitationRow]:
+    def citations(self, work_id: int, *, sort: str = "cited_by_count:desc", year: int | None = None,
+                  after: tuple | None = None, limit: int = 25, offset: int = 0,
+                  with_ids: bool = True) -> list[CitationRow]:
+        """Works citing ``work_id``: one range scan of the citation index (plus the citers' display ids)."""
         # the index holds -cited_by_count, so "most cited first, then lowest id" is a forward scan
         field, _, direction = sort.partition(":")
         desc = direction == "desc"
         params: list[object] = [work_id]
-        where = f"{own} = ?"
+        where = "c.cited = ?"
         if year is not None:
-            where += " AND pub_key >= ? AND pub_key < ?"
+            where += " AND c.pub_key >= ? AND c.pub_key < ?"
             params += [year * 10000, (year + 1) * 10000]
-        hint = f" INDEXED BY {date_index}" if (year is not None or field == "publication_date") else ""
+        hint = " INDEXED BY citers_date" if (year is not None or field == "publication_date") else ""
         if field == "cited_by_count":
             order = "ASC" if desc else "DESC"
             if after is not None:
-                where += f" AND (neg_cbc, {other}) {'>' if desc else '<'} (?, ?)"
+                where += f" AND (c.neg_cbc, c.citing) {'>' if desc else '<'} (?, ?)"
                 params += [-after[0], after[1]]
-            sql = (f"SELECT {other}, -neg_cbc, pub_key FROM {table}{hint} WHERE {where}"
-                   f" ORDER BY neg_cbc {order}, {other} {order} LIMIT ?")
+            order_by = f"c.neg_cbc {order}, c.citing {order}"
         elif field == "publication_date":
             order = "DESC" if desc else "ASC"
             if after is not None:
-                where += f" AND (pub_key, {other}) {'<' if desc else '>'} (?, ?)"
+                where += f" AND (c.pub_key, c.citing) {'<' if desc else '>'} (?, ?)"
                 params += [after[0], after[1]]
-            sql = (f"SELECT {other}, -neg_cbc, pub_key FROM {table}{hint} WHERE {where}"
-                   f" ORDER BY pub_key {order}, {other} {order} LIMIT ?")
+            order_by = f"c.pub_key {order}, c.citing {order}"
         else:
             raise ValueError(f"unknown sort {sort!r}")
-        sql += " OFFSET ?"
         params += [limit, offset]
-        rows = self.conn.execute(sql, params).fetchall()
-        if not rows:
-            return []
-        # one IN query for the display ids: cheaper than a join the planner might reorder
-        marks = ",".join("?" * len(rows))
-        key_ids = dict(self.conn.execute(f"SELECT id, key_id FROM works WHERE id IN ({marks})",
-                                         [r[0] for r in rows]).fetchall())
-        return [CitationRow(work_id=r[0], cited_by_count=r[1], publication_date=key_date(r[2]),
-                            key_id=key_ids.get(r[0])) for r in rows]
-
-    def citations(self, work_id: int, *, sort: str = "cited_by_count:desc", year: int | None = None,
-                  after: tuple | None = None, limit: int = 25, offset: int = 0) -> list[CitationRow]:
-        """Works citing ``work_id``, from the citation index."""
-        return self._list("citers", "citers_date", "cited", "citing", work_id, sort=sort, year=year,
-                          after=after, limit=limit, offset=offset)
+        if not with_ids:
+            return [CitationRow(r[0], r[1], key_date(r[2])) for r in self.conn.execute(
+                f"SELECT c.citing, -c.neg_cbc, c.pub_key FROM citers c{hint} WHERE {where}"
+                f" ORDER BY {order_by} LIMIT ? OFFSET ?", params)]
+        return [CitationRow(r[0], r[1], key_date(r[2]), r[3]) for r in self.conn.execute(
+            f"SELECT c.citing, -c.neg_cbc, c.pub_key, w.key_id FROM citers c{hint} JOIN works w ON w.id = c.citing"
+            f" WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?", params)]
 
     def references(self, work_id: int, *, sort: str = "cited_by_count:desc", year: int | None = None,
                    after: tuple | None = None, limit: int = 25, offset: int = 0) -> list[CitationRow]:
@@ -773,7 +770,7 @@ class SQLiteStore:
                 after = (page.after[0], page.after[-1]) if len(page.after) == 2 else None
                 if after is None:
                     return None
-            rows = self.citations(cited, sort=sort, after=after, limit=page.size + 1)
+            rows = self.citations(cited, sort=sort, after=after, limit=page.size + 1, with_ids=False)
             more = len(rows) > page.size
             rows = rows[:page.size]
             next_after = None
@@ -784,7 +781,7 @@ class SQLiteStore:
                 if next_after is None:
                     return None
             return FindResult(count=count, hits=[FoundWork(r.work_id) for r in rows], next_after=next_after)
-        rows = self.citations(cited, sort=sort, limit=page.size, offset=page.offset)
+        rows = self.citations(cited, sort=sort, limit=page.size, offset=page.offset, with_ids=False)
         return FindResult(count=count, hits=[FoundWork(r.work_id) for r in rows])
 
     def _sample(self, query: Query, base: str, params: list[object], count: int) -> FindResult:
