@@ -907,3 +907,27 @@ def test_render_record_equals_a_full_clean_of_every_real_record() -> None:
             k: v for k, v in full.items() if k not in skipped
         }
         assert [k for k in served if k not in skipped] == [k for k in full if k not in skipped]
+
+
+def test_reference_lists_from_the_record_equal_the_graphs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The renderer's no-SQL path (an OpenAlex-only work's own list) serves exactly the graph's references."""
+    import citegraph
+    from citegraph.dialects.openalex import render
+
+    db = tmp_path_factory.mktemp("refs") / "g.db"
+    with citegraph.open(db, create=True) as g:
+        g.load([Path(__file__).resolve().parents[1] / "data" / "openalex" / "works.jsonl.gz"], workers=0)
+        renderer = render.WorkRenderer(g)
+        checked = 0
+        for (key,) in g.store.conn.execute("SELECT id FROM works WHERE stub = 0").fetchall():  # type: ignore[attr-defined]
+            row = g.store.work_row(key)
+            raw = g.record(key, "openalex")
+            assert row is not None and raw is not None
+            fast = render._own_reference_list(raw, row)
+            slow = sorted(render.OPENALEX_URL + v for v in g.ids_of(g.reference_keys(key), "openalex").values())
+            if fast is not None:
+                assert sorted(fast) == slow
+                checked += 1
+            served = renderer.work(key, base="http://x/openalex")
+            assert served is not None and sorted(served.get("referenced_works") or []) == slow
+        assert checked > 300

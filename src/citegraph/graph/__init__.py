@@ -17,6 +17,7 @@ from citegraph.graph.core import (
     open,
 )
 from citegraph.graph.load import LoadError, LoadReport, Progress, load
+from citegraph.store import WorkRow
 
 __all__ = [
     "DB_ENV",
@@ -32,6 +33,7 @@ __all__ = [
     "Progress",
     "UnknownWorkError",
     "WorkHit",
+    "WorkRow",
     "WorksResult",
     "default_db",
     "load",

@@ -38,7 +38,7 @@ from citegraph.ids import IdError, format_id
 from citegraph.model import Author, Concept, Work
 
 if TYPE_CHECKING:
-    from citegraph.graph import Graph
+    from citegraph.graph import Graph, WorkRow
 
 #: The prefix of every OpenAlex entity id.
 OPENALEX_URL = "https://openalex.org/"
@@ -156,6 +156,33 @@ class Derived(msgspec.Struct):
     cited_by_api_url: str
 
 
+class _References(msgspec.Struct):
+    id: str | None = None
+    referenced_works: list[str | None] | None = None
+
+
+_REFERENCES_DECODER = msgspec.json.Decoder(_References)
+
+
+def _own_reference_list(raw: bytes, row: WorkRow) -> list[str] | None:
+    """The record's own reference list, when it is exactly our graph's (no SQL needed), else None.
+
+    A work whose only record is this OpenAlex record has exactly the references that record lists
+    (deduplicated, self-references removed); the count check guards every other case (a reference
+    merged by an identity conflict, a record from another source) by falling back to the graph.
+    """
+    if row.sources != [SOURCE]:
+        return None
+    try:
+        refs = _REFERENCES_DECODER.decode(raw)
+    except msgspec.DecodeError:
+        return None
+    own = refs.id
+    listed = list(dict.fromkeys(r for r in refs.referenced_works or () if r and r.startswith(OPENALEX_URL + "W")
+                                and r != own))
+    return listed if len(listed) == row.referenced_works_count else None
+
+
 class WorkRenderer:
     """Renders works of one graph in OpenAlex's shape."""
 
@@ -186,10 +213,17 @@ class WorkRenderer:
         need_refs = wanted is None or "referenced_works" in wanted
         need_years = wanted is None or "counts_by_year" in wanted
         rows = [store.work_row(k) for k in keys]
+        raws = [graph.record(k, SOURCE) if row is not None else None for k, row in zip(keys, rows, strict=True)]
         ref_keys: dict[int, list[int]] = {}
+        own_lists: dict[int, list[str]] = {}
         if need_refs:
-            for k, row in zip(keys, rows, strict=True):
-                if row is not None:
+            for k, row, raw in zip(keys, rows, raws, strict=True):
+                if row is None:
+                    continue
+                listed = _own_reference_list(raw, row) if raw is not None else None
+                if listed is not None:
+                    own_lists[k] = listed
+                else:
                     ref_keys[k] = graph.reference_keys(k)
         ref_ids = self._public_ids({r for refs in ref_keys.values() for r in refs})
         out: list[dict[str, Any]] = []
@@ -201,14 +235,15 @@ class WorkRenderer:
                 id=own,
                 cited_by_count=row.cited_by_count,
                 referenced_works_count=row.referenced_works_count,
-                referenced_works=[ref_ids[r] for r in ref_keys.get(k, ()) if r in ref_ids]
+                referenced_works=(own_lists[k] if k in own_lists
+                                  else [ref_ids[r] for r in ref_keys.get(k, ()) if r in ref_ids])
                 if need_refs
                 else None,
                 counts_by_year=counts_by_year_list(graph.counts_by_year(k)) if need_years else None,
                 cited_by_api_url=cited_by_api_url(base, own),
             )
             score = scores[i] if scores is not None else None
-            raw = graph.record(k, SOURCE)
+            raw = raws[i]
             if raw is not None:
                 out.append(render_record(raw, derived, select=select, score=score))
             else:
