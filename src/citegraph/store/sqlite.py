@@ -106,8 +106,8 @@ CREATE TABLE IF NOT EXISTS edges(
     citing INTEGER NOT NULL, cited INTEGER NOT NULL, sources INTEGER NOT NULL,
     PRIMARY KEY(citing, cited)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS stage(
-    citing INTEGER NOT NULL, source INTEGER NOT NULL, refs TEXT NOT NULL, facets TEXT NOT NULL,
-    names TEXT NOT NULL, PRIMARY KEY(citing, source));
+    citing INTEGER NOT NULL, source INTEGER NOT NULL, cited TEXT NOT NULL, refs TEXT NOT NULL,
+    facets TEXT NOT NULL, names TEXT NOT NULL, PRIMARY KEY(citing, source));
 CREATE TABLE IF NOT EXISTS stage_replaced(work_id INTEGER NOT NULL, source INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS self_loops(
     work_id INTEGER NOT NULL, sources INTEGER NOT NULL, PRIMARY KEY(work_id)) WITHOUT ROWID;
@@ -361,7 +361,7 @@ class SQLiteStore:
         conn.execute("BEGIN IMMEDIATE")
         try:
             wanted = {pair for rec in records for pair in rec.ids}
-            known = self._lookup_ids(wanted)
+            known = self._lookup_ids(wanted | {pair for rec in records for pair in rec.refs})
             next_id = self._next_work_id()
             keys = []
             claimed_before: set[int] = set()
@@ -434,7 +434,16 @@ class SQLiteStore:
                                   *(rec.scalars or _NO_SCALARS)))
                 record_rows.append((rkey, rec.version, rec.dict_id, rec.data, rec.duplicate_refs,
                                     rec.self_refs))
-                stage_rows.append((work_id, src, _json([f"{a}:{b}" for a, b in rec.refs]),
+                # references to works the database already knows are staged as keys; the rest by id
+                cited: list[int] = []
+                unresolved: list[str] = []
+                for pair in rec.refs:
+                    target = known.get(pair)
+                    if target is None:
+                        unresolved.append(f"{pair[0]}:{pair[1]}")
+                    else:
+                        cited.append(target)
+                stage_rows.append((work_id, src, _json(cited), _json(unresolved),
                                    _json([f"{a}:{b}" for a, b in rec.facets]), _json(rec.names)))
                 result.refs += len(rec.refs)
             conn.executemany(_UPSERT_WORK, work_rows)
@@ -442,7 +451,7 @@ class SQLiteStore:
             if replaced:
                 conn.executemany("INSERT INTO stage_replaced VALUES(?,?)", replaced)
             # a record staged twice before a build keeps only its newest staging (the primary key)
-            conn.executemany("INSERT OR REPLACE INTO stage VALUES(?,?,?,?,?)", stage_rows)
+            conn.executemany("INSERT OR REPLACE INTO stage VALUES(?,?,?,?,?,?)", stage_rows)
             conn.execute("INSERT OR REPLACE INTO meta VALUES('dirty', '1')")
             if path is not None:
                 conn.execute("UPDATE load_files SET position=?, done=?, loaded=loaded+?, rejected=rejected+?"
@@ -495,7 +504,7 @@ class SQLiteStore:
             step("stubs", "CREATE TEMP TABLE missing AS SELECT r.scheme, r.value FROM"
                           f" ({_STAGED_REFS}) r WHERE NOT EXISTS (SELECT 1 FROM work_ids i"
                           " WHERE i.scheme = r.scheme AND i.value = r.value)"
-                          " GROUP BY r.scheme, r.value ORDER BY min(r.citing), min(r.pos)")
+                          " GROUP BY r.scheme, r.value ORDER BY min((r.citing << 24) | (r.source << 20) | r.pos)")
             base = self._next_work_id() - 1
             res.stubs_created = step("stubs", f"INSERT INTO works(id, stub, key_id) SELECT {base} + rowid, 1,"
                                               " scheme || ':' || value FROM missing")
@@ -504,8 +513,9 @@ class SQLiteStore:
             # 3. staged references become edges, merging sources into existing edges
             before = conn.execute("SELECT count(*) FROM edges").fetchone()[0]
             step("edges", "INSERT INTO edges(citing, cited, sources)"
-                          f" SELECT r.citing, i.work_id, 1 << r.source FROM ({_STAGED_REFS}) r"
-                          " JOIN work_ids i ON i.scheme = r.scheme AND i.value = r.value WHERE true ORDER BY 1, 2"
+                          " SELECT s.citing, j.value, 1 << s.source FROM stage s, json_each(s.cited) j"
+                          f" UNION ALL SELECT r.citing, i.work_id, 1 << r.source FROM ({_STAGED_REFS}) r"
+                          " JOIN work_ids i ON i.scheme = r.scheme AND i.value = r.value ORDER BY 1, 2"
                           " ON CONFLICT(citing, cited) DO UPDATE SET sources = sources | excluded.sources")
             step("facets", "INSERT OR IGNORE INTO facets SELECT substr(j.value, 1, instr(j.value, ':') - 1),"
                            " substr(j.value, instr(j.value, ':') + 1), s.citing"
