@@ -411,7 +411,7 @@ class SQLiteStore:
                     existing[key] = version
             work_rows = []
             record_rows = []
-            stage_rows: list[tuple[int, int, bytes, bytes, bytes]] = []
+            stage_rows: list[tuple[int, int, bytes, bytes, bytes, bytes]] = []
             replaced = []
             for index, (rec, work_id, rkey) in enumerate(zip(records, keys, rkeys, strict=True)):
                 if rkey in existing:
