@@ -228,10 +228,7 @@ class Graph:
     def record(self, any_id: str | Id | tuple[str, str] | int, source: str) -> bytes | None:
         """The raw record ``source`` gave for a work, as stored, or None."""
         key = any_id if isinstance(any_id, int) else self.resolve(any_id)
-        for rec in self.store.records(key):
-            if rec.source == source:
-                return rec.data
-        return None
+        return self.store.record(key, source)
 
     # --- citations --------------------------------------------------------------------------------
     def citations(self, any_id: str | Id | tuple[str, str] | int, *, sort: str = "cited_by_count:desc",

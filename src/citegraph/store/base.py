@@ -187,6 +187,9 @@ class Store(Protocol):
     def records(self, work_id: int) -> list[StoredRecord]:
         """Every source's raw record of a work."""
 
+    def record(self, work_id: int, source: str) -> bytes | None:
+        """One source's raw record of a work, decompressed, or None."""
+
     def citations(self, work_id: int, *, sort: str, year: int | None, after: tuple | None,
                   limit: int) -> list[CitationRow]:
         """Works citing ``work_id`` in ``sort`` order, after a keyset position."""

@@ -63,6 +63,9 @@ MAX_IN_PARAMS = 500
 
 #: Page cache per connection (negative = KiB): 256 MiB keeps the id index hot during loads.
 CACHE_KIB = 262_144
+#: Memory-mapped reads for read-only connections (the server); the writer does not map, which keeps
+#: a load's resident memory to its page cache and sorter.
+READER_MMAP_BYTES = 1 << 30
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -204,7 +207,9 @@ def connect(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.
     else:
         conn = sqlite3.connect(os.fspath(path), check_same_thread=False, isolation_level=None)
     conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-    conn.execute("PRAGMA mmap_size=1073741824")  # reads straight from the page cache of the OS
+    if readonly:
+        # readers map the file: pages come straight from the OS page cache, shared between workers
+        conn.execute(f"PRAGMA mmap_size={READER_MMAP_BYTES}")
     conn.execute("PRAGMA temp_store=FILE")
     conn.execute("PRAGMA threads=2")  # the sorter may use both cores during builds
     conn.execute("PRAGMA busy_timeout=10000")
