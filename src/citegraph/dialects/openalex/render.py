@@ -154,6 +154,7 @@ class Derived(msgspec.Struct):
     referenced_works: list[str] | None  # None when not asked for (select)
     counts_by_year: list[dict[str, int]] | None
     cited_by_api_url: str
+    refs_in_record_order: bool = False  # referenced_works came from the record itself, in its order
 
 
 class _References(msgspec.Struct):
@@ -241,6 +242,7 @@ class WorkRenderer:
                 else None,
                 counts_by_year=counts_by_year_list(graph.counts_by_year(k)) if need_years else None,
                 cited_by_api_url=cited_by_api_url(base, own),
+                refs_in_record_order=k in own_lists,
             )
             score = scores[i] if scores is not None else None
             raw = raws[i]
@@ -359,7 +361,7 @@ def render_record(
         out: dict[str, Any] = {}
         for key in select:
             if key in values and values[key] is not None:
-                out[key] = _derived_value(key, values[key], top)
+                out[key] = values[key] if derived.refs_in_record_order else _derived_value(key, values[key], top)
             elif key in top and key not in _SKIPPED_KEYS:
                 out[key] = _served(key, top[key])
         return out
@@ -374,7 +376,7 @@ def render_record(
         if value is None:
             continue
         if key in out:
-            out[key] = _derived_value(key, value, top)
+            out[key] = value if derived.refs_in_record_order else _derived_value(key, value, top)
         else:
             _insert(out, key, value)
     return out
