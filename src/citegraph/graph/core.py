@@ -376,9 +376,9 @@ class Graph:
         """Every work ``key`` cites in the merged graph."""
         return self.store.reference_keys(key)
 
-    def counts_by_year(self, key: int) -> dict[int, int]:
-        """Citations received per year (of the citing work's publication), every year."""
-        return self.store.counts_by_year(key)
+    def counts_by_year(self, key: int, since: int | None = None) -> dict[int, int]:
+        """Citations received per year (of the citing work's publication), every year or from ``since`` on."""
+        return self.store.counts_by_year(key, since=since)
 
     def names(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """Display names of entity ids (authors, institutions, venues, topics, funders)."""

@@ -198,8 +198,8 @@ class Store(Protocol):
                    limit: int) -> list[CitationRow]:
         """Works ``work_id`` cites, in ``sort`` order, after a keyset position."""
 
-    def counts_by_year(self, work_id: int) -> dict[int, int]:
-        """Citations received per year of the citing work's publication."""
+    def counts_by_year(self, work_id: int, since: int | None = None) -> dict[int, int]:
+        """Citations received per year of the citing work's publication (from ``since`` on, if given)."""
 
     def reference_keys(self, work_id: int) -> list[int]:
         """Every work ``work_id`` cites."""

@@ -854,10 +854,10 @@ class SQLiteStore:
         return FindResult(count=count, hits=[], groups=[FoundGroup(v, n) for v, n in rows],
                           next_after=next_after)
 
-    def counts_by_year(self, work_id: int) -> dict[int, int]:
-        """Citations received per publication year of the citing work."""
-        return {y: n for y, n in self.conn.execute(
-            "SELECT year, n FROM counts_by_year WHERE work_id=? ORDER BY year", (work_id,))}
+    def counts_by_year(self, work_id: int, since: int | None = None) -> dict[int, int]:
+        """Citations received per publication year of the citing work (from ``since`` on, if given)."""
+        return dict(self.conn.execute("SELECT year, n FROM counts_by_year WHERE work_id=? AND year >= ?"
+                                      " ORDER BY year", (work_id, since if since is not None else -(1 << 31))))
 
     def stats(self) -> dict[str, int]:
         """Corpus-wide counts."""

@@ -163,6 +163,7 @@ class _References(msgspec.Struct):
 
 
 _REFERENCES_DECODER = msgspec.json.Decoder(_References)
+_WORK_URL = "https://openalex.org/W"
 
 
 def _own_reference_list(raw: bytes, row: WorkRow) -> list[str] | None:
@@ -178,10 +179,15 @@ def _own_reference_list(raw: bytes, row: WorkRow) -> list[str] | None:
         refs = _REFERENCES_DECODER.decode(raw)
     except msgspec.DecodeError:
         return None
-    own = refs.id
-    listed = list(dict.fromkeys(r for r in refs.referenced_works or () if r and r.startswith(OPENALEX_URL + "W")
-                                and r != own))
-    return listed if len(listed) == row.referenced_works_count else None
+    listed = refs.referenced_works or []
+    count = row.referenced_works_count
+    # the common case, checked in C: no nulls, no repeats, no self-reference, the count matches
+    if len(listed) == count and None not in listed and refs.id not in listed and len(set(listed)) == count:
+        clean: list[str] = listed  # type: ignore[assignment]  # None was ruled out just above
+        if all(r.startswith(_WORK_URL) for r in clean):
+            return clean
+    kept = list(dict.fromkeys(r for r in listed if r and r.startswith(_WORK_URL) and r != refs.id))
+    return kept if len(kept) == count else None
 
 
 class WorkRenderer:
@@ -213,6 +219,7 @@ class WorkRenderer:
         wanted = None if select is None else set(select)
         need_refs = wanted is None or "referenced_works" in wanted
         need_years = wanted is None or "counts_by_year" in wanted
+        first_year = datetime.date.today().year - COUNTS_BY_YEAR_YEARS + 1
         rows = [store.work_row(k) for k in keys]
         raws = [graph.record(k, SOURCE) if row is not None else None for k, row in zip(keys, rows, strict=True)]
         ref_keys: dict[int, list[int]] = {}
@@ -240,7 +247,7 @@ class WorkRenderer:
                                   else [ref_ids[r] for r in ref_keys.get(k, ()) if r in ref_ids])
                 if need_refs
                 else None,
-                counts_by_year=counts_by_year_list(graph.counts_by_year(k)) if need_years else None,
+                counts_by_year=counts_by_year_list(graph.counts_by_year(k, since=first_year)) if need_years else None,
                 cited_by_api_url=cited_by_api_url(base, own),
                 refs_in_record_order=k in own_lists,
             )
