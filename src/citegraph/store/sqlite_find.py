@@ -1,0 +1,189 @@
+"""Query execution for the SQLite store: Graph.find's filters, orders, pages, cursors, groups and samples.
+
+Kept apart from ``sqlite.py`` (schema, writing, the build, simple reads); the SQL itself is compiled
+by ``sqlquery.py`` from the dialect-neutral query model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+from citegraph import query as q
+from citegraph.query import Query
+from citegraph.store.base import CitationRow, FindResult, FoundGroup, FoundWork, IdPair
+from citegraph.store.sqlquery import (
+    COLUMN_FIELDS,
+    FACET_FIELDS,
+    MAX_GROUPS,
+    Compiler,
+    TextResolver,
+    keyset,
+    sort_expr,
+)
+
+#: The order of a list query that names none: most cited first (OpenAlex's own default, near enough).
+DEFAULT_SORT = (q.Sort(q.CITED_BY_COUNT, descending=True),)
+#: Query orders the citation index answers directly, and the index order that serves each.
+FAST_CITER_SORTS: dict[tuple[tuple[str, bool], ...], str] = {
+    ((q.CITED_BY_COUNT, True), (q.WORK, False)): "cited_by_count:desc",
+    ((q.CITED_BY_COUNT, True),): "cited_by_count:desc",
+    ((q.PUBLICATION_DATE, True), (q.WORK, True)): "publication_date:desc",
+    ((q.PUBLICATION_DATE, False), (q.WORK, False)): "publication_date:asc",
+}
+#: Group-by fields computed from an expression rather than a column.
+GROUP_EXPRESSIONS: dict[str, str] = {
+    q.HAS_REFERENCES: "(w.referenced_works_count > 0)",
+}
+
+
+class SQLiteQueries:
+    """The ``find`` part of the storage contract, over the connection of a SQLiteStore."""
+
+    conn: sqlite3.Connection
+
+    def resolve(self, pair: IdPair) -> int | None:  # provided by SQLiteStore
+        raise NotImplementedError
+
+    def citations(self, work_id: int, *, sort: str = "cited_by_count:desc", year: int | None = None,
+                  after: tuple | None = None, limit: int = 25, offset: int = 0,
+                  with_ids: bool = True) -> list[CitationRow]:  # provided by SQLiteStore
+        raise NotImplementedError
+
+    # --- queries ---------------------------------------------------------------------------------------
+    def find(self, query: Query, resolve_text: TextResolver) -> FindResult:
+        """Answer a query: filters, text (answered by ``resolve_text``), order, page or cursor, groups, sample."""
+        fast = self._find_citers_fast(query)
+        if fast is not None:
+            return fast
+        comp = Compiler(resolve_text).compile(query)
+        base = f"FROM works w{comp.joins} WHERE {comp.where}"
+        bparams = comp.join_params + comp.params
+        if query.group_by is not None:
+            return self._groups(query, base, bparams)
+        count = self.conn.execute(f"SELECT count(*) {base}", bparams).fetchone()[0]
+        if query.sample is not None:
+            return self._sample(query, base, bparams, count)
+        sorts = tuple(query.sort) or DEFAULT_SORT
+        if not any(s.key == q.WORK for s in sorts):
+            sorts = (*sorts, q.Sort(q.WORK))
+        exprs = [sort_expr(s) for s in sorts]
+        order = ", ".join(f"{e} {'DESC' if s.descending else 'ASC'}" for e, s in zip(exprs, sorts, strict=True))
+        cols = ", ".join(exprs)
+        params = list(bparams)
+        page = query.page
+        if isinstance(page, q.Cursor):
+            # a cursor holds one value per key of the query's own sort (which should end with WORK)
+            n_keys = len(query.sort)
+            extra = ""
+            if page.after:
+                extra = " AND " + keyset(sorts[:len(page.after)], tuple(page.after), params)
+            rows = self.conn.execute(f"SELECT w.id, ts.score, {cols} {base}{extra} ORDER BY {order} LIMIT ?",
+                                     [*params, page.size + 1]).fetchall()
+            more = len(rows) > page.size
+            rows = rows[:page.size]
+            next_after = tuple(rows[-1][2:2 + n_keys]) if more and rows and n_keys else None
+        else:
+            rows = self.conn.execute(f"SELECT w.id, ts.score, {cols} {base} ORDER BY {order} LIMIT ? OFFSET ?",
+                                     [*params, page.size, page.offset]).fetchall()
+            next_after = None
+        scored = query.is_search
+        return FindResult(count=count, hits=[FoundWork(r[0], float(r[1] or 0.0) if scored else None) for r in rows],
+                          next_after=next_after)
+
+    def _find_citers_fast(self, query: Query) -> FindResult | None:
+        """``cites:X`` alone, in a citation-index order: a range scan of the index, not a join and a sort."""
+        where = query.where
+        if (where is None or len(where.parts) != 1 or query.text is not None or query.group_by is not None
+                or query.sample is not None):
+            return None
+        pred = where.parts[0]
+        if not (isinstance(pred, q.Eq) and pred.field == q.CITES and not pred.negate and len(pred.values) == 1):
+            return None
+        sort = FAST_CITER_SORTS.get(tuple((s.key, s.descending) for s in query.sort))
+        if sort is None:
+            return None
+        value = pred.values[0]
+        assert isinstance(value, tuple)
+        cited = self.resolve((value[0], value[1]))
+        if cited is None:
+            return FindResult(count=0, hits=[])
+        count = self.conn.execute("SELECT cited_by_count FROM works WHERE id=?", (cited,)).fetchone()[0]
+        page = query.page
+        if isinstance(page, q.Cursor):
+            after = None
+            if page.after is not None:
+                if len(page.after) != len(query.sort):
+                    return None
+                after = (page.after[0], page.after[-1]) if len(page.after) == 2 else None
+                if after is None:
+                    return None
+            rows = self.citations(cited, sort=sort, after=after, limit=page.size + 1, with_ids=False)
+            more = len(rows) > page.size
+            rows = rows[:page.size]
+            next_after = None
+            if more and rows:
+                last = rows[-1]
+                key0 = last.cited_by_count if sort.startswith("cited_by_count") else last.publication_date
+                next_after = (key0, last.work_id) if len(query.sort) == 2 else None
+                if next_after is None:
+                    return None
+            return FindResult(count=count, hits=[FoundWork(r.work_id) for r in rows], next_after=next_after)
+        rows = self.citations(cited, sort=sort, limit=page.size, offset=page.offset, with_ids=False)
+        return FindResult(count=count, hits=[FoundWork(r.work_id) for r in rows])
+
+    def _sample(self, query: Query, base: str, params: list[object], count: int) -> FindResult:
+        assert query.sample is not None
+        seed = query.sample.seed
+        # a seeded sample is a fixed pseudo-random order of ids; an unseeded one is fresh each time
+        salt = int.from_bytes(hashlib.blake2b((seed or "").encode(), digest_size=4).digest(), "big")
+        order = f"((w.id * 2654435761 + {salt}) % 4294967296)" if seed is not None else "random()"
+        size = query.sample.size
+        page = query.page
+        offset = page.offset if isinstance(page, q.Page) else 0
+        limit = max(0, min(page.size, size - offset))
+        rows = self.conn.execute(f"SELECT w.id FROM (SELECT w.id {base} ORDER BY {order} LIMIT ?) s"
+                                 f" JOIN works w ON w.id = s.id ORDER BY {order} LIMIT ? OFFSET ?",
+                                 [*params, size, limit, offset]).fetchall() if limit else []
+        return FindResult(count=min(count, size), hits=[FoundWork(r[0]) for r in rows])
+
+    def _groups(self, query: Query, base: str, params: list[object]) -> FindResult:
+        gb = query.group_by
+        assert gb is not None
+        name = gb.field
+        p = list(params)
+        if name in COLUMN_FIELDS or name in GROUP_EXPRESSIONS:
+            expr = COLUMN_FIELDS.get(name) or GROUP_EXPRESSIONS[name]
+            if q.FIELDS[name] is q.FieldKind.KEYWORD:
+                expr = f"lower({expr})"
+            sql = f"SELECT {expr} AS v, count(*) AS n {base} GROUP BY v"
+        elif name in FACET_FIELDS:
+            sql = (f"SELECT f.value AS v, count(*) AS n FROM facets f WHERE f.field = ? AND f.work_id IN"
+                   f" (SELECT w.id {base}) GROUP BY v")
+            p = [name, *params]
+            if gb.include_unknown:
+                sql += (f" UNION ALL SELECT NULL, count(*) {base} AND NOT EXISTS (SELECT 1 FROM facets f"
+                        f" WHERE f.work_id = w.id AND f.field = ?)")
+                p += [*params, name]
+        else:
+            raise q.QueryError(f"cannot group by {name} in this store")
+        count = self.conn.execute(f"SELECT count(*) {base}", params).fetchone()[0]
+        rows = [(v, n) for v, n in self.conn.execute(sql, p) if v is not None or gb.include_unknown]
+        page = query.page
+        if isinstance(page, q.Cursor):
+            rows.sort(key=lambda r: (r[0] is None, r[0] if r[0] is not None else 0))
+            if page.after is not None and page.after[0] is not None:
+                rows = [r for r in rows if r[0] is not None and r[0] > page.after[0]]
+            more = len(rows) > page.size
+            rows = rows[:page.size]
+            next_after = (rows[-1][0],) if more and rows else None
+        else:
+            if gb.order == "count":
+                rows.sort(key=lambda r: (-r[1] if gb.descending else r[1], str(r[0])))
+            else:
+                rows.sort(key=lambda r: (r[0] is None, r[0] if r[0] is not None else 0), reverse=gb.descending)
+            rows = rows[:min(page.size, MAX_GROUPS)]
+            next_after = None
+        return FindResult(count=count, hits=[], groups=[FoundGroup(v, n) for v, n in rows],
+                          next_after=next_after)
+
