@@ -164,32 +164,19 @@ def routes(graph: Graph) -> list[BaseRoute]:
         if cursor_sent and result.next_after is not None:
             next_cursor = q.encode_cursor(tuple(result.next_after))
         page = query.page.number if isinstance(query.page, q.Page) else None
+
+        def meta_of(groups_count: int | None = None) -> dict[str, Any]:
+            return list_meta(count=result.count, elapsed_ms=_elapsed_ms(started), page=page, per_page=query.page.size,
+                             cursor_sent=cursor_sent, next_cursor=next_cursor, groups_count=groups_count)
+
         if query.group_by is not None:
-            groups = result.groups or []
             field = query.group_by.field
-            items = [group_item(field, g.key, g.count, g.display_name, {}) for g in groups]
-            meta = list_meta(
-                count=result.count,
-                elapsed_ms=_elapsed_ms(started),
-                page=page,
-                per_page=query.page.size,
-                cursor_sent=cursor_sent,
-                next_cursor=next_cursor,
-                groups_count=len(items),
-            )
-            return _json(group_envelope(meta, items))
+            items = [group_item(field, g.key, g.count, g.display_name, {}) for g in result.groups or []]
+            return _json(group_envelope(meta_of(len(items)), items))
         keys = [h.key for h in result.hits]
         scores = [h.score for h in result.hits] if query.is_search else None
         results = renderer.works(keys, base=_base(request), select=query.select, scores=scores)
-        meta = list_meta(
-            count=result.count,
-            elapsed_ms=_elapsed_ms(started),
-            page=page,
-            per_page=query.page.size,
-            cursor_sent=cursor_sent,
-            next_cursor=next_cursor,
-        )
-        return _json(list_envelope(meta, results))
+        return _json(list_envelope(meta_of(), results))
 
     def get_work(request: Request) -> Response:
         raw_id, prefix = _raw_work_id(request)
