@@ -107,7 +107,8 @@ class _ProgressLine:
         self.last = now
         rate = p.records / p.elapsed if p.elapsed > 0 else 0.0
         eta = ""
-        if p.bytes_done and p.bytes_total > p.bytes_done:
+        # the first seconds include dictionary training and pool start-up: no estimate from those
+        if p.bytes_done and p.bytes_total > p.bytes_done and p.elapsed > 2:
             secs = p.elapsed * (p.bytes_total - p.bytes_done) / p.bytes_done
             eta = f"  ETA {int(secs // 60)}:{int(secs % 60):02d}"
         sys.stderr.write(f"\r{p.records:,} records  {p.rejected:,} rejected  {rate:,.0f}/s{eta}   ")

@@ -230,3 +230,13 @@ def test_sigkill_at_any_point_then_rerun_gives_the_same_database(tmp_path: Path)
         left["files"] = [f[1:] for f in left["files"]]  # type: ignore[index]
         right["files"] = [f[1:] for f in right["files"]]  # type: ignore[index]
         assert left == right
+
+
+def test_progress_reports_bytes_read_within_a_file(tmp_path: Path) -> None:
+    seen: list[citegraph.graph.Progress] = []
+    with citegraph.open(tmp_path / "g.db", create=True) as g:
+        g.load([WORKS], workers=0, batch_records=50, progress=seen.append)
+    done = [p.bytes_done for p in seen]
+    assert len(seen) >= 7 and done == sorted(done)
+    assert 0 < done[0] < done[-1] <= seen[-1].bytes_total == WORKS.stat().st_size  # moves inside the one file
+    assert seen[-1].records == 369

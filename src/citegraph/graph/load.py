@@ -179,14 +179,36 @@ def _walk(folder: Path) -> list[Path]:
     return out
 
 
-def open_input(path: Path) -> IO[bytes]:
-    """Open a data file for reading, decompressing gzip transparently."""
-    fh = open(path, "rb")  # noqa: SIM115 - handed to the caller
-    magic = fh.read(2)
-    fh.seek(0)
-    if magic == b"\x1f\x8b":
-        return igzip.IGzipFile(fileobj=fh, mode="rb")  # type: ignore[return-value]
-    return fh
+class InputFile:
+    """A data file open for reading, gzip decompressed transparently; ``consumed`` is bytes of the file read."""
+
+    def __init__(self, path: Path) -> None:
+        self.raw = open(path, "rb")  # noqa: SIM115 - closed by close()/__exit__
+        magic = self.raw.read(2)
+        self.raw.seek(0)
+        self.stream: IO[bytes] = (igzip.IGzipFile(fileobj=self.raw, mode="rb")  # type: ignore[assignment]
+                                  if magic == b"\x1f\x8b" else self.raw)
+
+    @property
+    def consumed(self) -> int:
+        """How far into the file (compressed bytes) reading has got: what progress and ETA count."""
+        return self.raw.tell()
+
+    def close(self) -> None:
+        """Close the decompressor and the file under it."""
+        self.stream.close()
+        self.raw.close()
+
+    def __enter__(self) -> InputFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_input(path: Path) -> InputFile:
+    """Open a data file for reading (``.stream``), decompressing gzip transparently."""
+    return InputFile(path)
 
 
 def detect_source(head: bytes) -> str | None:
@@ -199,7 +221,7 @@ def detect_source(head: bytes) -> str | None:
 
 def _read_head(path: Path) -> bytes:
     with open_input(path) as fh:
-        return fh.read(SNIFF_BYTES)
+        return fh.stream.read(SNIFF_BYTES)
 
 
 # --- workers -----------------------------------------------------------------------------------------
@@ -308,7 +330,7 @@ def _ensure_dictionary(store: Store, source: str, module: ModuleType, path: Path
     samples: list[bytes] = []
     try:
         with open_input(path) as fh:
-            for _pos, raw in module.iter_raw(fh):
+            for _pos, raw in module.iter_raw(fh.stream):
                 samples.append(raw)
                 if len(samples) >= DICT_SAMPLE_RECORDS:
                     break
@@ -411,7 +433,7 @@ def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport,
     position = start
     try:
         with open_input(path) as fh:
-            chunks = _chunks(module.iter_raw(fh, start=start), batch_records)
+            chunks = _chunks(module.iter_raw(fh.stream, start=start), batch_records)
             results: Iterator[ChunkResult]
             if use_pool:
                 pool = pool_state["pool"]
@@ -451,7 +473,7 @@ def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport,
                 fr.records += len(prepared)
                 fr.rejected += len(rejected)
                 if progress is not None:
-                    progress(Progress(report.loaded, report.rejected, done_bytes, total_bytes,
+                    progress(Progress(report.loaded, report.rejected, done_bytes + fh.consumed, total_bytes,
                                       time.perf_counter() - t0, key))
     except (OSError, EOFError, msgspec.DecodeError, ValueError) as exc:
         # truncated gzip, an unreadable tail: what was read stays loaded, the file is reported
