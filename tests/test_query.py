@@ -189,3 +189,10 @@ def test_encode_cursor_refuses_unencodable_values() -> None:
         q.encode_cursor((object(),))
     with pytest.raises(q.QueryError):
         q.encode_cursor((float("inf"),))
+
+
+def test_negated_negation_collapses() -> None:
+    """Found by hypothesis: ``NOT ( NOT a`` printed as ``NOT NOT a``, which parsed to a different tree."""
+    parsed = q.parse_search(" NOT ( NOT a")
+    assert parsed == q.Term("a")
+    assert q.parse_search(str(parsed)) == parsed

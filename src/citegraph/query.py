@@ -421,7 +421,10 @@ class _SearchParser:
         node = self._primary()
         if node is None:
             return None
-        return TextNot(node) if negations % 2 else node
+        if negations % 2 == 0:
+            return node
+        # NOT of a negation (``NOT (NOT a)``) is the thing itself: one shape for equal queries
+        return node.part if isinstance(node, TextNot) else TextNot(node)
 
     def _primary(self) -> TextQuery | None:
         tok = self.tokens[self.pos]
