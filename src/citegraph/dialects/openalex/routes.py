@@ -43,6 +43,7 @@ from citegraph.dialects.openalex.render import (
     list_envelope,
     list_meta,
 )
+from citegraph.model import Id
 
 if TYPE_CHECKING:
     from citegraph.graph import Graph
@@ -336,7 +337,7 @@ def _resolve(graph: Graph, pair: tuple[str, str]) -> int | None:
     from citegraph.ids import IdError
 
     try:
-        return graph.resolve(pair)
+        return graph.resolve(Id(*pair))  # the path parser already made the pair canonical
     except (IdError, UnknownWorkError, ValueError):
         return None
 
