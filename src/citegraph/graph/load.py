@@ -153,29 +153,20 @@ def expand_inputs(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], 
 
 
 def _walk(folder: Path) -> list[Path]:
+    """Data files below ``folder``, sorted; a folder holding an OpenAlex ``manifest`` contributes what it lists."""
     manifest = folder / "manifest"
     if manifest.is_file():
         listed = openalex.manifest_files(manifest)
         if listed is not None:
             return listed
     out: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith(".") or name in IGNORED_NAMES:
-                continue
-            sub = Path(dirpath) / name
-            if name == "manifest" or (Path(dirpath) != folder and (Path(dirpath) / "manifest").is_file()):
-                continue
-            out.append(sub)
-    # snapshot folders below the top: their manifests choose their files
-    for dirpath, _dirs, filenames in os.walk(folder):
-        if "manifest" in filenames and Path(dirpath) != folder:
-            listed = openalex.manifest_files(Path(dirpath) / "manifest")
-            if listed is not None:
-                out.extend(listed)
-            else:
-                out.extend(Path(dirpath) / n for n in sorted(filenames) if n != "manifest")
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") or entry.name in IGNORED_NAMES:
+            continue
+        if entry.is_dir():
+            out.extend(_walk(entry))
+        elif entry.is_file():
+            out.append(entry)
     return out
 
 

@@ -172,6 +172,28 @@ def _source_index(source: str) -> int:
     return SOURCES.index(source)
 
 
+def _list_order(sort: str, neg_cbc: str, date: str, other: str, after: tuple | None,
+                params: list[object]) -> tuple[str, str]:
+    """The keyset condition (after ``after``) and ORDER BY of a citation or reference list in ``sort`` order.
+
+    One rule for both lists: most cited first breaks ties by lowest id (a forward scan of -cited_by_count),
+    least cited first by highest id, and dates break ties by id in the date's own direction.
+    """
+    field, _, direction = sort.partition(":")
+    desc = direction == "desc"
+    if field == "cited_by_count":
+        key, order, sign = neg_cbc, ("ASC" if desc else "DESC"), -1
+    elif field == "publication_date":
+        key, order, sign = date, ("DESC" if desc else "ASC"), 1
+    else:
+        raise ValueError(f"unknown sort {sort!r}")
+    keyset_sql = ""
+    if after is not None:
+        keyset_sql = f" AND ({key}, {other}) {'<' if order == 'DESC' else '>'} (?, ?)"
+        params += [sign * after[0], after[1]]
+    return keyset_sql, f"{key} {order}, {other} {order}"
+
+
 def connect(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.Connection:
     """Open a connection tuned for this store (WAL, big cache, memory-mapped reads)."""
     if readonly:
@@ -608,29 +630,14 @@ class SQLiteStore(SQLiteQueries):
                   after: tuple | None = None, limit: int = 25, offset: int = 0,
                   with_ids: bool = True) -> list[CitationRow]:
         """Works citing ``work_id``: one range scan of the citation index (plus the citers' display ids)."""
-        # the index holds -cited_by_count, so "most cited first, then lowest id" is a forward scan
-        field, _, direction = sort.partition(":")
-        desc = direction == "desc"
         params: list[object] = [work_id]
         where = "c.cited = ?"
         if year is not None:
             where += " AND c.pub_key >= ? AND c.pub_key < ?"
             params += [year * 10000, (year + 1) * 10000]
-        hint = " INDEXED BY citers_date" if (year is not None or field == "publication_date") else ""
-        if field == "cited_by_count":
-            order = "ASC" if desc else "DESC"
-            if after is not None:
-                where += f" AND (c.neg_cbc, c.citing) {'>' if desc else '<'} (?, ?)"
-                params += [-after[0], after[1]]
-            order_by = f"c.neg_cbc {order}, c.citing {order}"
-        elif field == "publication_date":
-            order = "DESC" if desc else "ASC"
-            if after is not None:
-                where += f" AND (c.pub_key, c.citing) {'<' if desc else '>'} (?, ?)"
-                params += [after[0], after[1]]
-            order_by = f"c.pub_key {order}, c.citing {order}"
-        else:
-            raise ValueError(f"unknown sort {sort!r}")
+        hint = " INDEXED BY citers_date" if (year is not None or sort.startswith("publication_date")) else ""
+        keyset_sql, order_by = _list_order(sort, "c.neg_cbc", "c.pub_key", "c.citing", after, params)
+        where += keyset_sql
         params += [limit, offset]
         if not with_ids:
             return [CitationRow(r[0], r[1], key_date(r[2])) for r in self.conn.execute(
@@ -643,27 +650,17 @@ class SQLiteStore(SQLiteQueries):
     def references(self, work_id: int, *, sort: str = "cited_by_count:desc", year: int | None = None,
                    after: tuple | None = None, limit: int = 25, offset: int = 0) -> list[CitationRow]:
         """Works ``work_id`` cites; reference lists are short, so they are sorted when read."""
-        field, _, direction = sort.partition(":")
-        desc = direction == "desc"
         params: list[object] = [work_id]
         where = "e.citing = ?"
         if year is not None:
             where += " AND w.pub_key >= ? AND w.pub_key < ?"
             params += [year * 10000, (year + 1) * 10000]
-        if field == "cited_by_count":
-            key, order, sign = "-w.cited_by_count", ("ASC" if desc else "DESC"), -1  # the citers index's order
-        elif field == "publication_date":
-            key, order, sign = "w.pub_key", ("DESC" if desc else "ASC"), 1
-        else:
-            raise ValueError(f"unknown sort {sort!r}")
-        if after is not None:
-            where += f" AND ({key}, e.cited) {'<' if order == 'DESC' else '>'} (?, ?)"
-            params += [sign * after[0], after[1]]
+        keyset_sql, order_by = _list_order(sort, "-w.cited_by_count", "w.pub_key", "e.cited", after, params)
         params += [limit, offset]
         return [CitationRow(work_id=r[0], cited_by_count=r[1], publication_date=key_date(r[2]), key_id=r[3])
                 for r in self.conn.execute(
                     f"SELECT e.cited, w.cited_by_count, w.pub_key, w.key_id FROM edges e JOIN works w"
-                    f" ON w.id = e.cited WHERE {where} ORDER BY {key} {order}, e.cited {order} LIMIT ? OFFSET ?",
+                    f" ON w.id = e.cited WHERE {where}{keyset_sql} ORDER BY {order_by} LIMIT ? OFFSET ?",
                     params)]
 
     def reference_keys(self, work_id: int) -> list[int]:
