@@ -330,7 +330,7 @@ class Graph:
         if query.where is not None and any(getattr(p, "field", None) == q.RELATED_TO for p in q.walk(query.where)):
             where = self._related(query.where)
             assert isinstance(where, q.And)
-            query = _replace_where(query, where)
+            query = dataclasses.replace(query, where=where)
         found = self.store.find(query, self._text)
         hits = [WorkHit(h.key, h.score) for h in found.hits]
         groups = None
@@ -449,10 +449,6 @@ class Graph:
             self._search = None
             report.index_seconds = time.perf_counter() - t0
         return report
-
-
-def _replace_where(query: q.Query, where: q.And) -> q.Query:
-    return dataclasses.replace(query, where=where)
 
 
 def _date_key(date: str | None) -> int:
