@@ -662,3 +662,37 @@ def test_manifest_files_rejects_other_files(tmp_path: Path) -> None:
         assert all(p.resolve().is_relative_to(folder.resolve()) for p in listed)
     assert oa.manifest_files(tmp_path / "works" / "manifest") == [
         tmp_path / "works" / "updated_date=2024-01-01" / "part_001.gz"]
+
+
+def test_is_client_clean_says_exactly_whether_cleaning_changes_a_record() -> None:
+    """The load-time flag the server trusts: True only when ``clean_for_clients`` leaves the record as is."""
+    verdicts = set()
+    for line in WORKS + SNAPSHOT:
+        stored = oa.map_record(line).raw
+        record = json.loads(stored)
+        unchanged = oa.clean_for_clients(record) == record
+        assert oa.is_client_clean(stored) is unchanged, json.loads(line)["id"]
+        verdicts.add(unchanged)
+    assert verdicts == {True, False}  # the real data has both kinds
+    assert oa.is_client_clean(b"[1, 2]") is False and oa.is_client_clean(b"{not json") is False
+    assert oa.is_client_clean(b'{"id": "W1", "@version": "1"}') is False
+
+
+def test_an_exact_reference_list_is_the_mapped_references() -> None:
+    """The load-time flag that lets the server serve a record's own list: True only when that list is
+    exactly the references the mapping makes, each printed as the graph prints it."""
+    verdicts = set()
+    for line in WORKS + SNAPSHOT:
+        mapped = oa.map_record(line)
+        exact = oa.is_reference_list_exact(mapped.raw)
+        listed = json.loads(mapped.raw).get("referenced_works") or []
+        ours = [OA + r.ids[0].value for r in mapped.work.references]
+        if exact:
+            assert listed == ours and mapped.duplicate_refs == mapped.self_refs == 0
+        verdicts.add(exact)
+    assert verdicts == {True, False}
+    own = '{"id": "https://openalex.org/W10", "referenced_works": [%s]}'
+    assert oa.is_reference_list_exact((own % '"https://openalex.org/W11"').encode())
+    for bad in ('"https://openalex.org/W11", "https://openalex.org/W11"', '"https://openalex.org/W10"', "null",
+                '"https://openalex.org/W011"', '"W11"', '"https://openalex.org/W11\\nhttps://openalex.org/W12"'):
+        assert not oa.is_reference_list_exact((own % bad).encode()), bad

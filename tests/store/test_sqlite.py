@@ -9,6 +9,7 @@ import pytest
 
 from citegraph.store import PreparedRecord, SQLiteStore, StoreError
 from citegraph.store.base import FileState
+from citegraph.store.codec import Codec
 from citegraph.store.sqlite import SCHEMA_VERSION, key_date, pub_key
 
 
@@ -162,3 +163,42 @@ def test_refuses_foreign_and_newer_databases(tmp_path: Path) -> None:
 def test_pub_key_round_trip(date: str | None, year: int | None, key: int, back: str | None) -> None:
     assert pub_key(date, year) == key
     assert key_date(key) == back
+
+
+def test_served_works_reads_counts_record_flag_and_recent_years(store: SQLiteStore) -> None:
+    records = [rec([W(1)], date="2001-05-01"), rec([W(2)], [W(1)], date="2021-03-01"),
+               rec([W(3)], [W(1)], date="2015-01-01")]
+    for r in records:
+        r.data = Codec({}).compress(b"{}", 0)
+    records[1].client_clean = True
+    write(store, records)
+    store.build()
+    w1, w2 = store.resolve(W(1)) or -1, store.resolve(W(2)) or -1
+    served = store.served_works([w1, w2, 10_000], "openalex", 2016)
+    assert set(served) == {w1, w2}  # unknown keys are left out
+    assert served[w1].cited_by_count == 2 and served[w1].counts_by_year == {2021: 1}  # 2015 is before 2016
+    assert served[w1].key_id == "openalex:W1" and served[w1].record == b"{}"
+    assert not served[w1].record_client_clean and served[w2].record_client_clean
+    assert served[w2].referenced_works_count == 1 and served[w2].sources == ["openalex"]
+    assert store.served_works([w1], "crossref", 0)[w1].record is None  # no record from that source
+
+
+def test_a_version_1_database_is_migrated_and_its_records_are_not_trusted_clean(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    s = SQLiteStore(path)
+    clean = rec([W(1)])
+    clean.data = Codec({}).compress(b"{}", 0)
+    clean.client_clean = True
+    write(s, [clean])
+    s.build()
+    s.close()
+    with sqlite3.connect(path) as c:  # what version 1 wrote: no flags column
+        c.execute("ALTER TABLE records DROP COLUMN flags")
+        c.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+    with pytest.raises(StoreError, match="cannot migrate it from a read-only connection"):
+        SQLiteStore(path, readonly=True)
+    s = SQLiteStore(path)
+    assert s.meta("schema_version") == str(SCHEMA_VERSION)
+    key = s.resolve(W(1)) or -1
+    assert s.served_works([key], "openalex", 0)[key].record_client_clean is False  # unknown means check
+    s.close()

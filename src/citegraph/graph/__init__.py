@@ -17,7 +17,7 @@ from citegraph.graph.core import (
     open,
 )
 from citegraph.graph.load import LoadError, LoadReport, Progress, load
-from citegraph.store import WorkRow
+from citegraph.store import ServedWork, WorkRow
 
 __all__ = [
     "DB_ENV",
@@ -31,6 +31,7 @@ __all__ = [
     "LoadError",
     "LoadReport",
     "Progress",
+    "ServedWork",
     "UnknownWorkError",
     "WorkHit",
     "WorkRow",

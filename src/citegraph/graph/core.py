@@ -11,7 +11,7 @@ import base64
 import dataclasses
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from citegraph.graph.search import (
 )
 from citegraph.model import Counts, Id, UpstreamCounts, Work
 from citegraph.sources import RecordError
-from citegraph.store import CITATION_SORTS, Store, StoreError, WorkRow, open_store
+from citegraph.store import CITATION_SORTS, ServedWork, Store, StoreError, WorkRow, open_store
 
 #: The database used when none is named: a file in the working directory, like git's .git.
 DEFAULT_DB = "citegraph.db"
@@ -202,6 +202,11 @@ class Graph:
             raise UnknownWorkError(f"no work with id {idlib.format_id(pair, 'canonical')} in this database")
         return key
 
+    def key_of(self, pair: tuple[str, str]) -> int | None:
+        """The key of the work a canonical (scheme, value) pair names, or None; the pair is not parsed again
+        (for callers whose parser already made it canonical)."""
+        return self.store.resolve(pair)
+
     # --- works ------------------------------------------------------------------------------------
     def _row(self, any_id: str | Id | tuple[str, str] | int) -> tuple[int, WorkRow]:
         key = any_id if isinstance(any_id, int) else self.resolve(any_id)
@@ -229,6 +234,11 @@ class Graph:
         """The raw record ``source`` gave for a work, as stored, or None."""
         key = any_id if isinstance(any_id, int) else self.resolve(any_id)
         return self.store.record(key, source)
+
+    def served_works(self, keys: Sequence[int], source: str, since_year: int) -> dict[int, ServedWork]:
+        """What serving each work needs at once: counts, primary id, ``source``'s record, counts by year from
+        ``since_year`` (the dialects' hot path; unknown keys are left out)."""
+        return self.store.served_works(keys, source, since_year)
 
     # --- citations --------------------------------------------------------------------------------
     def citations(self, any_id: str | Id | tuple[str, str] | int, *, sort: str = "cited_by_count:desc",

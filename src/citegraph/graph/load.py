@@ -237,7 +237,15 @@ def prepare_record(module: ModuleType, raw: bytes, position: int, codec: Codec, 
         publication_year=work.publication_year, publication_date=work.publication_date, type=work.type,
         version=mapped.version, dict_id=dict_id, data=codec.compress(mapped.raw, dict_id), refs=refs,
         duplicate_refs=mapped.duplicate_refs, self_refs=mapped.self_refs, position=position,
-        scalars=scalars_of(work), facets=facets_of(work), names=names_of(work), text=document_text(work))
+        scalars=scalars_of(work), facets=facets_of(work), names=names_of(work), text=document_text(work),
+        client_clean=_source_says(module, "is_client_clean", mapped.raw),
+        refs_exact=_source_says(module, "is_reference_list_exact", mapped.raw))
+
+
+def _source_says(module: ModuleType, check: str, raw: bytes) -> bool:
+    """A source's optional load-time check of a record (a source without that check: False, always safe)."""
+    fn = getattr(module, check, None)
+    return bool(fn(raw)) if fn is not None else False
 
 
 ChunkResult = tuple[list[PreparedRecord], list[tuple[int, str, str]]]

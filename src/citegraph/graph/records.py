@@ -5,12 +5,12 @@ dialect needs to serve a source's record faithfully are re-exported here.
 """
 
 from citegraph.sources.openalex import (
-    CLEAN_TOP_LISTS,
-    LOCATION_KEYS,
+    CLEANED_KEYS,
     SNAPSHOT_ONLY_KEYS,
     abstract_from_inverted_index,
     clean_for_clients,
+    served_value,
 )
 
-__all__ = ["CLEAN_TOP_LISTS", "LOCATION_KEYS", "SNAPSHOT_ONLY_KEYS", "abstract_from_inverted_index",
-           "clean_for_clients"]
+__all__ = ["CLEANED_KEYS", "SNAPSHOT_ONLY_KEYS", "abstract_from_inverted_index", "clean_for_clients",
+           "served_value"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -116,7 +115,7 @@ class RequestIdAndCors:
             elif name == b"origin":
                 origin = True
         if not rid:
-            rid = uuid.uuid4().hex.encode()
+            rid = os.urandom(16).hex().encode()  # a random 128-bit id, as uuid4 but without its object
         scope.setdefault("state", {})["request_id"] = rid.decode("latin-1")
         if scope["method"] == "OPTIONS" and origin:
             await send({"type": "http.response.start", "status": 204, "headers": [
@@ -212,9 +211,10 @@ def dialect_routes(name: str, graph: Graph) -> list[BaseRoute]:
 def create_app(graph: Graph, *, root: str | None = None) -> ASGIApp:
     """The ASGI app serving ``graph``: every dialect under its prefix, ``root`` (if given) also at ``/``."""
     mounted = {name: [prefix] + (["/"] if name == root else []) for name, prefix in DIALECT_PREFIXES.items()}
-    routes: list[BaseRoute] = _own_routes(graph, mounted)
-    for name, prefix in DIALECT_PREFIXES.items():
-        routes.append(Mount(prefix, routes=dialect_routes(name, graph)))
+    # dialects first: Starlette tries routes in order, and the dialects carry nearly every request
+    routes: list[BaseRoute] = [Mount(prefix, routes=dialect_routes(name, graph))
+                               for name, prefix in DIALECT_PREFIXES.items()]
+    routes += _own_routes(graph, mounted)
     if root:
         routes.append(Mount("", routes=dialect_routes(root, graph)))
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})

@@ -5,7 +5,11 @@ Each module offers the same small interface, which the loader drives:
 - ``SOURCE``: the source's name (one of :data:`citegraph.model.SOURCES`);
 - ``sniff(head) -> bool``: do the first bytes of a decompressed file look like this source?
 - ``iter_raw(stream, *, start=0)``: the file's records as ``(position, raw bytes)``, in order;
-- ``map_record(raw) -> Mapped``: one record parsed and mapped, or :class:`RecordError`.
+- ``map_record(raw) -> Mapped``: one record parsed and mapped, or :class:`RecordError`;
+- optionally ``is_client_clean(raw) -> bool``: the stored record can be served byte for byte, with no
+  cleaning for strict clients (checked once at load, so serving skips the check);
+- optionally ``is_reference_list_exact(raw) -> bool``: the record's own reference list holds each
+  reference exactly once, in the form served, with no nulls, repeats or self-references.
 """
 
 from __future__ import annotations

@@ -1206,6 +1206,132 @@ def clean_for_clients(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+
+# Strict shapes of the values ``clean_for_clients`` may change: a value that decodes into them has no
+# null where the cleaning removes one, so it is served as stored. Typed decoding skips every other
+# field, which makes this check several times cheaper than scanning the bytes.
+class _ProbeSource(msgspec.Struct):
+    host_organization_lineage: list[str] | None = None
+    host_organization_lineage_names: list[str] | None = None
+    publisher_lineage: list[str] | None = None
+    lineage: list[str] | None = None
+    issn: list[str] | None = None
+
+
+class _ProbeLocation(msgspec.Struct):
+    source: _ProbeSource | None = None
+
+
+class _ProbeInstitution(msgspec.Struct):
+    id: str
+    lineage: list[str] | None = None
+
+
+class _ProbeAffiliation(msgspec.Struct):
+    institution_ids: list[str] | None = None
+
+
+class _ProbeAuthorship(msgspec.Struct):
+    countries: list[str] | None = None
+    raw_affiliation_strings: list[str] | None = None
+    institutions: list[_ProbeInstitution] | None = None
+    affiliations: list[_ProbeAffiliation | None] | None = None
+
+
+_ID_LIST_PROBE = msgspec.json.Decoder(list[str] | None)
+_LOCATION_PROBE = msgspec.json.Decoder(_ProbeLocation | None)
+#: A strict decoder per cleanable key; ValidationError means the value needs cleaning.
+_PROBES: dict[str, msgspec.json.Decoder[Any]] = {
+    **{key: _ID_LIST_PROBE for key in CLEAN_TOP_LISTS},
+    **{key: _LOCATION_PROBE for key in LOCATION_KEYS},
+    "locations": msgspec.json.Decoder(list[_ProbeLocation | None] | None),
+    "authorships": msgspec.json.Decoder(list[_ProbeAuthorship | None] | None),
+}
+#: Per-element probes of the lists ``clean_for_clients`` cleans element by element.
+_ELEMENT_PROBES: dict[str, msgspec.json.Decoder[Any]] = {
+    "locations": _LOCATION_PROBE,
+    "authorships": msgspec.json.Decoder(_ProbeAuthorship | None),
+}
+_RAW_LIST_DECODER = msgspec.json.Decoder(list[msgspec.Raw] | None)
+_TOP_DECODER = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_ANY_DECODER = msgspec.json.Decoder()
+#: Top-level keys whose values ``clean_for_clients`` may change (besides the snapshot-only keys).
+CLEANED_KEYS = frozenset((*_PROBES, "abstract_inverted_index"))
+
+
+def _passes(probe: msgspec.json.Decoder[Any], value: msgspec.Raw) -> bool:
+    try:
+        probe.decode(value)
+    except msgspec.ValidationError:
+        return False
+    return True
+
+
+def value_needs_cleaning(key: str, value: msgspec.Raw) -> bool:
+    """Whether ``clean_for_clients`` would change this top-level value (a null in an id list, a string abstract)."""
+    if key == "abstract_inverted_index":
+        return memoryview(value)[:1] == b'"'
+    probe = _PROBES.get(key)
+    return probe is not None and not _passes(probe, value)
+
+
+def served_value(key: str, value: msgspec.Raw) -> Any:
+    """A top-level record value as strict clients get it: cleaned when ``clean_for_clients`` would change
+    it, else the stored bytes themselves.
+
+    Lists of objects (authorships, locations) are cleaned element by element, so a work with one
+    bad affiliation among a hundred authors decodes and re-encodes one authorship, not all.
+    """
+    if key not in CLEANED_KEYS or not value_needs_cleaning(key, value):
+        return value
+    element_probe = _ELEMENT_PROBES.get(key)
+    if element_probe is not None:
+        items = _RAW_LIST_DECODER.decode(value)
+        if items is not None:
+            return [item if _passes(element_probe, item) else
+                    clean_for_clients({key: [_ANY_DECODER.decode(item)]})[key][0] for item in items]
+    return clean_for_clients({key: _ANY_DECODER.decode(value)})[key]
+
+
+class _ReferenceList(msgspec.Struct):
+    id: str | None = None
+    referenced_works: list[str | None] | None = None
+
+
+_REFERENCE_LIST_DECODER = msgspec.json.Decoder(_ReferenceList)
+#: A list of work URLs exactly as the graph prints them (canonical W ids: no leading zeros).
+_CANONICAL_WORK_URL_LINES_RE = re.compile(r"(?:https://openalex\.org/W[1-9][0-9]*\n)*")
+
+
+def is_reference_list_exact(raw: bytes) -> bool:
+    """Whether the record's ``referenced_works`` is exactly the references it gives: each a distinct
+    ``https://openalex.org/W…`` URL of another work (so each makes one edge), no nulls, no repeats."""
+    try:
+        rec = _REFERENCE_LIST_DECODER.decode(raw)
+    except msgspec.DecodeError:
+        return False
+    listed = rec.referenced_works or []
+    if None in listed or rec.id in listed or len(set(listed)) != len(listed):
+        return False
+    if not listed:
+        return True
+    # each entry exactly as the graph prints it: the URL of a canonical W id (no leading zeros); an
+    # entry holding a newline would add a line, which the count rules out
+    joined = "\n".join(listed) + "\n"  # type: ignore[arg-type]  # no None, checked above
+    return joined.count("\n") == len(listed) and _CANONICAL_WORK_URL_LINES_RE.fullmatch(joined) is not None
+
+
+def is_client_clean(raw: bytes) -> bool:
+    """Whether a stored record is exactly what ``clean_for_clients`` makes of it (computed once, at load,
+    so serving can skip the checks). False for anything that is not a JSON object."""
+    try:
+        top = _TOP_DECODER.decode(raw)
+    except msgspec.DecodeError:
+        return False
+    if any(key in top for key in SNAPSHOT_ONLY_KEYS):
+        return False
+    return not any(value_needs_cleaning(key, top[key]) for key in CLEANED_KEYS if key in top)
+
 # --- readers -----------------------------------------------------------------------------------------------
 
 

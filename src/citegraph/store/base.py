@@ -55,6 +55,8 @@ class PreparedRecord(msgspec.Struct, array_like=True):
     facets: list[tuple[str, str]] = []  # (query field, value) pairs for filtering and grouping
     names: list[tuple[str, str, str]] = []  # (scheme, value, display name) of authors, venues, topics …
     text: dict[str, str] | None = None  # the work's searchable text per index field (kept out of the database)
+    client_clean: bool = False  # ``data`` needs no cleaning before it is served (the source checked, at load)
+    refs_exact: bool = False  # the record's own reference list is exactly ``refs``, in a form served as is
 
 
 class FileState(msgspec.Struct):
@@ -117,6 +119,21 @@ class CitationRow(msgspec.Struct, array_like=True):
     cited_by_count: int
     publication_date: str | None
     key_id: str | None = None  # the work's primary external id, "scheme:value"
+
+
+class ServedWork(msgspec.Struct):
+    """What serving one work needs, read at once: its counts, primary id, one source's record, counts by year."""
+
+    id: int
+    stub: bool
+    sources: list[str]
+    key_id: str | None  # the work's primary external id, "scheme:value"
+    cited_by_count: int
+    referenced_works_count: int
+    record: bytes | None  # the asked source's raw record, decompressed (None: that source has none)
+    record_client_clean: bool  # the record needs no cleaning before it is served (known from the load)
+    record_refs_exact: bool  # the record's own reference list is exactly the references it gave (from the load)
+    counts_by_year: dict[int, int]  # citations received per year, from the asked year on
 
 
 class StoredRecord(msgspec.Struct):
@@ -189,6 +206,10 @@ class Store(Protocol):
 
     def record(self, work_id: int, source: str) -> bytes | None:
         """One source's raw record of a work, decompressed, or None."""
+
+    def served_works(self, work_ids: Sequence[int], source: str, since_year: int) -> dict[int, ServedWork]:
+        """What serving each work needs (see ``ServedWork``), in as few reads as the store can; unknown keys
+        are left out."""
 
     def citations(self, work_id: int, *, sort: str, year: int | None, after: tuple | None,
                   limit: int) -> list[CitationRow]:

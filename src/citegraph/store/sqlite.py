@@ -31,6 +31,7 @@ from citegraph.store.base import (
     FileState,
     IdPair,
     PreparedRecord,
+    ServedWork,
     StoredRecord,
     StoreError,
     WorkRow,
@@ -39,7 +40,7 @@ from citegraph.store.codec import Codec
 from citegraph.store.sqlite_find import SQLiteQueries
 
 #: Bump when the schema changes; ``MIGRATIONS`` must then carry the old version forward.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Records are keyed work_id << RECORD_SHIFT | source index: room for 8 sources per work.
 RECORD_SHIFT = 3
@@ -87,7 +88,8 @@ CREATE TABLE IF NOT EXISTS work_ids(
 CREATE INDEX IF NOT EXISTS work_ids_work ON work_ids(work_id);
 CREATE TABLE IF NOT EXISTS records(
     key INTEGER PRIMARY KEY, version TEXT, dict_id INTEGER NOT NULL, data BLOB NOT NULL,
-    duplicate_refs INTEGER NOT NULL DEFAULT 0, self_refs INTEGER NOT NULL DEFAULT 0);
+    duplicate_refs INTEGER NOT NULL DEFAULT 0, self_refs INTEGER NOT NULL DEFAULT 0,
+    flags INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS facets(
     field TEXT NOT NULL, value TEXT NOT NULL, work_id INTEGER NOT NULL,
     PRIMARY KEY(field, value, work_id)) WITHOUT ROWID;
@@ -120,7 +122,16 @@ CREATE TABLE IF NOT EXISTS counts_by_year(
 """
 
 #: version → SQL that brings a database at that version to the next one.
-MIGRATIONS: dict[int, str] = {}
+MIGRATIONS: dict[int, str] = {
+    # v2: records.flags (RECORD_CLIENT_CLEAN); 0 on old rows means "not known", which is always safe
+    1: "ALTER TABLE records ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;",
+}
+
+#: records.flags bit: the stored record needs no cleaning before it is served (the source checked at load).
+RECORD_CLIENT_CLEAN = 1
+#: records.flags bit: the record's own reference list is exactly the references it gave (no repeats,
+#: nulls, self-references or unreadable entries), so a work known only from it can serve that list as is.
+RECORD_REFS_EXACT = 2
 
 
 _NO_SCALARS = (None,) * len(SCALAR_COLUMNS)
@@ -433,7 +444,7 @@ class SQLiteStore(SQLiteQueries):
                                   pub_key(rec.publication_date, rec.publication_year), rec.type,
                                   *(rec.scalars or _NO_SCALARS)))
                 record_rows.append((rkey, rec.version, rec.dict_id, rec.data, rec.duplicate_refs,
-                                    rec.self_refs))
+                                    rec.self_refs, _record_flags(rec)))
                 # references to works the database already knows are staged as keys; the rest by id
                 cited: list[int] = []
                 unresolved: list[str] = []
@@ -447,7 +458,7 @@ class SQLiteStore(SQLiteQueries):
                                    _json([f"{a}:{b}" for a, b in rec.facets]), _json(rec.names)))
                 result.refs += len(rec.refs)
             conn.executemany(_UPSERT_WORK, work_rows)
-            conn.executemany("INSERT OR REPLACE INTO records VALUES(?,?,?,?,?,?)", record_rows)
+            conn.executemany("INSERT OR REPLACE INTO records VALUES(?,?,?,?,?,?,?)", record_rows)
             if replaced:
                 conn.executemany("INSERT INTO stage_replaced VALUES(?,?)", replaced)
             # a record staged twice before a build keeps only its newest staging (the primary key)
@@ -626,6 +637,28 @@ class SQLiteStore(SQLiteQueries):
                                 ((work_id << RECORD_SHIFT) | _source_index(source),)).fetchone()
         return self.codec.decompress(row[1], row[0]) if row else None
 
+    def served_works(self, work_ids: Sequence[int], source: str, since_year: int) -> dict[int, ServedWork]:
+        """What serving each work needs, one statement per chunk of keys (the serving hot path)."""
+        out: dict[int, ServedWork] = {}
+        codec = self.codec
+        src = _source_index(source)
+        for i in range(0, len(work_ids), MAX_IN_PARAMS):
+            chunk = list(work_ids[i:i + MAX_IN_PARAMS])
+            marks = ",".join("?" * len(chunk))
+            for (work_id, stub, sources, key_id, cbc, rwc, dict_id, data, flags, by_year) in self.conn.execute(
+                    "SELECT w.id, w.stub, w.sources, w.key_id, w.cited_by_count, w.referenced_works_count,"
+                    " r.dict_id, r.data, r.flags, (SELECT group_concat(c.year || ':' || c.n) FROM counts_by_year c"
+                    "  WHERE c.work_id = w.id AND c.year >= ?)"
+                    f" FROM works w LEFT JOIN records r ON r.key = (w.id << {RECORD_SHIFT}) | ?"
+                    f" WHERE w.id IN ({marks})", (since_year, src, *chunk)):
+                out[work_id] = ServedWork(
+                    id=work_id, stub=bool(stub), sources=sources_of(sources), key_id=key_id, cited_by_count=cbc,
+                    referenced_works_count=rwc, record=codec.decompress(data, dict_id) if data is not None else None,
+                    record_client_clean=bool(flags and flags & RECORD_CLIENT_CLEAN),
+                    record_refs_exact=bool(flags and flags & RECORD_REFS_EXACT),
+                    counts_by_year=_year_counts(by_year))
+        return out
+
     def citations(self, work_id: int, *, sort: str = "cited_by_count:desc", year: int | None = None,
                   after: tuple | None = None, limit: int = 25, offset: int = 0,
                   with_ids: bool = True) -> list[CitationRow]:
@@ -716,3 +749,19 @@ class SQLiteStore(SQLiteQueries):
         return [dict(zip(cols, r, strict=True)) for r in self.conn.execute(
             "SELECT id, source, record_id, scheme, value, kept_work, other_work, rule FROM conflicts"
             " ORDER BY id DESC LIMIT ?", (limit,))]
+
+
+def _record_flags(rec: PreparedRecord) -> int:
+    """The ``records.flags`` bits of a prepared record."""
+    return (RECORD_CLIENT_CLEAN if rec.client_clean else 0) | (RECORD_REFS_EXACT if rec.refs_exact else 0)
+
+
+def _year_counts(text: str | None) -> dict[int, int]:
+    """``{year: n}`` from the ``"year:n,year:n"`` list ``served_works`` reads in the same statement."""
+    if not text:
+        return {}
+    out = {}
+    for item in text.split(","):
+        year, _, n = item.partition(":")
+        out[int(year)] = int(n)
+    return out

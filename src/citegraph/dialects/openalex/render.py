@@ -20,6 +20,7 @@ at ~35 µs instead of ~170 µs for a full decode and re-encode.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -28,17 +29,16 @@ import msgspec
 
 from citegraph.dialects.openalex.params import WORK_ROOT_FIELDS
 from citegraph.graph.records import (
-    CLEAN_TOP_LISTS,
-    LOCATION_KEYS,
+    CLEANED_KEYS,
     SNAPSHOT_ONLY_KEYS,
     abstract_from_inverted_index,
-    clean_for_clients,
+    served_value,
 )
 from citegraph.ids import IdError, format_id
 from citegraph.model import Author, Concept, Work
 
 if TYPE_CHECKING:
-    from citegraph.graph import Graph, WorkRow
+    from citegraph.graph import Graph, ServedWork, WorkRow
 
 #: The prefix of every OpenAlex entity id.
 OPENALEX_URL = "https://openalex.org/"
@@ -111,9 +111,11 @@ def cited_by_api_url(base: str, work_id: str) -> str:
     return f"{base}/works?filter=cites:{short}"
 
 
-def counts_by_year_list(counts: dict[int, int], today: datetime.date | None = None) -> list[dict[str, int]]:
+def counts_by_year_list(counts: dict[int, int], today: datetime.date | None = None, *,
+                        this_year: int | None = None) -> list[dict[str, int]]:
     """Upstream's ``counts_by_year``: the last ten years to this one, newest first, zero years left out."""
-    this_year = (today or datetime.date.today()).year
+    if this_year is None:
+        this_year = (today or datetime.date.today()).year
     first = this_year - COUNTS_BY_YEAR_YEARS + 1
     return [
         {"year": year, "cited_by_count": counts[year]}
@@ -157,35 +159,37 @@ class Derived(msgspec.Struct):
     refs_in_record_order: bool = False  # referenced_works came from the record itself, in its order
 
 
-class _References(msgspec.Struct):
-    id: str | None = None
-    referenced_works: list[str | None] | None = None
-
-
-_REFERENCES_DECODER = msgspec.json.Decoder(_References)
+_REFS_DECODER_RAW = msgspec.json.Decoder(list[str | None] | None)
+_STR_DECODER = msgspec.json.Decoder(str | None)
 _WORK_URL = "https://openalex.org/W"
 
 
-def _own_reference_list(raw: bytes, row: WorkRow) -> list[str] | None:
-    """The record's own reference list, when it is exactly our graph's (no SQL needed), else None.
+def _own_reference_list(top: dict[str, msgspec.Raw], served: ServedWork) -> msgspec.Raw | list[str] | None:
+    """The record's own reference list when it is exactly our graph's (no SQL needed), else None.
 
     A work whose only record is this OpenAlex record has exactly the references that record lists
     (deduplicated, self-references removed); the count check guards every other case (a reference
     merged by an identity conflict, a record from another source) by falling back to the graph.
+    The common case returns the stored bytes themselves, served without re-encoding.
     """
-    if row.sources != [SOURCE]:
+    if served.sources != [SOURCE]:
         return None
+    value = top.get("referenced_works")
+    if served.record_refs_exact:  # checked at load: each entry made one edge, and no other record adds any
+        return value if value is not None and memoryview(value) != b"null" else []
+    count = served.referenced_works_count
+    if value is None:
+        return [] if count == 0 else None
     try:
-        refs = _REFERENCES_DECODER.decode(raw)
+        listed = _REFS_DECODER_RAW.decode(value) or []
+        own = _STR_DECODER.decode(top["id"]) if "id" in top else None
     except msgspec.DecodeError:
         return None
-    listed = refs.referenced_works or []
-    count = row.referenced_works_count
     # the common case, checked in C: no nulls, no repeats, no self-reference, the count matches
-    if len(listed) == count and None not in listed and refs.id not in listed and len(set(listed)) == count:
+    if len(listed) == count and None not in listed and own not in listed and len(set(listed)) == count:
         # every entry made one edge (the count matches and no entry can make two), so each is a W id
-        return listed  # type: ignore[return-value]  # None was ruled out just above
-    kept = list(dict.fromkeys(r for r in listed if r and r.startswith(_WORK_URL) and r != refs.id))
+        return value
+    kept = list(dict.fromkeys(r for r in listed if r and r.startswith(_WORK_URL) and r != own))
     return kept if len(kept) == count else None
 
 
@@ -214,60 +218,75 @@ class WorkRenderer:
         Values may be ``msgspec.Raw``: encode the result with msgspec.
         """
         graph = self.graph
-        store = graph.store
         wanted = None if select is None else set(select)
         need_refs = wanted is None or "referenced_works" in wanted
         need_years = wanted is None or "counts_by_year" in wanted
-        first_year = datetime.date.today().year - COUNTS_BY_YEAR_YEARS + 1
-        rows = [store.work_row(k) for k in keys]
-        raws = [graph.record(k, SOURCE) if row is not None else None for k, row in zip(keys, rows, strict=True)]
+        this_year = datetime.date.today().year
+        served = graph.served_works(keys, SOURCE, this_year - COUNTS_BY_YEAR_YEARS + 1)
+        tops: dict[int, dict[str, msgspec.Raw]] = {}
+        for k, sw in served.items():
+            if sw.record is not None:
+                # a record that is not a JSON object is never stored by our loader; drawn from the model then
+                with contextlib.suppress(msgspec.DecodeError):
+                    tops[k] = _RECORD_DECODER.decode(sw.record)
         ref_keys: dict[int, list[int]] = {}
-        own_lists: dict[int, list[str]] = {}
+        own_lists: dict[int, msgspec.Raw | list[str]] = {}
         if need_refs:
-            for k, row, raw in zip(keys, rows, raws, strict=True):
-                if row is None:
-                    continue
-                listed = _own_reference_list(raw, row) if raw is not None else None
+            for k, sw in served.items():
+                top = tops.get(k)
+                listed = _own_reference_list(top, sw) if top is not None else None
                 if listed is not None:
                     own_lists[k] = listed
                 else:
                     ref_keys[k] = graph.reference_keys(k)
         ref_ids = self._public_ids({r for refs in ref_keys.values() for r in refs})
         out: list[dict[str, Any]] = []
-        for i, (k, row) in enumerate(zip(keys, rows, strict=True)):
-            if row is None:
+        for i, k in enumerate(keys):
+            found = served.get(k)
+            if found is None:
                 continue
-            own = public_id(row.ids) or f"citegraph:{k}"
+            sw = found
+            row: WorkRow | None = None
+            if sw.key_id is not None and sw.key_id.startswith("openalex:W"):
+                own = OPENALEX_URL + sw.key_id[9:]
+            else:
+                row = graph.store.work_row(k)
+                own = (public_id(row.ids) if row is not None else None) or f"citegraph:{k}"
             derived = Derived(
                 id=own,
-                cited_by_count=row.cited_by_count,
-                referenced_works_count=row.referenced_works_count,
-                referenced_works=(own_lists[k] if k in own_lists
+                cited_by_count=sw.cited_by_count,
+                referenced_works_count=sw.referenced_works_count,
+                referenced_works=(own_lists[k] if k in own_lists  # type: ignore[arg-type]  # Raw is served as is
                                   else [ref_ids[r] for r in ref_keys.get(k, ()) if r in ref_ids])
                 if need_refs
                 else None,
-                counts_by_year=counts_by_year_list(graph.counts_by_year(k, since=first_year)) if need_years else None,
+                counts_by_year=counts_by_year_list(sw.counts_by_year, this_year=this_year) if need_years else None,
                 cited_by_api_url=cited_by_api_url(base, own),
                 refs_in_record_order=k in own_lists,
             )
             score = scores[i] if scores is not None else None
-            raw = raws[i]
-            if raw is not None:
-                out.append(render_record(raw, derived, select=select, score=score))
-            else:
-                gw = graph.work(k)
-                work = (
-                    gw.work
-                    if gw.work is not None
-                    else Work(
-                        ids=[],
-                        title=row.title,
-                        publication_year=row.publication_year,
-                        publication_date=row.publication_date,
-                        type=row.type,
-                    )
+            top = tops.get(k)
+            if top is not None:
+                out.append(render_record(top, derived, select=select, score=score,
+                                         client_clean=sw.record_client_clean))
+                continue
+            if row is None:
+                row = graph.store.work_row(k)
+                if row is None:
+                    continue
+            gw = graph.work(k)
+            work = (
+                gw.work
+                if gw.work is not None
+                else Work(
+                    ids=[],
+                    title=row.title,
+                    publication_year=row.publication_year,
+                    publication_date=row.publication_date,
+                    type=row.type,
                 )
-                out.append(render_model(work, row.ids, row.sources, derived, select=select, score=score))
+            )
+            out.append(render_model(work, row.ids, row.sources, derived, select=select, score=score))
         return out
 
     def _public_ids(self, keys: set[int]) -> dict[int, str]:
@@ -291,67 +310,26 @@ class WorkRenderer:
 
 
 # --- from the stored OpenAlex record ---------------------------------------------------------------
-# Strict shapes of the values ``clean_for_clients`` may change: a value that decodes into them has no
-# null where the cleaning removes one, so it is served as stored. Typed decoding skips every other
-# field, which makes this check several times cheaper than scanning the bytes.
-class _ProbeSource(msgspec.Struct):
-    host_organization_lineage: list[str] | None = None
-    host_organization_lineage_names: list[str] | None = None
-    publisher_lineage: list[str] | None = None
-    lineage: list[str] | None = None
-    issn: list[str] | None = None
-
-
-class _ProbeLocation(msgspec.Struct):
-    source: _ProbeSource | None = None
-
-
-class _ProbeInstitution(msgspec.Struct):
-    id: str
-    lineage: list[str] | None = None
-
-
-class _ProbeAffiliation(msgspec.Struct):
-    institution_ids: list[str] | None = None
-
-
-class _ProbeAuthorship(msgspec.Struct):
-    countries: list[str] | None = None
-    raw_affiliation_strings: list[str] | None = None
-    institutions: list[_ProbeInstitution] | None = None
-    affiliations: list[_ProbeAffiliation | None] | None = None
-
-
-_ID_LIST_PROBE = msgspec.json.Decoder(list[str] | None)
-_LOCATION_PROBE = msgspec.json.Decoder(_ProbeLocation | None)
-#: A strict decoder per cleanable key; ValidationError means the value needs cleaning.
-_PROBES: dict[str, msgspec.json.Decoder[Any]] = {
-    **{key: _ID_LIST_PROBE for key in CLEAN_TOP_LISTS},
-    **{key: _LOCATION_PROBE for key in LOCATION_KEYS},
-    "locations": msgspec.json.Decoder(list[_ProbeLocation | None] | None),
-    "authorships": msgspec.json.Decoder(list[_ProbeAuthorship | None] | None),
-}
-#: Per-element probes of the lists ``clean_for_clients`` cleans element by element.
-_ELEMENT_PROBES: dict[str, msgspec.json.Decoder[Any]] = {
-    "locations": _LOCATION_PROBE,
-    "authorships": msgspec.json.Decoder(_ProbeAuthorship | None),
-}
-_RAW_LIST_DECODER = msgspec.json.Decoder(list[msgspec.Raw] | None)
-#: Keys whose values may need cleaning before they are served.
-_CHECKED_KEYS = frozenset((*_PROBES, "abstract_inverted_index"))
 #: Record keys never served: snapshot bookkeeping, and a score some stored search results carry.
 _SKIPPED_KEYS = frozenset((*SNAPSHOT_ONLY_KEYS, "relevance_score"))
 
 
 def render_record(
-    raw: bytes, derived: Derived, *, select: Sequence[str] | None = None, score: float | None = None
+    raw: bytes | dict[str, msgspec.Raw],
+    derived: Derived,
+    *,
+    select: Sequence[str] | None = None,
+    score: float | None = None,
+    client_clean: bool = False,
 ) -> dict[str, Any]:
     """A stored OpenAlex record, cleaned, with ``derived`` fields and ``relevance_score`` (search only).
 
-    Fields keep the record's own order (``select``: the order asked); a derived field the record
-    lacks is placed where upstream's schema puts it. Values stay undecoded where nothing changes.
+    ``raw`` is the record's bytes or its top level already decoded; ``client_clean`` says the load found
+    nothing to clean in it (the checks are then skipped). Fields keep the record's own order (``select``:
+    the order asked); a derived field the record lacks is placed where upstream's schema puts it. Values
+    stay undecoded where nothing changes.
     """
-    top = _RECORD_DECODER.decode(raw)
+    top = _RECORD_DECODER.decode(raw) if isinstance(raw, bytes) else raw
     values: dict[str, Any] = {
         "cited_by_count": derived.cited_by_count,
         "referenced_works_count": derived.referenced_works_count,
@@ -369,15 +347,16 @@ def render_record(
             if key in values and values[key] is not None:
                 out[key] = values[key] if derived.refs_in_record_order else _derived_value(key, values[key], top)
             elif key in top and key not in _SKIPPED_KEYS:
-                out[key] = _served(key, top[key])
+                out[key] = top[key] if client_clean else served_value(key, top[key])
         return out
     out = dict(top)  # a C-level copy that keeps the record's order; fixed up in place below
     for key in _SKIPPED_KEYS:
         if key in out and key not in values:
             del out[key]
-    for key in _CHECKED_KEYS:
-        if key in out:
-            out[key] = _served(key, out[key])
+    if not client_clean:
+        for key in CLEANED_KEYS:
+            if key in out:
+                out[key] = served_value(key, out[key])
     for key, value in values.items():
         if value is None:
             continue
@@ -395,33 +374,7 @@ def _derived_value(key: str, value: Any, top: dict[str, msgspec.Raw]) -> Any:
     return value
 
 
-def _served(key: str, value: msgspec.Raw) -> Any:
-    """A record value as served: cleaned when ``clean_for_clients`` would change it, else as stored.
 
-    Lists of objects (authorships, locations) are cleaned element by element, so a work with one
-    bad affiliation among a hundred authors decodes and re-encodes one authorship, not all.
-    """
-    if key not in _CHECKED_KEYS or not _needs_cleaning(key, value):
-        return value
-    element_probe = _ELEMENT_PROBES.get(key)
-    if element_probe is not None:
-        items = _RAW_LIST_DECODER.decode(value)
-        if items is not None:
-            return [item if _passes(element_probe, item) else _clean_one(key, item) for item in items]
-    return clean_for_clients({key: _ANY_DECODER.decode(value)})[key]
-
-
-def _passes(probe: msgspec.json.Decoder[Any], value: msgspec.Raw) -> bool:
-    try:
-        probe.decode(value)
-    except msgspec.ValidationError:
-        return False
-    return True
-
-
-def _clean_one(key: str, item: msgspec.Raw) -> Any:
-    """One element of a list of objects, cleaned as ``clean_for_clients`` cleans each (one for one)."""
-    return clean_for_clients({key: [_ANY_DECODER.decode(item)]})[key][0]
 
 
 def _insert(out: dict[str, Any], key: str, value: Any) -> None:
@@ -435,13 +388,6 @@ def _insert(out: dict[str, Any], key: str, value: Any) -> None:
     for later in keys[i:]:
         out[later] = out.pop(later)
 
-
-def _needs_cleaning(key: str, value: msgspec.Raw) -> bool:
-    """Whether ``clean_for_clients`` would change this value (a null in an id list, a string abstract)."""
-    if key == "abstract_inverted_index":
-        return memoryview(value)[:1] == b'"'
-    probe = _PROBES.get(key)
-    return probe is not None and not _passes(probe, value)
 
 
 def _record_refs(value: msgspec.Raw) -> list[Any]:
