@@ -696,3 +696,37 @@ def test_an_exact_reference_list_is_the_mapped_references() -> None:
     for bad in ('"https://openalex.org/W11", "https://openalex.org/W11"', '"https://openalex.org/W10"', "null",
                 '"https://openalex.org/W011"', '"W11"', '"https://openalex.org/W11\\nhttps://openalex.org/W12"'):
         assert not oa.is_reference_list_exact((own % bad).encode()), bad
+
+
+def test_graph_fields_are_spliced_exactly_where_a_decode_would_put_them() -> None:
+    """Serving splices our counts into the stored bytes; the result must be the record with those
+    fields replaced (and a missing one placed in schema order), on every real record."""
+    ours = [b"7", b"3", b'"http://x/works?filter=cites:W1"', b'[{"year":2024,"cited_by_count":7}]']
+    values = [json.loads(v) for v in ours]
+    spliced = 0
+    for line in WORKS + SNAPSHOT + [json.dumps(json.loads(WORKS[0]), indent=1).encode()]:
+        stored = oa.map_record(line).raw
+        spans = oa.graph_field_spans(stored)
+        record = json.loads(stored)
+        if spans is None:
+            assert "cited_by_count" not in record
+            continue
+        out = json.loads(oa.splice_graph_fields(stored, spans, ours))
+        expected = {k: v for k, v in record.items() if k not in oa.UNSERVED_KEYS}
+        for key, value in zip(oa.GRAPH_FIELDS, values, strict=True):
+            expected[key] = value
+        assert out == expected
+        keys = [k for k in out if k not in oa.GRAPH_FIELDS]
+        assert keys == [k for k in record if k not in (*oa.GRAPH_FIELDS, *oa.UNSERVED_KEYS)]  # the rest in place
+        if "cited_by_api_url" not in record and "counts_by_year" in record:
+            assert list(out).index("cited_by_api_url") == list(out).index("counts_by_year") - 1
+        spliced += 1
+    assert spliced > 300
+    assert oa.graph_field_spans(b"[1]") is None and oa.graph_field_spans(b'{"id": "x"}') is None
+    every = dict(zip(oa.GRAPH_FIELDS, values, strict=True))
+    for minimal in (b'{"id": "W1", "cited_by_count": 2}', b'{"relevance_score": 1.5, "id": "W1", "cited_by_count": 2}',
+                    b'{"id": "W1", "cited_by_count": 2, "relevance_score": 1.5}',
+                    b'{"id": "W1", "relevance_score": 1.5 , "cited_by_count": 2 }'):
+        spans = oa.graph_field_spans(minimal)
+        assert spans is not None
+        assert json.loads(oa.splice_graph_fields(minimal, spans, ours)) == {"id": "W1", **every}, minimal

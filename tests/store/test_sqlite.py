@@ -181,6 +181,8 @@ def test_served_works_reads_counts_record_flag_and_recent_years(store: SQLiteSto
     assert not served[w1].record_client_clean and served[w2].record_client_clean
     assert served[w2].referenced_works_count == 1 and served[w2].sources == ["openalex"]
     assert store.served_works([w1], "crossref", 0)[w1].record is None  # no record from that source
+    assert store.served_work_named(W(1), "openalex", 2016) == served[w1]  # resolved in the same read
+    assert store.served_work_named(W(99), "openalex", 2016) is None
 
 
 def test_a_version_1_database_is_migrated_and_its_records_are_not_trusted_clean(tmp_path: Path) -> None:
@@ -194,6 +196,7 @@ def test_a_version_1_database_is_migrated_and_its_records_are_not_trusted_clean(
     s.close()
     with sqlite3.connect(path) as c:  # what version 1 wrote: no flags column
         c.execute("ALTER TABLE records DROP COLUMN flags")
+        c.execute("ALTER TABLE records DROP COLUMN spans")
         c.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
     with pytest.raises(StoreError, match="cannot migrate it from a read-only connection"):
         SQLiteStore(path, readonly=True)

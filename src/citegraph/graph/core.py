@@ -240,6 +240,10 @@ class Graph:
         ``since_year`` (the dialects' hot path; unknown keys are left out)."""
         return self.store.served_works(keys, source, since_year)
 
+    def served_work_named(self, pair: tuple[str, str], source: str, since_year: int) -> ServedWork | None:
+        """``served_works`` of the work a canonical (scheme, value) pair names, looked up in the same read."""
+        return self.store.served_work_named(pair, source, since_year)
+
     # --- citations --------------------------------------------------------------------------------
     def citations(self, any_id: str | Id | tuple[str, str] | int, *, sort: str = "cited_by_count:desc",
                   year: int | None = None, limit: int = 25, cursor: str | None = None) -> CitationPage:

@@ -239,7 +239,8 @@ def prepare_record(module: ModuleType, raw: bytes, position: int, codec: Codec, 
         duplicate_refs=mapped.duplicate_refs, self_refs=mapped.self_refs, position=position,
         scalars=scalars_of(work), facets=facets_of(work), names=names_of(work), text=document_text(work),
         client_clean=_source_says(module, "is_client_clean", mapped.raw),
-        refs_exact=_source_says(module, "is_reference_list_exact", mapped.raw))
+        refs_exact=_source_says(module, "is_reference_list_exact", mapped.raw),
+        spans=module.graph_field_spans(mapped.raw) if hasattr(module, "graph_field_spans") else None)
 
 
 def _source_says(module: ModuleType, check: str, raw: bytes) -> bool:

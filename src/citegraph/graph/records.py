@@ -6,11 +6,13 @@ dialect needs to serve a source's record faithfully are re-exported here.
 
 from citegraph.sources.openalex import (
     CLEANED_KEYS,
+    GRAPH_FIELDS,
     SNAPSHOT_ONLY_KEYS,
     abstract_from_inverted_index,
     clean_for_clients,
     served_value,
+    splice_graph_fields,
 )
 
-__all__ = ["CLEANED_KEYS", "SNAPSHOT_ONLY_KEYS", "abstract_from_inverted_index", "clean_for_clients",
-           "served_value"]
+__all__ = ["CLEANED_KEYS", "GRAPH_FIELDS", "SNAPSHOT_ONLY_KEYS", "abstract_from_inverted_index",
+           "clean_for_clients", "served_value", "splice_graph_fields"]

@@ -9,7 +9,9 @@ Each module offers the same small interface, which the loader drives:
 - optionally ``is_client_clean(raw) -> bool``: the stored record can be served byte for byte, with no
   cleaning for strict clients (checked once at load, so serving skips the check);
 - optionally ``is_reference_list_exact(raw) -> bool``: the record's own reference list holds each
-  reference exactly once, in the form served, with no nulls, repeats or self-references.
+  reference exactly once, in the form served, with no nulls, repeats or self-references;
+- optionally ``graph_field_spans(raw) -> bytes | None``: where the fields a server of our graph
+  replaces sit in the record, so serving can splice bytes instead of decoding.
 """
 
 from __future__ import annotations

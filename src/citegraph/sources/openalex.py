@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator
+import struct
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -1319,6 +1320,94 @@ def is_reference_list_exact(raw: bytes) -> bool:
     # entry holding a newline would add a line, which the count rules out
     joined = "\n".join(listed) + "\n"  # type: ignore[arg-type]  # no None, checked above
     return joined.count("\n") == len(listed) and _CANONICAL_WORK_URL_LINES_RE.fullmatch(joined) is not None
+
+
+# --- splicing the graph's own fields into a stored record -------------------------------------------------
+#: The fields OpenAlex derives from its citation graph, in its schema order: a server of another graph
+#: replaces their values (``referenced_works`` is served from the record when it is exact, see above).
+GRAPH_FIELDS = ("cited_by_count", "referenced_works_count", "cited_by_api_url", "counts_by_year")
+#: Top-level keys a record may hold that are never served (a score stored API search results carry).
+UNSERVED_KEYS = ("relevance_score",)
+_SPANS = struct.Struct("<" + "II" * (len(GRAPH_FIELDS) + len(UNSERVED_KEYS)))
+#: Spans are stored as 32-bit offsets.
+_MAX_SPLICED_BYTES = 1 << 32
+
+
+def graph_field_spans(raw: bytes) -> bytes | None:
+    """Where each of ``GRAPH_FIELDS`` and ``UNSERVED_KEYS`` sits in a record, so serving can replace
+    (or drop) them by slicing bytes instead of decoding: packed ``(start, end)`` pairs in that order,
+    ``(0, 0)`` for a key the record lacks; a graph field's span is its key and value, an unserved
+    key's also takes one separating comma. None when a record cannot be served that way (not a JSON
+    object, snapshot keys, too large, or no ``cited_by_count``).
+    """
+    if len(raw) >= _MAX_SPLICED_BYTES:
+        return None
+    try:
+        top = _TOP_DECODER.decode(raw)
+    except msgspec.DecodeError:
+        return None
+    if any(key in top for key in SNAPSHOT_ONLY_KEYS) or "cited_by_count" not in top:
+        return None
+    pos = 1
+    found: dict[str, tuple[int, int]] = {}
+    order: list[tuple[int, int]] = []
+    for key, value in top.items():  # in the record's order, so each search starts after the last value
+        name = msgspec.json.encode(key)
+        start = raw.find(name, pos)
+        value_bytes = bytes(value)
+        at = raw.find(value_bytes, start + len(name)) if start >= 0 else -1
+        # between the key and its value there may be only the colon and whitespace
+        if start < 0 or at < 0 or raw[start + len(name):at].strip() != b":":
+            return None
+        pos = at + len(value_bytes)
+        found[key] = (start, pos)
+        order.append((start, pos))
+    for key in UNSERVED_KEYS:
+        if key in found:
+            i = order.index(found[key])
+            if i + 1 < len(order):  # up to the next key: the key, its value and the comma after
+                found[key] = (found[key][0], order[i + 1][0])
+            elif i > 0:  # the last key: from the end of the value before, taking the comma before
+                found[key] = (order[i - 1][1], found[key][1])
+            else:  # the only key: nothing would be left to serve
+                return None
+    spans: list[int] = []
+    for key in (*GRAPH_FIELDS, *UNSERVED_KEYS):
+        spans += found.get(key, (0, 0))
+    return _SPANS.pack(*spans)
+
+
+def splice_graph_fields(raw: bytes, spans: bytes, values: Sequence[bytes]) -> bytes:
+    """``raw`` with each of ``GRAPH_FIELDS`` set to the JSON in ``values`` (same order) and the
+    ``UNSERVED_KEYS`` left out: a field the record has is replaced where it stands; one it lacks is put
+    before the next one (in schema order) that it has, or last. ``spans`` is what ``graph_field_spans``
+    gave for these very bytes."""
+    pairs = _SPANS.unpack(spans)
+    close = raw.rstrip().rfind(b"}")
+    edits: list[tuple[int, int, int, bytes]] = []  # (start, 0 insert | 1 replace, end, bytes)
+    waiting: list[bytes] = []  # fields the record lacks, placed before the next field it has
+    for i, key in enumerate(GRAPH_FIELDS):
+        start, end = pairs[2 * i], pairs[2 * i + 1]
+        field = b'"' + key.encode() + b'":' + values[i]
+        if not end:
+            waiting.append(field)
+            continue
+        edits.extend((start, 0, start, f + b",") for f in waiting)
+        waiting = []
+        edits.append((start, 1, end, field))
+    edits.extend((close, 0, close, b"," + f) for f in waiting)
+    for i in range(len(GRAPH_FIELDS), len(GRAPH_FIELDS) + len(UNSERVED_KEYS)):
+        if pairs[2 * i + 1]:
+            edits.append((pairs[2 * i], 1, pairs[2 * i + 1], b""))
+    edits.sort(key=lambda e: (e[0], e[1]))  # stable: inserted fields keep their schema order
+    pieces: list[bytes] = []
+    pos = 0
+    for start, _, end, data in edits:
+        pieces.append(raw[pos:start])
+        pieces.append(data)
+        pos = end
+    pieces.append(raw[pos:])
+    return b"".join(pieces)
 
 
 def is_client_clean(raw: bytes) -> bool:

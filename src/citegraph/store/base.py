@@ -57,6 +57,7 @@ class PreparedRecord(msgspec.Struct, array_like=True):
     text: dict[str, str] | None = None  # the work's searchable text per index field (kept out of the database)
     client_clean: bool = False  # ``data`` needs no cleaning before it is served (the source checked, at load)
     refs_exact: bool = False  # the record's own reference list is exactly ``refs``, in a form served as is
+    spans: bytes | None = None  # where the fields a dialect replaces sit in the record (the source's, opaque here)
 
 
 class FileState(msgspec.Struct):
@@ -133,6 +134,7 @@ class ServedWork(msgspec.Struct):
     record: bytes | None  # the asked source's raw record, decompressed (None: that source has none)
     record_client_clean: bool  # the record needs no cleaning before it is served (known from the load)
     record_refs_exact: bool  # the record's own reference list is exactly the references it gave (from the load)
+    record_spans: bytes | None  # where the fields a dialect replaces sit in the record (from the load)
     counts_by_year: dict[int, int]  # citations received per year, from the asked year on
 
 
@@ -210,6 +212,9 @@ class Store(Protocol):
     def served_works(self, work_ids: Sequence[int], source: str, since_year: int) -> dict[int, ServedWork]:
         """What serving each work needs (see ``ServedWork``), in as few reads as the store can; unknown keys
         are left out."""
+
+    def served_work_named(self, pair: IdPair, source: str, since_year: int) -> ServedWork | None:
+        """``served_works`` of the work a canonical external id names (None if none), in one read."""
 
     def citations(self, work_id: int, *, sort: str, year: int | None, after: tuple | None,
                   limit: int) -> list[CitationRow]:

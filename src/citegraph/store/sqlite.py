@@ -89,7 +89,7 @@ CREATE INDEX IF NOT EXISTS work_ids_work ON work_ids(work_id);
 CREATE TABLE IF NOT EXISTS records(
     key INTEGER PRIMARY KEY, version TEXT, dict_id INTEGER NOT NULL, data BLOB NOT NULL,
     duplicate_refs INTEGER NOT NULL DEFAULT 0, self_refs INTEGER NOT NULL DEFAULT 0,
-    flags INTEGER NOT NULL DEFAULT 0);
+    flags INTEGER NOT NULL DEFAULT 0, spans BLOB);
 CREATE TABLE IF NOT EXISTS facets(
     field TEXT NOT NULL, value TEXT NOT NULL, work_id INTEGER NOT NULL,
     PRIMARY KEY(field, value, work_id)) WITHOUT ROWID;
@@ -123,8 +123,9 @@ CREATE TABLE IF NOT EXISTS counts_by_year(
 
 #: version → SQL that brings a database at that version to the next one.
 MIGRATIONS: dict[int, str] = {
-    # v2: records.flags (RECORD_CLIENT_CLEAN); 0 on old rows means "not known", which is always safe
-    1: "ALTER TABLE records ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;",
+    # v2: records.flags and records.spans, serving hints from the load; 0 and NULL on old rows mean
+    # "not known", which is always safe (the server checks the record itself)
+    1: "ALTER TABLE records ADD COLUMN flags INTEGER NOT NULL DEFAULT 0; ALTER TABLE records ADD COLUMN spans BLOB;",
 }
 
 #: records.flags bit: the stored record needs no cleaning before it is served (the source checked at load).
@@ -444,7 +445,7 @@ class SQLiteStore(SQLiteQueries):
                                   pub_key(rec.publication_date, rec.publication_year), rec.type,
                                   *(rec.scalars or _NO_SCALARS)))
                 record_rows.append((rkey, rec.version, rec.dict_id, rec.data, rec.duplicate_refs,
-                                    rec.self_refs, _record_flags(rec)))
+                                    rec.self_refs, _record_flags(rec), rec.spans))
                 # references to works the database already knows are staged as keys; the rest by id
                 cited: list[int] = []
                 unresolved: list[str] = []
@@ -458,7 +459,7 @@ class SQLiteStore(SQLiteQueries):
                                    _json([f"{a}:{b}" for a, b in rec.facets]), _json(rec.names)))
                 result.refs += len(rec.refs)
             conn.executemany(_UPSERT_WORK, work_rows)
-            conn.executemany("INSERT OR REPLACE INTO records VALUES(?,?,?,?,?,?,?)", record_rows)
+            conn.executemany("INSERT OR REPLACE INTO records VALUES(?,?,?,?,?,?,?,?)", record_rows)
             if replaced:
                 conn.executemany("INSERT INTO stage_replaced VALUES(?,?)", replaced)
             # a record staged twice before a build keeps only its newest staging (the primary key)
@@ -640,24 +641,34 @@ class SQLiteStore(SQLiteQueries):
     def served_works(self, work_ids: Sequence[int], source: str, since_year: int) -> dict[int, ServedWork]:
         """What serving each work needs, one statement per chunk of keys (the serving hot path)."""
         out: dict[int, ServedWork] = {}
-        codec = self.codec
-        src = _source_index(source)
         for i in range(0, len(work_ids), MAX_IN_PARAMS):
             chunk = list(work_ids[i:i + MAX_IN_PARAMS])
-            marks = ",".join("?" * len(chunk))
-            for (work_id, stub, sources, key_id, cbc, rwc, dict_id, data, flags, by_year) in self.conn.execute(
-                    "SELECT w.id, w.stub, w.sources, w.key_id, w.cited_by_count, w.referenced_works_count,"
-                    " r.dict_id, r.data, r.flags, (SELECT group_concat(c.year || ':' || c.n) FROM counts_by_year c"
-                    "  WHERE c.work_id = w.id AND c.year >= ?)"
-                    f" FROM works w LEFT JOIN records r ON r.key = (w.id << {RECORD_SHIFT}) | ?"
-                    f" WHERE w.id IN ({marks})", (since_year, src, *chunk)):
-                out[work_id] = ServedWork(
-                    id=work_id, stub=bool(stub), sources=sources_of(sources), key_id=key_id, cited_by_count=cbc,
-                    referenced_works_count=rwc, record=codec.decompress(data, dict_id) if data is not None else None,
-                    record_client_clean=bool(flags and flags & RECORD_CLIENT_CLEAN),
-                    record_refs_exact=bool(flags and flags & RECORD_REFS_EXACT),
-                    counts_by_year=_year_counts(by_year))
+            for served in self._served(f"w.id IN ({','.join('?' * len(chunk))})", chunk, source, since_year):
+                out[served.id] = served
         return out
+
+    def served_work_named(self, pair: IdPair, source: str, since_year: int) -> ServedWork | None:
+        """``served_works`` of the work an external id names, resolved in the same statement."""
+        found = self._served("w.id = (SELECT work_id FROM work_ids WHERE scheme = ? AND value = ?)", pair, source,
+                             since_year)
+        return found[0] if found else None
+
+    def _served(self, where: str, params: Sequence[object], source: str, since_year: int) -> list[ServedWork]:
+        codec = self.codec
+        return [ServedWork(id=work_id, stub=bool(stub), sources=sources_of(sources), key_id=key_id, cited_by_count=cbc,
+                           referenced_works_count=rwc,
+                           record=codec.decompress(data, dict_id) if data is not None else None,
+                           record_client_clean=bool(flags and flags & RECORD_CLIENT_CLEAN),
+                           record_refs_exact=bool(flags and flags & RECORD_REFS_EXACT), record_spans=spans,
+                           counts_by_year=_year_counts(by_year))
+                for (work_id, stub, sources, key_id, cbc, rwc, dict_id, data, flags, spans, by_year)
+                in self.conn.execute(
+                    "SELECT w.id, w.stub, w.sources, w.key_id, w.cited_by_count, w.referenced_works_count,"
+                    " r.dict_id, r.data, r.flags, r.spans,"
+                    " (SELECT group_concat(c.year || ':' || c.n) FROM counts_by_year c WHERE c.work_id = w.id"
+                    "  AND c.year >= ?)"
+                    f" FROM works w LEFT JOIN records r ON r.key = (w.id << {RECORD_SHIFT}) | ?"
+                    f" WHERE {where}", (since_year, _source_index(source), *params))]
 
     def citations(self, work_id: int, *, sort: str = "cited_by_count:desc", year: int | None = None,
                   after: tuple | None = None, limit: int = 25, offset: int = 0,

@@ -427,7 +427,7 @@ def _parse_group_by(sent_key: str, include_unknown: bool, order: tuple[str, bool
 
 
 #: A work id exactly as OpenAlex prints its short form (no redirect, nothing to decode).
-_CANONICAL_W = re.compile(r"W[1-9][0-9]{1,18}")  # upstream routes W ids of 2+ digits only
+CANONICAL_WORK_ID = re.compile(r"W[1-9][0-9]{1,18}")  # upstream routes W ids of 2+ digits only
 
 
 def parse_work_id_path(path_id: str) -> tuple[str, tuple[str, str]]:
@@ -439,7 +439,7 @@ def parse_work_id_path(path_id: str) -> tuple[str, tuple[str, str]]:
     ``doi:`` or doi.org, an unknown prefix, a non-work OpenAlex id). The segment may arrive
     percent-encoded or raw, with ``//`` or with it collapsed to ``/``.
     """
-    if _CANONICAL_W.fullmatch(path_id):  # the common case, as clients print it: W<digits>
+    if CANONICAL_WORK_ID.fullmatch(path_id):  # the common case, as clients print it: W<digits>
         return ("ok", (ids.OPENALEX, path_id))  # already canonical: no leading zeros, uppercase W
     text = path_id
     if _PERCENT.search(text):

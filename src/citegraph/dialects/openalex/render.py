@@ -30,9 +30,11 @@ import msgspec
 from citegraph.dialects.openalex.params import WORK_ROOT_FIELDS
 from citegraph.graph.records import (
     CLEANED_KEYS,
+    GRAPH_FIELDS,
     SNAPSHOT_ONLY_KEYS,
     abstract_from_inverted_index,
     served_value,
+    splice_graph_fields,
 )
 from citegraph.ids import IdError, format_id
 from citegraph.model import Author, Concept, Work
@@ -193,6 +195,25 @@ def _own_reference_list(top: dict[str, msgspec.Raw], served: ServedWork) -> msgs
     return kept if len(kept) == count else None
 
 
+def _spliced(sw: ServedWork, base: str, this_year: int) -> msgspec.Raw | None:
+    """The work as served, spliced into its stored bytes, when the load found that possible: an
+    OpenAlex-only work whose record needs no cleaning and lists exactly its references. Else None."""
+    if (sw.record is None or sw.record_spans is None or not sw.record_client_clean or not sw.record_refs_exact
+            or sw.sources != [SOURCE] or sw.key_id is None or not sw.key_id.startswith("openalex:W")):
+        return None
+    own = OPENALEX_URL + sw.key_id[9:]
+    ours = {
+        "cited_by_count": b"%d" % sw.cited_by_count,
+        "referenced_works_count": b"%d" % sw.referenced_works_count,
+        "cited_by_api_url": _ENCODE(cited_by_api_url(base, own)),
+        "counts_by_year": _ENCODE(counts_by_year_list(sw.counts_by_year, this_year=this_year)),
+    }
+    return msgspec.Raw(splice_graph_fields(sw.record, sw.record_spans, [ours[f] for f in GRAPH_FIELDS]))
+
+
+_ENCODE = msgspec.json.encode
+
+
 class WorkRenderer:
     """Renders works of one graph in OpenAlex's shape."""
 
@@ -204,6 +225,19 @@ class WorkRenderer:
         out = self.works([key], base=base, select=select)
         return out[0] if out else None
 
+    def work_named(self, pair: tuple[str, str], *, base: str) -> Any | None:
+        """The work a canonical id names, as ``GET /works/{id}`` serves it without parameters (possibly as
+        ``msgspec.Raw``), looked up and read in one statement when it can be spliced; None if unknown."""
+        this_year = datetime.date.today().year
+        sw = self.graph.served_work_named(pair, SOURCE, this_year - COUNTS_BY_YEAR_YEARS + 1)
+        if sw is None:
+            return None
+        done = _spliced(sw, base, this_year)
+        if done is not None:
+            return done
+        found = self.works([sw.id], base=base, raw_ok=True)
+        return found[0] if found else None
+
     def works(
         self,
         keys: Sequence[int],
@@ -211,11 +245,13 @@ class WorkRenderer:
         base: str,
         select: Sequence[str] | None = None,
         scores: Sequence[float | None] | None = None,
-    ) -> list[dict[str, Any]]:
+        raw_ok: bool = False,
+    ) -> list[Any]:
         """Many works in order, as list results (``scores``: relevance per work, for search results).
 
         ``base`` is this dialect's own URL root (``http://host/openalex``) for ``cited_by_api_url``.
-        Values may be ``msgspec.Raw``: encode the result with msgspec.
+        Values may be ``msgspec.Raw``: encode the result with msgspec. ``raw_ok``: a work may come back
+        whole as ``msgspec.Raw`` (its stored bytes with our fields spliced in, never decoded).
         """
         graph = self.graph
         wanted = None if select is None else set(select)
@@ -223,9 +259,15 @@ class WorkRenderer:
         need_years = wanted is None or "counts_by_year" in wanted
         this_year = datetime.date.today().year
         served = graph.served_works(keys, SOURCE, this_year - COUNTS_BY_YEAR_YEARS + 1)
+        spliced: dict[int, msgspec.Raw] = {}
+        if raw_ok and select is None and scores is None:
+            for k, sw in served.items():
+                done = _spliced(sw, base, this_year)
+                if done is not None:
+                    spliced[k] = done
         tops: dict[int, dict[str, msgspec.Raw]] = {}
         for k, sw in served.items():
-            if sw.record is not None:
+            if sw.record is not None and k not in spliced:
                 # a record that is not a JSON object is never stored by our loader; drawn from the model then
                 with contextlib.suppress(msgspec.DecodeError):
                     tops[k] = _RECORD_DECODER.decode(sw.record)
@@ -233,6 +275,8 @@ class WorkRenderer:
         own_lists: dict[int, msgspec.Raw | list[str]] = {}
         if need_refs:
             for k, sw in served.items():
+                if k in spliced:
+                    continue
                 top = tops.get(k)
                 listed = _own_reference_list(top, sw) if top is not None else None
                 if listed is not None:
@@ -240,10 +284,13 @@ class WorkRenderer:
                 else:
                     ref_keys[k] = graph.reference_keys(k)
         ref_ids = self._public_ids({r for refs in ref_keys.values() for r in refs})
-        out: list[dict[str, Any]] = []
+        out: list[Any] = []
         for i, k in enumerate(keys):
             found = served.get(k)
             if found is None:
+                continue
+            if k in spliced:
+                out.append(spliced[k])
                 continue
             sw = found
             row: WorkRow | None = None

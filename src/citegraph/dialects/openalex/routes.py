@@ -23,10 +23,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from citegraph import ids
 from citegraph import query as q
 from citegraph.dialects.openalex import errors as e
 from citegraph.dialects.openalex.errors import OpenAlexError, not_found, params_error
 from citegraph.dialects.openalex.params import (
+    CANONICAL_WORK_ID,
     DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
     parse_select,
@@ -175,7 +177,7 @@ def routes(graph: Graph) -> list[BaseRoute]:
             return _json(group_envelope(meta_of(len(items)), items))
         keys = [h.key for h in result.hits]
         scores = [h.score for h in result.hits] if query.is_search else None
-        results = renderer.works(keys, base=_base(request), select=query.select, scores=scores)
+        results = renderer.works(keys, base=_base(request), select=query.select, scores=scores, raw_ok=True)
         return _json(list_envelope(meta_of(), results))
 
     def get_work(request: Request) -> Response:
@@ -199,7 +201,8 @@ def routes(graph: Graph) -> list[BaseRoute]:
             key = _resolve(graph, pair)
         if key is None:
             raise OpenAlexError(404, e.NOT_FOUND_ERROR, MSG_WORK_NOT_FOUND.format(id=_shown_id(raw_id)))
-        work = renderer.work(key, base=_base(request), select=select)
+        found = renderer.works([key], base=_base(request), select=select, raw_ok=True)
+        work = found[0] if found else None
         if work is None:
             raise OpenAlexError(404, e.NOT_FOUND_ERROR, MSG_WORK_NOT_FOUND.format(id=_shown_id(raw_id)))
         return _json(work)
@@ -287,6 +290,35 @@ def routes(graph: Graph) -> list[BaseRoute]:
         Route("/v2/works/{id:path}", work_get, methods=["GET"]),
         Route("/{rest:path}", _guard(missing)),
     ]
+
+
+# --- the hot path ----------------------------------------------------------------------------------
+#: The path prefix of single works (relative to the mount).
+_WORKS_PREFIX = "/works/"
+
+
+def fast_get(graph: Graph) -> Callable[[str, str], bytes | None]:
+    """The commonest request, ``GET /works/W…`` without parameters, answered without the framework.
+
+    The returned function takes the path below the mount and this dialect's base URL and gives the
+    JSON body, or None to let the full route answer (an unknown id, a redirect, any other form or
+    failure): the full route stays the one place for every error and edge case.
+    """
+    renderer = WorkRenderer(graph)
+
+    def answer(path: str, base: str) -> bytes | None:
+        if not path.startswith(_WORKS_PREFIX):
+            return None
+        short = path[len(_WORKS_PREFIX) :]
+        if not CANONICAL_WORK_ID.fullmatch(short):
+            return None
+        try:
+            found = renderer.work_named((ids.OPENALEX, short), base=base)
+            return msgspec.json.encode(found) if found is not None else None
+        except Exception:  # the full route answers, and logs, whatever went wrong here
+            return None
+
+    return answer
 
 
 # --- single works --------------------------------------------------------------------------------
