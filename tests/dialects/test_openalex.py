@@ -979,3 +979,11 @@ def test_the_framework_free_path_answers_as_the_full_route(http: httpx.Client) -
     missing = http.get("/works/W99999999999")
     assert missing.status_code == 404 and missing.json()["error"]
     assert http.get("/works/w" + sorted(RECORDS)[0][1:], follow_redirects=False).status_code == 302
+
+
+@settings(max_examples=200)
+@given(st.dictionaries(st.integers(1990, 2030), st.integers(0, 10**6)), st.integers(2000, 2030))
+def test_counts_by_year_bytes_are_the_list_encoded(counts: dict[int, int], this_year: int) -> None:
+    today = datetime.date(this_year, 6, 1)
+    assert render.counts_by_year_json(counts, this_year) == msgspec.json.encode(
+        render.counts_by_year_list(counts, today))

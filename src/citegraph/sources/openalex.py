@@ -1383,31 +1383,33 @@ def splice_graph_fields(raw: bytes, spans: bytes, values: Sequence[bytes]) -> by
     before the next one (in schema order) that it has, or last. ``spans`` is what ``graph_field_spans``
     gave for these very bytes."""
     pairs = _SPANS.unpack(spans)
-    close = raw.rstrip().rfind(b"}")
-    edits: list[tuple[int, int, int, bytes]] = []  # (start, 0 insert | 1 replace, end, bytes)
-    waiting: list[bytes] = []  # fields the record lacks, placed before the next field it has
-    for i, key in enumerate(GRAPH_FIELDS):
+    edits: list[tuple[int, int, bytes]] = []  # (start, end, bytes), sorted below; an insertion has end == start
+    waiting = b""  # fields the record lacks, placed before the next field it has
+    for i, head in enumerate(_FIELD_HEADS):
         start, end = pairs[2 * i], pairs[2 * i + 1]
-        field = b'"' + key.encode() + b'":' + values[i]
-        if not end:
-            waiting.append(field)
-            continue
-        edits.extend((start, 0, start, f + b",") for f in waiting)
-        waiting = []
-        edits.append((start, 1, end, field))
-    edits.extend((close, 0, close, b"," + f) for f in waiting)
-    for i in range(len(GRAPH_FIELDS), len(GRAPH_FIELDS) + len(UNSERVED_KEYS)):
+        if end:
+            edits.append((start, end, waiting + head + values[i]))
+            waiting = b""
+        else:
+            waiting += head + values[i] + b","
+    if waiting:
+        close = raw.rstrip().rfind(b"}")
+        edits.append((close, close, b"," + waiting[:-1]))
+    for i in range(len(_FIELD_HEADS), len(pairs) // 2):
         if pairs[2 * i + 1]:
-            edits.append((pairs[2 * i], 1, pairs[2 * i + 1], b""))
-    edits.sort(key=lambda e: (e[0], e[1]))  # stable: inserted fields keep their schema order
+            edits.append((pairs[2 * i], pairs[2 * i + 1], b""))
+    edits.sort()
     pieces: list[bytes] = []
     pos = 0
-    for start, _, end, data in edits:
-        pieces.append(raw[pos:start])
-        pieces.append(data)
+    for start, end, data in edits:
+        pieces += (raw[pos:start], data)
         pos = end
     pieces.append(raw[pos:])
     return b"".join(pieces)
+
+
+#: Each graph field's key as it is written before its value.
+_FIELD_HEADS = tuple(b'"' + key.encode() + b'":' for key in GRAPH_FIELDS)
 
 
 def is_client_clean(raw: bytes) -> bool:

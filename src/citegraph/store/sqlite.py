@@ -665,7 +665,7 @@ class SQLiteStore(SQLiteQueries):
                 in self.conn.execute(
                     "SELECT w.id, w.stub, w.sources, w.key_id, w.cited_by_count, w.referenced_works_count,"
                     " r.dict_id, r.data, r.flags, r.spans,"
-                    " (SELECT group_concat(c.year || ':' || c.n) FROM counts_by_year c WHERE c.work_id = w.id"
+                    " (SELECT json_group_object(c.year, c.n) FROM counts_by_year c WHERE c.work_id = w.id"
                     "  AND c.year >= ?)"
                     f" FROM works w LEFT JOIN records r ON r.key = (w.id << {RECORD_SHIFT}) | ?"
                     f" WHERE {where}", (since_year, _source_index(source), *params))]
@@ -767,12 +767,9 @@ def _record_flags(rec: PreparedRecord) -> int:
     return (RECORD_CLIENT_CLEAN if rec.client_clean else 0) | (RECORD_REFS_EXACT if rec.refs_exact else 0)
 
 
+_YEAR_COUNTS = msgspec.json.Decoder(dict[int, int])
+
+
 def _year_counts(text: str | None) -> dict[int, int]:
-    """``{year: n}`` from the ``"year:n,year:n"`` list ``served_works`` reads in the same statement."""
-    if not text:
-        return {}
-    out = {}
-    for item in text.split(","):
-        year, _, n = item.partition(":")
-        out[int(year)] = int(n)
-    return out
+    """``{year: n}`` from the JSON object ``served_works`` reads in the same statement."""
+    return _YEAR_COUNTS.decode(text) if text else {}
