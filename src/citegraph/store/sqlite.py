@@ -14,6 +14,7 @@ Layout (see ``SCHEMA``):
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import time
@@ -168,6 +169,7 @@ def pub_key(date: str | None, year: int | None) -> int:
     return (year or 0) * 10000
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a list reads 25+ dates per call, from a few tens of thousands
 def key_date(key: int) -> str | None:
     """The ISO date (at its precision) of a ``pub_key``."""
     if key <= 0:
