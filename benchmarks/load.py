@@ -24,7 +24,8 @@ import citegraph  # noqa: E402
 from citegraph.graph.load import expand_inputs  # noqa: E402
 
 #: Tables (and their indexes) whose pages count as the per-work cost.
-WORK_TABLES = ("works", "work_ids", "work_ids_work", "records", "facets", "facets_work")
+WORK_TABLES = ("works", "works_cbc", "work_ids", "work_ids_work", "records", "facets", "facet_values",
+               "sqlite_autoindex_facet_values_1", "names")
 #: Tables (and indexes) whose pages count as the per-edge cost.
 EDGE_TABLES = ("edges", "citers", "citers_date", "refs_sorted", "refs_sorted_date", "counts_by_year")
 

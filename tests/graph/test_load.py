@@ -178,7 +178,8 @@ def dump(conn: sqlite3.Connection) -> dict[str, object]:
     out: dict[str, object] = {}
     for table, order in [("works", "id"), ("work_ids", "scheme, value"), ("edges", "citing, cited"),
                          ("citers", "cited, neg_cbc, citing"), ("counts_by_year", "work_id, year"),
-                         ("self_loops", "work_id"), ("facets", "field, value, work_id"), ("names", "scheme, value"),
+                         ("self_loops", "work_id"), ("facets", "value_id, work_id"),
+                         ("facet_values", "id"), ("names", "scheme, value"),
                          ("stage", "citing, source")]:
         out[table] = conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
     out["records"] = [(k, v, hashlib.sha256(zlibless(conn, k)).hexdigest(), d, s) for k, v, d, s in conn.execute(

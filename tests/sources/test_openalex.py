@@ -730,3 +730,16 @@ def test_graph_fields_are_spliced_exactly_where_a_decode_would_put_them() -> Non
         spans = oa.graph_field_spans(minimal)
         assert spans is not None
         assert json.loads(oa.splice_graph_fields(minimal, spans, ours)) == {"id": "W1", **every}, minimal
+
+
+def test_spans_of_records_over_64_kb_use_wide_offsets() -> None:
+    record = json.loads(WORKS[0])
+    record["abstract_inverted_index"] = {f"w{i}": [i] for i in range(9000)}  # > 64 KB
+    raw = json.dumps(record).encode()
+    assert len(raw) > 1 << 16
+    spans = oa.graph_field_spans(raw)
+    assert spans is not None and len(spans) == 40
+    assert len(oa.graph_field_spans(json.dumps(json.loads(WORKS[0])).encode()) or b"") == 20
+    out = json.loads(oa.splice_graph_fields(raw, spans, [b"1", b"2", b'"u"', b"[]"]))
+    assert out["cited_by_count"] == 1 and out["counts_by_year"] == [] and out["abstract_inverted_index"] == record[
+        "abstract_inverted_index"]

@@ -194,9 +194,14 @@ def test_a_version_1_database_is_migrated_and_its_records_are_not_trusted_clean(
     write(s, [clean])
     s.build()
     s.close()
-    with sqlite3.connect(path) as c:  # what version 1 wrote: no flags column
+    with sqlite3.connect(path) as c:  # what version 1 wrote: no serving hints, facets by (field, value)
         c.execute("ALTER TABLE records DROP COLUMN flags")
         c.execute("ALTER TABLE records DROP COLUMN spans")
+        c.execute("DROP TABLE facets")
+        c.execute("DROP TABLE facet_values")
+        c.execute("CREATE TABLE facets(field TEXT NOT NULL, value TEXT NOT NULL, work_id INTEGER NOT NULL,"
+                  " PRIMARY KEY(field, value, work_id)) WITHOUT ROWID")
+        c.executemany("INSERT INTO facets VALUES(?, ?, 1)", [("author_id", "openalex:A1"), ("keyword", "x")])
         c.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
     with pytest.raises(StoreError, match="cannot migrate it from a read-only connection"):
         SQLiteStore(path, readonly=True)
@@ -204,4 +209,6 @@ def test_a_version_1_database_is_migrated_and_its_records_are_not_trusted_clean(
     assert s.meta("schema_version") == str(SCHEMA_VERSION)
     key = s.resolve(W(1)) or -1
     assert s.served_works([key], "openalex", 0)[key].record_client_clean is False  # unknown means check
+    assert s.conn.execute("SELECT v.field, v.value, f.work_id FROM facets f JOIN facet_values v ON v.id = f.value_id"
+                          " ORDER BY 1").fetchall() == [("author_id", "openalex:A1", 1), ("keyword", "x", 1)]
     s.close()

@@ -1328,8 +1328,9 @@ def is_reference_list_exact(raw: bytes) -> bool:
 GRAPH_FIELDS = ("cited_by_count", "referenced_works_count", "cited_by_api_url", "counts_by_year")
 #: Top-level keys a record may hold that are never served (a score stored API search results carry).
 UNSERVED_KEYS = ("relevance_score",)
-_SPANS = struct.Struct("<" + "II" * (len(GRAPH_FIELDS) + len(UNSERVED_KEYS)))
-#: Spans are stored as 32-bit offsets.
+#: Spans are 16-bit offsets in records under 64 KB (nearly all: 20 bytes a record), else 32-bit.
+_SPANS_SHORT = struct.Struct("<" + "HH" * (len(GRAPH_FIELDS) + len(UNSERVED_KEYS)))
+_SPANS_LONG = struct.Struct("<" + "II" * (len(GRAPH_FIELDS) + len(UNSERVED_KEYS)))
 _MAX_SPLICED_BYTES = 1 << 32
 
 
@@ -1374,7 +1375,7 @@ def graph_field_spans(raw: bytes) -> bytes | None:
     spans: list[int] = []
     for key in (*GRAPH_FIELDS, *UNSERVED_KEYS):
         spans += found.get(key, (0, 0))
-    return _SPANS.pack(*spans)
+    return (_SPANS_SHORT if len(raw) < 1 << 16 else _SPANS_LONG).pack(*spans)
 
 
 def splice_graph_fields(raw: bytes, spans: bytes, values: Sequence[bytes]) -> bytes:
@@ -1382,7 +1383,7 @@ def splice_graph_fields(raw: bytes, spans: bytes, values: Sequence[bytes]) -> by
     ``UNSERVED_KEYS`` left out: a field the record has is replaced where it stands; one it lacks is put
     before the next one (in schema order) that it has, or last. ``spans`` is what ``graph_field_spans``
     gave for these very bytes."""
-    pairs = _SPANS.unpack(spans)
+    pairs = (_SPANS_SHORT if len(spans) == _SPANS_SHORT.size else _SPANS_LONG).unpack(spans)
     edits: list[tuple[int, int, bytes]] = []  # (start, end, bytes), sorted below; an insertion has end == start
     waiting = b""  # fields the record lacks, placed before the next field it has
     for i, head in enumerate(_FIELD_HEADS):

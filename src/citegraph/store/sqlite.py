@@ -91,9 +91,10 @@ CREATE TABLE IF NOT EXISTS records(
     key INTEGER PRIMARY KEY, version TEXT, dict_id INTEGER NOT NULL, data BLOB NOT NULL,
     duplicate_refs INTEGER NOT NULL DEFAULT 0, self_refs INTEGER NOT NULL DEFAULT 0,
     flags INTEGER NOT NULL DEFAULT 0, spans BLOB);
+CREATE TABLE IF NOT EXISTS facet_values(
+    id INTEGER PRIMARY KEY, field TEXT NOT NULL, value TEXT NOT NULL, UNIQUE(field, value));
 CREATE TABLE IF NOT EXISTS facets(
-    field TEXT NOT NULL, value TEXT NOT NULL, work_id INTEGER NOT NULL,
-    PRIMARY KEY(field, value, work_id)) WITHOUT ROWID;
+    value_id INTEGER NOT NULL, work_id INTEGER NOT NULL, PRIMARY KEY(value_id, work_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS edges(
     citing INTEGER NOT NULL, cited INTEGER NOT NULL, sources INTEGER NOT NULL,
     PRIMARY KEY(citing, cited)) WITHOUT ROWID;
@@ -126,7 +127,16 @@ CREATE TABLE IF NOT EXISTS counts_by_year(
 MIGRATIONS: dict[int, str] = {
     # v2: records.flags and records.spans, serving hints from the load; 0 and NULL on old rows mean
     # "not known", which is always safe (the server checks the record itself)
-    1: "ALTER TABLE records ADD COLUMN flags INTEGER NOT NULL DEFAULT 0; ALTER TABLE records ADD COLUMN spans BLOB;",
+    # and facets by value id (each (field, value) once in facet_values): half the bytes per work
+    1: "ALTER TABLE records ADD COLUMN flags INTEGER NOT NULL DEFAULT 0; ALTER TABLE records ADD COLUMN spans BLOB;"
+       "CREATE TABLE facet_values(id INTEGER PRIMARY KEY, field TEXT NOT NULL, value TEXT NOT NULL,"
+       " UNIQUE(field, value));"
+       "INSERT INTO facet_values(field, value) SELECT DISTINCT field, value FROM facets ORDER BY field, value;"
+       "CREATE TABLE facets_v2(value_id INTEGER NOT NULL, work_id INTEGER NOT NULL,"
+       " PRIMARY KEY(value_id, work_id)) WITHOUT ROWID;"
+       "INSERT INTO facets_v2 SELECT v.id, f.work_id FROM facets f JOIN facet_values v"
+       " ON v.field = f.field AND v.value = f.value ORDER BY 1, 2;"
+       "DROP TABLE facets; ALTER TABLE facets_v2 RENAME TO facets;",
 }
 
 #: records.flags bit: the stored record needs no cleaning before it is served (the source checked at load).
@@ -531,9 +541,15 @@ class SQLiteStore(SQLiteQueries):
                           f" UNION ALL SELECT r.citing, i.work_id, 1 << r.source FROM ({_STAGED_REFS}) r"
                           " JOIN work_ids i ON i.scheme = r.scheme AND i.value = r.value ORDER BY 1, 2"
                           " ON CONFLICT(citing, cited) DO UPDATE SET sources = sources | excluded.sources")
-            step("facets", "INSERT OR IGNORE INTO facets SELECT substr(j.value, 1, instr(j.value, ':') - 1),"
-                           " substr(j.value, instr(j.value, ':') + 1), s.citing"
-                           " FROM stage s, json_each(s.facets) j ORDER BY 1, 2, 3")
+            step("facets", "CREATE TEMP TABLE staged_facets AS SELECT substr(j.value, 1, instr(j.value, ':') - 1)"
+                           " AS field, substr(j.value, instr(j.value, ':') + 1) AS value, s.citing AS work_id"
+                           " FROM stage s, json_each(s.facets) j")
+            # new values numbered in sorted order, so an interrupted and re-run load numbers them the same way
+            step("facets", "INSERT OR IGNORE INTO facet_values(field, value) SELECT DISTINCT field, value"
+                           " FROM temp.staged_facets ORDER BY 1, 2")
+            step("facets", "INSERT OR IGNORE INTO facets SELECT v.id, f.work_id FROM temp.staged_facets f"
+                           " JOIN facet_values v ON v.field = f.field AND v.value = f.value ORDER BY 1, 2")
+            step("facets", "DROP TABLE temp.staged_facets")
             step("facets", "INSERT OR IGNORE INTO names SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2"
                            " FROM stage s, json_each(s.names) j")
             step("edges", "DELETE FROM stage")

@@ -15,6 +15,7 @@ from citegraph.store.base import CitationRow, FindResult, FoundGroup, FoundWork,
 from citegraph.store.sqlquery import (
     COLUMN_FIELDS,
     FACET_FIELDS,
+    FACET_WORKS,
     MAX_GROUPS,
     Compiler,
     TextResolver,
@@ -158,12 +159,11 @@ class SQLiteQueries:
                 expr = f"lower({expr})"
             sql = f"SELECT {expr} AS v, count(*) AS n {base} GROUP BY v"
         elif name in FACET_FIELDS:
-            sql = (f"SELECT f.value AS v, count(*) AS n FROM facets f WHERE f.field = ? AND f.work_id IN"
-                   f" (SELECT w.id {base}) GROUP BY v")
+            sql = (f"SELECT v.value AS v, count(*) AS n FROM facet_values v JOIN facets f ON f.value_id = v.id"
+                   f" WHERE v.field = ? AND f.work_id IN (SELECT w.id {base}) GROUP BY v.id")
             p = [name, *params]
             if gb.include_unknown:
-                sql += (f" UNION ALL SELECT NULL, count(*) {base} AND NOT EXISTS (SELECT 1 FROM facets f"
-                        f" WHERE f.work_id = w.id AND f.field = ?)")
+                sql += f" UNION ALL SELECT NULL, count(*) {base} AND w.id NOT IN ({FACET_WORKS})"
                 p += [*params, name]
         else:
             raise q.QueryError(f"cannot group by {name} in this store")

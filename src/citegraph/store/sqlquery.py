@@ -58,6 +58,8 @@ _SORT_KIND = {q.PUBLICATION_DATE: "text", q.DISPLAY_NAME: "text"}
 #: Most groups one group-by answer holds (OpenAlex's own page limit for groups).
 MAX_GROUPS = 200
 
+#: The works with any value of one facet field (the field is the parameter).
+FACET_WORKS = ("SELECT f.work_id FROM facets f WHERE f.value_id IN (SELECT id FROM facet_values WHERE field = ?)")
 #: An id value as the facets table stores it.
 def facet_value(value: object) -> str:
     """How a query value is written in the facets table: ``scheme:value`` for ids, lowercase keywords."""
@@ -151,7 +153,7 @@ class Compiler:
             params.extend(vals)
             return f"{col} IN ({', '.join('?' * len(vals))})"
         if name == q.HAS_ORCID:
-            return _flag(values, "w.id IN (SELECT work_id FROM facets WHERE field = ?)", [q.AUTHOR_ORCID], params)
+            return _flag(values, f"w.id IN ({FACET_WORKS})", [q.AUTHOR_ORCID], params)
         if name == q.HAS_REFERENCES:
             return _flag(values, "w.referenced_works_count > 0", [], params)
         if name == q.WORK_ID:
@@ -164,8 +166,8 @@ class Compiler:
             params.append(name)
             vals = [facet_value(v) for v in values]
             params.extend(vals)
-            return (f"w.id IN (SELECT work_id FROM facets WHERE field = ? AND value IN"
-                    f" ({', '.join('?' * len(vals))}))")
+            return (f"w.id IN (SELECT f.work_id FROM facets f WHERE f.value_id IN (SELECT id FROM facet_values"
+                    f" WHERE field = ? AND value IN ({', '.join('?' * len(vals))})))")
         raise q.QueryError(f"the field {name} cannot be filtered on in this store")
 
     def _range(self, p: q.Range, params: list[object]) -> str:
@@ -195,7 +197,7 @@ class Compiler:
             return "w.cited_by_count = 0"
         if name in FACET_FIELDS:
             params.append(name)
-            return "w.id NOT IN (SELECT work_id FROM facets WHERE field = ?)"
+            return f"w.id NOT IN ({FACET_WORKS})"
         raise q.QueryError(f"the field {name} cannot be tested for null in this store")
 
 
