@@ -15,6 +15,7 @@ normalising them only for the known snapshot quirks (a string ``abstract_inverte
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import struct
 from collections.abc import Callable, Iterator, Sequence
@@ -1349,20 +1350,12 @@ def graph_field_spans(raw: bytes) -> bytes | None:
         return None
     if any(key in top for key in SNAPSHOT_ONLY_KEYS) or "cited_by_count" not in top:
         return None
-    pos = 1
-    found: dict[str, tuple[int, int]] = {}
-    order: list[tuple[int, int]] = []
-    for key, value in top.items():  # in the record's order, so each search starts after the last value
-        name = msgspec.json.encode(key)
-        start = raw.find(name, pos)
-        value_bytes = bytes(value)
-        at = raw.find(value_bytes, start + len(name)) if start >= 0 else -1
-        # between the key and its value there may be only the colon and whitespace
-        if start < 0 or at < 0 or raw[start + len(name):at].strip() != b":":
+    order = _compact_spans(raw, top)
+    if order is None:
+        order = _spaced_spans(raw, top)
+        if order is None:
             return None
-        pos = at + len(value_bytes)
-        found[key] = (start, pos)
-        order.append((start, pos))
+    found = dict(zip(top, order, strict=True))
     for key in UNSERVED_KEYS:
         if key in found:
             i = order.index(found[key])
@@ -1376,6 +1369,57 @@ def graph_field_spans(raw: bytes) -> bytes | None:
     for key in (*GRAPH_FIELDS, *UNSERVED_KEYS):
         spans += found.get(key, (0, 0))
     return (_SPANS_SHORT if len(raw) < 1 << 16 else _SPANS_LONG).pack(*spans)
+
+
+def _encoded_key(key: str) -> bytes:
+    name = _KEY_JSON.get(key)
+    if name is None:
+        name = msgspec.json.encode(key)
+        if len(_KEY_JSON) < 4096:  # record keys are a fixed schema; bound the cache anyway
+            _KEY_JSON[key] = name
+    return name
+
+
+_KEY_JSON: dict[str, bytes] = {}
+_SPLICED_KEYS = frozenset((*GRAPH_FIELDS, *UNSERVED_KEYS))
+
+
+def _compact_spans(raw: bytes, top: dict[str, msgspec.Raw]) -> list[tuple[int, int]] | None:
+    """Each top-level (key start, value end) by arithmetic, for compact JSON (``{"k":v,"k":v}``, nearly
+    every record); None when the lengths do not add up to the record, i.e. it is not written that way."""
+    key_json = _KEY_JSON
+    # each item is its name, a colon, its value and a comma (the last comma is the closing brace)
+    sizes = [len(key_json.get(k) or _encoded_key(k)) + len(v) + 2 for k, v in top.items()]
+    if not sizes or sum(sizes) + 1 != len(raw.rstrip()):
+        return None
+    starts = list(itertools.accumulate(sizes, initial=1))
+    # whitespace or a longer escape anywhere would make the record longer than the sum, so the sums agree
+    # only for compact JSON; the keys that matter are confirmed where they should be all the same
+    keys = list(top)
+    for key in _SPLICED_KEYS:
+        if key in top:
+            start, name = starts[keys.index(key)], key_json[key]
+            if not raw.startswith(name, start) or raw[start + len(name)] != 58:  # 58: the colon
+                return None
+    return [(starts[i], starts[i + 1] - 1) for i in range(len(sizes))]
+
+
+def _spaced_spans(raw: bytes, top: dict[str, msgspec.Raw]) -> list[tuple[int, int]] | None:
+    """Each top-level (key start, value end) found by searching, for JSON with whitespace; None if a key or
+    value is not where the decoded record says."""
+    order: list[tuple[int, int]] = []
+    pos = 1
+    for key, value in top.items():  # in the record's order, so each search starts after the last value
+        name = _encoded_key(key)
+        value_bytes = bytes(value)
+        start = raw.find(name, pos)
+        at = raw.find(value_bytes, start + len(name)) if start >= 0 else -1
+        # between the key and its value there may be only the colon and whitespace
+        if start < 0 or at < 0 or raw[start + len(name):at].strip() != b":":
+            return None
+        pos = at + len(value_bytes)
+        order.append((start, pos))
+    return order
 
 
 def splice_graph_fields(raw: bytes, spans: bytes, values: Sequence[bytes]) -> bytes:
