@@ -12,8 +12,9 @@ import zstandard
 DICT_SAMPLE_RECORDS = 2000
 #: Fewer samples than this make a dictionary that does not pay for itself: store plain zstd.
 DICT_MIN_SAMPLES = 200
-#: Dictionary size: 112 KB is zstd's own default and near the knee of the size/ratio curve here.
-DICT_SIZE = 112 * 1024
+#: Dictionary size: 256 KB makes records ~5% smaller than zstd's default 112 KB at the same speed
+#: (717 vs 752 bytes for the synthetic ~6 KB records); larger gains little more.
+DICT_SIZE = 256 * 1024
 #: Level 3 is zstd's default; higher levels cost write speed for ~3% smaller records.
 LEVEL = 3
 #: dict id 0 means "no dictionary".

@@ -49,6 +49,9 @@ RECORD_SHIFT = 3
 #: SQLite caps bound parameters per statement at 32766; stay well under for IN lists.
 MAX_IN_PARAMS = 500
 
+#: Page size of new databases: a compressed record is ~800 bytes, and 8 KB pages waste half as much of
+#: each page's tail as 4 KB ones (measured: ~80 bytes a work).
+PAGE_BYTES = 8192
 #: Page cache per connection (negative = KiB): 256 MiB keeps the id index hot during loads.
 CACHE_KIB = 262_144
 #: Memory-mapped reads for read-only connections (the server); the writer does not map, which keeps
@@ -225,6 +228,8 @@ def connect(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.
         conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
     else:
         conn = sqlite3.connect(os.fspath(path), check_same_thread=False, isolation_level=None)
+    if not readonly:
+        conn.execute(f"PRAGMA page_size={PAGE_BYTES}")  # takes effect only while the file is still empty
     conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     if readonly:
         # readers map the file: pages come straight from the OS page cache, shared between workers
