@@ -28,8 +28,17 @@ def source_bit(source: str) -> int:
 
 
 def sources_of(mask: int) -> list[str]:
-    """The source names whose bits are set in ``mask``."""
-    return [name for i, name in enumerate(SOURCES) if mask & (1 << i)]
+    """The source names whose bits are set in ``mask`` (a new list: callers may change it)."""
+    names = _SOURCE_SETS.get(mask)
+    if names is None:
+        names = [name for i, name in enumerate(SOURCES) if mask & (1 << i)]
+        if 0 <= mask < 1 << len(SOURCES):
+            _SOURCE_SETS[mask] = names
+    return list(names)
+
+
+#: Every mask's names, filled as they are met (there are 2**len(SOURCES) of them).
+_SOURCE_SETS: dict[int, list[str]] = {}
 
 
 class Id(msgspec.Struct, frozen=True, array_like=True):

@@ -677,21 +677,22 @@ class SQLiteStore(SQLiteQueries):
         return found[0] if found else None
 
     def _served(self, where: str, params: Sequence[object], source: str, since_year: int) -> list[ServedWork]:
-        codec = self.codec
-        return [ServedWork(id=work_id, stub=bool(stub), sources=sources_of(sources), key_id=key_id, cited_by_count=cbc,
-                           referenced_works_count=rwc,
-                           record=codec.decompress(data, dict_id) if data is not None else None,
-                           record_client_clean=bool(flags and flags & RECORD_CLIENT_CLEAN),
-                           record_refs_exact=bool(flags and flags & RECORD_REFS_EXACT), record_spans=spans,
-                           counts_by_year=_year_counts(by_year))
-                for (work_id, stub, sources, key_id, cbc, rwc, dict_id, data, flags, spans, by_year)
-                in self.conn.execute(
-                    "SELECT w.id, w.stub, w.sources, w.key_id, w.cited_by_count, w.referenced_works_count,"
-                    " r.dict_id, r.data, r.flags, r.spans,"
-                    " (SELECT json_group_object(c.year, c.n) FROM counts_by_year c WHERE c.work_id = w.id"
-                    "  AND c.year >= ?)"
-                    f" FROM works w LEFT JOIN records r ON r.key = (w.id << {RECORD_SHIFT}) | ?"
-                    f" WHERE {where}", (since_year, _source_index(source), *params))]
+        decompress = self.codec.decompress
+        out = []
+        for (work_id, stub, sources, key_id, cbc, rwc, dict_id, data, flags, spans, by_year) in self.conn.execute(
+                "SELECT w.id, w.stub, w.sources, w.key_id, w.cited_by_count, w.referenced_works_count,"
+                " r.dict_id, r.data, r.flags, r.spans,"
+                " (SELECT json_group_object(c.year, c.n) FROM counts_by_year c WHERE c.work_id = w.id"
+                "  AND c.year >= ?)"
+                f" FROM works w LEFT JOIN records r ON r.key = (w.id << {RECORD_SHIFT}) | ?"
+                f" WHERE {where}", (since_year, _source_index(source), *params)):
+            flags = flags or 0
+            # positional, in ServedWork's field order: this loop is the serving hot path
+            out.append(ServedWork(work_id, stub == 1, sources_of(sources), key_id, cbc, rwc,
+                                  decompress(data, dict_id) if data is not None else None,
+                                  flags & RECORD_CLIENT_CLEAN != 0, flags & RECORD_REFS_EXACT != 0, spans,
+                                  _YEAR_COUNTS.decode(by_year) if by_year else {}))
+        return out
 
     def citations(self, work_id: int, *, sort: str = "cited_by_count:desc", year: int | None = None,
                   after: tuple | None = None, limit: int = 25, offset: int = 0,
@@ -791,8 +792,3 @@ def _record_flags(rec: PreparedRecord) -> int:
 
 
 _YEAR_COUNTS = msgspec.json.Decoder(dict[int, int])
-
-
-def _year_counts(text: str | None) -> dict[int, int]:
-    """``{year: n}`` from the JSON object ``served_works`` reads in the same statement."""
-    return _YEAR_COUNTS.decode(text) if text else {}
