@@ -15,8 +15,9 @@ DICT_MIN_SAMPLES = 200
 #: Dictionary size: 256 KB makes records ~5% smaller than zstd's default 112 KB at the same speed
 #: (717 vs 752 bytes for the synthetic ~6 KB records); larger gains little more.
 DICT_SIZE = 256 * 1024
-#: Level 3 is zstd's default; higher levels cost write speed for ~3% smaller records.
-LEVEL = 3
+#: Level 5 with the 256 KB dictionary: 670 bytes a synthetic record against 717 at zstd's default 3, for
+#: 74 µs of compression instead of 26 (paid once, in the parsing workers); reading is as fast.
+LEVEL = 5
 #: dict id 0 means "no dictionary".
 NO_DICT = 0
 
