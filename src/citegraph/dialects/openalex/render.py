@@ -129,9 +129,9 @@ def counts_by_year_list(counts: dict[int, int], today: datetime.date | None = No
 def counts_by_year_json(counts: dict[int, int], this_year: int) -> bytes:
     """``counts_by_year_list`` as its JSON bytes, written directly (the splicing hot path)."""
     first = this_year - COUNTS_BY_YEAR_YEARS + 1
-    return b"[" + b",".join(b'{"year":%d,"cited_by_count":%d}' % (year, counts[year])
-                            for year in sorted(counts, reverse=True)
-                            if first <= year <= this_year and counts[year]) + b"]"
+    return b"[" + b",".join([b'{"year":%d,"cited_by_count":%d}' % (year, n)
+                             for year, n in sorted(counts.items(), reverse=True)
+                             if first <= year <= this_year and n]) + b"]"
 
 
 def ordered_references(record_refs: Sequence[object], ours: Sequence[str]) -> list[str]:
