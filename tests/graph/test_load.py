@@ -182,8 +182,9 @@ def dump(conn: sqlite3.Connection) -> dict[str, object]:
                          ("facet_values", "id"), ("names", "scheme, value"),
                          ("stage", "citing, source")]:
         out[table] = conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
-    out["records"] = [(k, v, hashlib.sha256(zlibless(conn, k)).hexdigest(), d, s) for k, v, d, s in conn.execute(
-        "SELECT key, version, duplicate_refs, self_refs FROM records ORDER BY key")]
+    out["records"] = [(k, v, hashlib.sha256(zlibless(conn, k)).hexdigest(), d, s, f, sp)
+                      for k, v, d, s, f, sp in conn.execute(
+                          "SELECT key, version, duplicate_refs, self_refs, flags, spans FROM records ORDER BY key")]
     out["conflicts"] = conn.execute("SELECT source, record_id, scheme, value, kept_work, other_work, rule"
                                     " FROM conflicts ORDER BY source, record_id, scheme, value").fetchall()
     out["files"] = conn.execute("SELECT path, position, done, loaded, rejected FROM load_files ORDER BY path"
