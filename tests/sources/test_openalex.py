@@ -743,3 +743,16 @@ def test_spans_of_records_over_64_kb_use_wide_offsets() -> None:
     out = json.loads(oa.splice_graph_fields(raw, spans, [b"1", b"2", b'"u"', b"[]"]))
     assert out["cited_by_count"] == 1 and out["counts_by_year"] == [] and out["abstract_inverted_index"] == record[
         "abstract_inverted_index"]
+
+
+def test_serving_hints_are_the_three_checks_from_one_decode() -> None:
+    from citegraph.sources import ServingHints
+
+    for line in WORKS + SNAPSHOT:
+        raw = oa.map_record(line).raw
+        assert oa.serving_hints(raw) == ServingHints(client_clean=oa.is_client_clean(raw),
+                                                     refs_exact=oa.is_reference_list_exact(raw),
+                                                     spans=oa.graph_field_spans(raw))
+    for bad in (b"", b"{not json", b"[1, 2]", b'{"id": 5, "referenced_works": ["https://openalex.org/W11"]}'):
+        hints = oa.serving_hints(bad)
+        assert not hints.refs_exact and hints.spans is None, bad

@@ -26,7 +26,7 @@ import msgspec
 from isal import igzip
 
 from citegraph.graph.search import IndexUpdater, document_text
-from citegraph.sources import RecordError, openalex
+from citegraph.sources import RecordError, ServingHints, openalex
 from citegraph.store.base import FileState, PreparedRecord, Store
 from citegraph.store.codec import DICT_SAMPLE_RECORDS, NO_DICT, Codec, train_dictionary
 from citegraph.store.fields import facets_of, names_of, scalars_of
@@ -232,21 +232,20 @@ def prepare_record(module: ModuleType, raw: bytes, position: int, codec: Codec, 
     if not work.ids:
         raise RecordError("record has no identifier")
     refs = [(r.ids[0].scheme, r.ids[0].value) for r in work.references if r.ids]
+    hints = _serving_hints(module, mapped.raw)
     return PreparedRecord(
         ids=[(i.scheme, i.value) for i in work.ids], title=work.title,
         publication_year=work.publication_year, publication_date=work.publication_date, type=work.type,
         version=mapped.version, dict_id=dict_id, data=codec.compress(mapped.raw, dict_id), refs=refs,
         duplicate_refs=mapped.duplicate_refs, self_refs=mapped.self_refs, position=position,
         scalars=scalars_of(work), facets=facets_of(work), names=names_of(work), text=document_text(work),
-        client_clean=_source_says(module, "is_client_clean", mapped.raw),
-        refs_exact=_source_says(module, "is_reference_list_exact", mapped.raw),
-        spans=module.graph_field_spans(mapped.raw) if hasattr(module, "graph_field_spans") else None)
+        client_clean=hints.client_clean, refs_exact=hints.refs_exact, spans=hints.spans)
 
 
-def _source_says(module: ModuleType, check: str, raw: bytes) -> bool:
-    """A source's optional load-time check of a record (a source without that check: False, always safe)."""
-    fn = getattr(module, check, None)
-    return bool(fn(raw)) if fn is not None else False
+def _serving_hints(module: ModuleType, raw: bytes) -> ServingHints:
+    """The source's load-time serving hints for a record (a source without them promises nothing)."""
+    hints = getattr(module, "serving_hints", None)
+    return hints(raw) if hints is not None else ServingHints()
 
 
 ChunkResult = tuple[list[PreparedRecord], list[tuple[int, str, str]]]

@@ -6,12 +6,8 @@ Each module offers the same small interface, which the loader drives:
 - ``sniff(head) -> bool``: do the first bytes of a decompressed file look like this source?
 - ``iter_raw(stream, *, start=0)``: the file's records as ``(position, raw bytes)``, in order;
 - ``map_record(raw) -> Mapped``: one record parsed and mapped, or :class:`RecordError`;
-- optionally ``is_client_clean(raw) -> bool``: the stored record can be served byte for byte, with no
-  cleaning for strict clients (checked once at load, so serving skips the check);
-- optionally ``is_reference_list_exact(raw) -> bool``: the record's own reference list holds each
-  reference exactly once, in the form served, with no nulls, repeats or self-references;
-- optionally ``graph_field_spans(raw) -> bytes | None``: where the fields a server of our graph
-  replaces sit in the record, so serving can splice bytes instead of decoding.
+- optionally ``serving_hints(raw) -> ServingHints``: what serving may skip for this record, checked
+  once at load (see :class:`ServingHints`).
 """
 
 from __future__ import annotations
@@ -50,4 +46,18 @@ class Mapped(msgspec.Struct):
     has_abstract: bool | None = None
 
 
-__all__ = ["Mapped", "RecordError"]
+class ServingHints(msgspec.Struct):
+    """What a source found, at load, that lets the server skip work for a stored record.
+
+    ``client_clean``: the record needs no cleaning for strict clients; ``refs_exact``: its own reference
+    list holds each reference exactly once, in the form served, with no nulls, repeats or
+    self-references; ``spans``: where the fields a server of our graph replaces sit in its bytes (the
+    source's own packing), so they can be spliced instead of decoded. The defaults promise nothing.
+    """
+
+    client_clean: bool = False
+    refs_exact: bool = False
+    spans: bytes | None = None
+
+
+__all__ = ["Mapped", "RecordError", "ServingHints"]

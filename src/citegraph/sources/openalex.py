@@ -40,7 +40,7 @@ from citegraph.model import (
     Venue,
     Work,
 )
-from citegraph.sources import Mapped, RecordError
+from citegraph.sources import Mapped, RecordError, ServingHints
 
 SOURCE = "openalex"
 
@@ -1255,7 +1255,6 @@ _ELEMENT_PROBES: dict[str, msgspec.json.Decoder[Any]] = {
     "authorships": msgspec.json.Decoder(_ProbeAuthorship | None),
 }
 _RAW_LIST_DECODER = msgspec.json.Decoder(list[msgspec.Raw] | None)
-_TOP_DECODER = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _ANY_DECODER = msgspec.json.Decoder()
 #: Top-level keys whose values ``clean_for_clients`` may change (besides the snapshot-only keys).
 CLEANED_KEYS = frozenset((*_PROBES, "abstract_inverted_index"))
@@ -1295,32 +1294,50 @@ def served_value(key: str, value: msgspec.Raw) -> Any:
     return clean_for_clients({key: _ANY_DECODER.decode(value)})[key]
 
 
-class _ReferenceList(msgspec.Struct):
-    id: str | None = None
-    referenced_works: list[str | None] | None = None
-
-
-_REFERENCE_LIST_DECODER = msgspec.json.Decoder(_ReferenceList)
+_ID_DECODER = msgspec.json.Decoder(str | None)
 #: A list of work URLs exactly as the graph prints them (canonical W ids: no leading zeros).
 _CANONICAL_WORK_URL_LINES_RE = re.compile(r"(?:https://openalex\.org/W[1-9][0-9]*\n)*")
+_REFERENCES_DECODER = msgspec.json.Decoder(list[str | None] | None)
 
 
 def is_reference_list_exact(raw: bytes) -> bool:
     """Whether the record's ``referenced_works`` is exactly the references it gives: each a distinct
     ``https://openalex.org/W…`` URL of another work (so each makes one edge), no nulls, no repeats."""
+    top = _top_level(raw)
+    return top is not None and _references_exact(top)
+
+
+def _references_exact(top: dict[str, msgspec.Raw]) -> bool:
     try:
-        rec = _REFERENCE_LIST_DECODER.decode(raw)
+        own = _ID_DECODER.decode(top["id"]) if "id" in top else None
+        listed = _REFERENCES_DECODER.decode(top["referenced_works"]) if "referenced_works" in top else None
     except msgspec.DecodeError:
-        return False
-    listed = rec.referenced_works or []
-    if None in listed or rec.id in listed or len(set(listed)) != len(listed):
         return False
     if not listed:
         return True
+    if None in listed or own in listed or len(set(listed)) != len(listed):
+        return False
     # each entry exactly as the graph prints it: the URL of a canonical W id (no leading zeros); an
     # entry holding a newline would add a line, which the count rules out
-    joined = "\n".join(listed) + "\n"  # type: ignore[arg-type]  # no None, checked above
+    joined = "\n".join(listed) + "\n"  # no None: checked above
     return joined.count("\n") == len(listed) and _CANONICAL_WORK_URL_LINES_RE.fullmatch(joined) is not None
+
+
+def _top_level(raw: bytes) -> dict[str, msgspec.Raw] | None:
+    """The record's top level with undecoded values, or None when it is not a JSON object."""
+    try:
+        return _TOP_LEVEL_DECODER.decode(raw)
+    except msgspec.DecodeError:
+        return None
+
+
+def serving_hints(raw: bytes) -> ServingHints:
+    """All three load-time serving hints of a stored record, from one decode of its top level."""
+    top = _top_level(raw)
+    if top is None:
+        return ServingHints()
+    return ServingHints(client_clean=_client_clean(top), refs_exact=_references_exact(top),
+                        spans=_graph_field_spans(raw, top))
 
 
 # --- splicing the graph's own fields into a stored record -------------------------------------------------
@@ -1342,11 +1359,12 @@ def graph_field_spans(raw: bytes) -> bytes | None:
     key's also takes one separating comma. None when a record cannot be served that way (not a JSON
     object, snapshot keys, too large, or no ``cited_by_count``).
     """
+    top = _top_level(raw)
+    return _graph_field_spans(raw, top) if top is not None else None
+
+
+def _graph_field_spans(raw: bytes, top: dict[str, msgspec.Raw]) -> bytes | None:
     if len(raw) >= _MAX_SPLICED_BYTES:
-        return None
-    try:
-        top = _TOP_DECODER.decode(raw)
-    except msgspec.DecodeError:
         return None
     if any(key in top for key in SNAPSHOT_ONLY_KEYS) or "cited_by_count" not in top:
         return None
@@ -1460,10 +1478,11 @@ _FIELD_HEADS = tuple(b'"' + key.encode() + b'":' for key in GRAPH_FIELDS)
 def is_client_clean(raw: bytes) -> bool:
     """Whether a stored record is exactly what ``clean_for_clients`` makes of it (computed once, at load,
     so serving can skip the checks). False for anything that is not a JSON object."""
-    try:
-        top = _TOP_DECODER.decode(raw)
-    except msgspec.DecodeError:
-        return False
+    top = _top_level(raw)
+    return top is not None and _client_clean(top)
+
+
+def _client_clean(top: dict[str, msgspec.Raw]) -> bool:
     if any(key in top for key in SNAPSHOT_ONLY_KEYS):
         return False
     return not any(value_needs_cleaning(key, top[key]) for key in CLEANED_KEYS if key in top)
