@@ -199,7 +199,8 @@ async def _not_allowed(request: Request, _exc: Exception) -> Response:
                         status_code=405)
 
 
-FastGet = Callable[[str, str], "bytes | None"]
+#: A dialect's framework-free GET handler: (path below the mount, scope, mount path) → body, or None.
+FastGet = Callable[[str, Scope, str], "bytes | None"]
 
 
 class FastGets:
@@ -215,7 +216,7 @@ class FastGets:
             path: str = scope["path"]
             for prefix, handler in self.handlers:
                 if path.startswith(prefix + "/"):
-                    body = handler(path[len(prefix):], _base_url(scope) + prefix)
+                    body = handler(path[len(prefix):], scope, prefix)
                     if body is not None:
                         await send({"type": "http.response.start", "status": 200, "headers": [
                             (b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]})
@@ -223,15 +224,6 @@ class FastGets:
                         return
                     break
         await self.app(scope, receive, send)
-
-
-def _base_url(scope: Scope) -> str:
-    """``scheme://host`` as the client addressed us (the Host header, else the listening address)."""
-    for name, value in scope.get("headers") or ():
-        if name == b"host":
-            return f"{scope.get('scheme', 'http')}://{value.decode('latin-1')}"
-    server = scope.get("server")
-    return f"{scope.get('scheme', 'http')}://{server[0]}:{server[1]}" if server else "http://localhost"
 
 
 def dialect_fast_get(name: str, graph: Graph) -> FastGet | None:

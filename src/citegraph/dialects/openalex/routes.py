@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
@@ -141,12 +141,16 @@ def _guard(handler: Handler) -> Callable[[Request], Any]:
 
 def _base(request: Request) -> str:
     """This dialect's own URL root, e.g. ``http://127.0.0.1:8000/openalex`` (or the host alone at ``/``)."""
-    scope = request.scope
+    return _base_of(request.scope, request.scope.get("root_path", ""))
+
+
+def _base_of(scope: MutableMapping[str, Any], mount: str) -> str:
+    """``scheme://host`` as the client addressed us, then this dialect's mount path."""
     host = next((v.decode("latin-1") for k, v in scope.get("headers") or () if k == b"host"), None)
     if host is None:  # HTTP/1.0 without Host: the address the server listens on
         server = scope.get("server")
         host = f"{server[0]}:{server[1]}" if server else "localhost"
-    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
+    return f"{scope.get('scheme', 'http')}://{host}{mount}"
 
 
 def _elapsed_ms(started: float) -> int:
@@ -297,23 +301,23 @@ def routes(graph: Graph) -> list[BaseRoute]:
 _WORKS_PREFIX = "/works/"
 
 
-def fast_get(graph: Graph) -> Callable[[str, str], bytes | None]:
+def fast_get(graph: Graph) -> Callable[[str, MutableMapping[str, Any], str], bytes | None]:
     """The commonest request, ``GET /works/W…`` without parameters, answered without the framework.
 
-    The returned function takes the path below the mount and this dialect's base URL and gives the
+    The returned function takes the path below the mount, the ASGI scope and the mount path and gives the
     JSON body, or None to let the full route answer (an unknown id, a redirect, any other form or
     failure): the full route stays the one place for every error and edge case.
     """
     renderer = WorkRenderer(graph)
 
-    def answer(path: str, base: str) -> bytes | None:
+    def answer(path: str, scope: MutableMapping[str, Any], mount: str) -> bytes | None:
         if not path.startswith(_WORKS_PREFIX):
             return None
         short = path[len(_WORKS_PREFIX) :]
         if not CANONICAL_WORK_ID.fullmatch(short):
             return None
         try:
-            found = renderer.work_named((ids.OPENALEX, short), base=base)
+            found = renderer.work_named((ids.OPENALEX, short), base=_base_of(scope, mount))
             return msgspec.json.encode(found) if found is not None else None
         except Exception:  # the full route answers, and logs, whatever went wrong here
             return None
