@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from citegraph.store import PreparedRecord, SQLiteStore, StoreError
 from citegraph.store.base import FileState
@@ -174,15 +178,37 @@ def test_served_works_reads_counts_record_flag_and_recent_years(store: SQLiteSto
     write(store, records)
     store.build()
     w1, w2 = store.resolve(W(1)) or -1, store.resolve(W(2)) or -1
-    served = store.served_works([w1, w2, 10_000], "openalex", 2016)
+    served = store.served_works([w1, w2, 10_000], "openalex", (2016, 2030))
     assert set(served) == {w1, w2}  # unknown keys are left out
-    assert served[w1].cited_by_count == 2 and served[w1].counts_by_year == {2021: 1}  # 2015 is before 2016
+    assert served[w1].cited_by_count == 2
+    assert served[w1].counts_by_year_json == b'[{"year":2021,"cited_by_count":1}]'  # 2015 is before 2016
     assert served[w1].key_id == "openalex:W1" and served[w1].record == b"{}"
     assert not served[w1].record_client_clean and served[w2].record_client_clean
     assert served[w2].referenced_works_count == 1 and served[w2].sources == ["openalex"]
-    assert store.served_works([w1], "crossref", 0)[w1].record is None  # no record from that source
-    assert store.served_work_named(W(1), "openalex", 2016) == served[w1]  # resolved in the same read
-    assert store.served_work_named(W(99), "openalex", 2016) is None
+    assert store.served_works([w1], "crossref", (0, 9999))[w1].record is None  # no record from that source
+    assert store.served_work_named(W(1), "openalex", (2016, 2030)) == served[w1]  # resolved in the same read
+    assert store.served_work_named(W(99), "openalex", (2016, 2030)) is None
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.dictionaries(st.integers(1990, 2032), st.integers(1, 3), max_size=12), st.integers(1995, 2030))
+def test_counts_by_year_json_is_newest_first_within_the_years(counts: dict[int, int], last: int) -> None:
+    """SQLite writes the JSON, ordered by its subquery: pin the order, the window and the exact bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SQLiteStore(Path(tmp) / "g.db")
+        citers = [rec([W(100 + i)], [W(1)], date=f"{year}-06-01")
+                  for i, year in enumerate(y for y, n in counts.items() for _ in range(n))]
+        records = [rec([W(1)], date="1980-01-01"), *citers]
+        for r in records:
+            r.data = Codec({}).compress(b"{}", 0)
+        write(store, records)
+        store.build()
+        first = last - 9
+        served = store.served_works([store.resolve(W(1)) or -1], "openalex", (first, last))
+        expected = [{"year": y, "cited_by_count": counts[y]}
+                    for y in sorted(counts, reverse=True) if first <= y <= last]
+        assert next(iter(served.values())).counts_by_year_json == json.dumps(expected, separators=(",", ":")).encode()
+        store.close()
 
 
 def test_a_version_1_database_is_migrated_and_its_records_are_not_trusted_clean(tmp_path: Path) -> None:
@@ -208,7 +234,7 @@ def test_a_version_1_database_is_migrated_and_its_records_are_not_trusted_clean(
     s = SQLiteStore(path)
     assert s.meta("schema_version") == str(SCHEMA_VERSION)
     key = s.resolve(W(1)) or -1
-    assert s.served_works([key], "openalex", 0)[key].record_client_clean is False  # unknown means check
+    assert s.served_works([key], "openalex", (0, 9999))[key].record_client_clean is False  # unknown means check
     assert s.conn.execute("SELECT v.field, v.value, f.work_id FROM facets f JOIN facet_values v ON v.id = f.value_id"
                           " ORDER BY 1").fetchall() == [("author_id", "openalex:A1", 1), ("keyword", "x", 1)]
     s.close()

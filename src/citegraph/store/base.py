@@ -135,7 +135,9 @@ class ServedWork(msgspec.Struct):
     record_client_clean: bool  # the record needs no cleaning before it is served (known from the load)
     record_refs_exact: bool  # the record's own reference list is exactly the references it gave (from the load)
     record_spans: bytes | None  # where the fields a dialect replaces sit in the record (from the load)
-    counts_by_year: dict[int, int]  # citations received per year, from the asked year on
+    #: citations received per citing year within the asked years, newest first, zero years left out, as
+    #: compact JSON ``[{"year":Y,"cited_by_count":N},…]`` (written by the database: no Python per year)
+    counts_by_year_json: bytes
 
 
 class StoredRecord(msgspec.Struct):
@@ -209,11 +211,11 @@ class Store(Protocol):
     def record(self, work_id: int, source: str) -> bytes | None:
         """One source's raw record of a work, decompressed, or None."""
 
-    def served_works(self, work_ids: Sequence[int], source: str, since_year: int) -> dict[int, ServedWork]:
-        """What serving each work needs (see ``ServedWork``), in as few reads as the store can; unknown keys
-        are left out."""
+    def served_works(self, work_ids: Sequence[int], source: str, years: tuple[int, int]) -> dict[int, ServedWork]:
+        """What serving each work needs (see ``ServedWork``; counts by year for ``years``, both ends
+        included), in as few reads as the store can; unknown keys are left out."""
 
-    def served_work_named(self, pair: IdPair, source: str, since_year: int) -> ServedWork | None:
+    def served_work_named(self, pair: IdPair, source: str, years: tuple[int, int]) -> ServedWork | None:
         """``served_works`` of the work a canonical external id names (None if none), in one read."""
 
     def citations(self, work_id: int, *, sort: str, year: int | None, after: tuple | None,

@@ -661,37 +661,35 @@ class SQLiteStore(SQLiteQueries):
                                 ((work_id << RECORD_SHIFT) | _source_index(source),)).fetchone()
         return self.codec.decompress(row[1], row[0]) if row else None
 
-    def served_works(self, work_ids: Sequence[int], source: str, since_year: int) -> dict[int, ServedWork]:
+    def served_works(self, work_ids: Sequence[int], source: str, years: tuple[int, int]) -> dict[int, ServedWork]:
         """What serving each work needs, one statement per chunk of keys (the serving hot path)."""
         out: dict[int, ServedWork] = {}
         for i in range(0, len(work_ids), MAX_IN_PARAMS):
             chunk = list(work_ids[i:i + MAX_IN_PARAMS])
-            for served in self._served(f"w.id IN ({','.join('?' * len(chunk))})", chunk, source, since_year):
+            for served in self._served(f"w.id IN ({','.join('?' * len(chunk))})", chunk, source, years):
                 out[served.id] = served
         return out
 
-    def served_work_named(self, pair: IdPair, source: str, since_year: int) -> ServedWork | None:
+    def served_work_named(self, pair: IdPair, source: str, years: tuple[int, int]) -> ServedWork | None:
         """``served_works`` of the work an external id names, resolved in the same statement."""
         found = self._served("w.id = (SELECT work_id FROM work_ids WHERE scheme = ? AND value = ?)", pair, source,
-                             since_year)
+                             years)
         return found[0] if found else None
 
-    def _served(self, where: str, params: Sequence[object], source: str, since_year: int) -> list[ServedWork]:
+    def _served(self, where: str, params: Sequence[object], source: str, years: tuple[int, int]) -> list[ServedWork]:
         decompress = self.codec.decompress
         out = []
         for (work_id, stub, sources, key_id, cbc, rwc, dict_id, data, flags, spans, by_year) in self.conn.execute(
                 "SELECT w.id, w.stub, w.sources, w.key_id, w.cited_by_count, w.referenced_works_count,"
-                " r.dict_id, r.data, r.flags, r.spans,"
-                " (SELECT json_group_object(c.year, c.n) FROM counts_by_year c WHERE c.work_id = w.id"
-                "  AND c.year >= ?)"
+                " r.dict_id, r.data, r.flags, r.spans, (" + _COUNTS_BY_YEAR_JSON + ")"
                 f" FROM works w LEFT JOIN records r ON r.key = (w.id << {RECORD_SHIFT}) | ?"
-                f" WHERE {where}", (since_year, _source_index(source), *params)):
+                f" WHERE {where}", (*years, _source_index(source), *params)):
             flags = flags or 0
             # positional, in ServedWork's field order: this loop is the serving hot path
             out.append(ServedWork(work_id, stub == 1, sources_of(sources), key_id, cbc, rwc,
                                   decompress(data, dict_id) if data is not None else None,
                                   flags & RECORD_CLIENT_CLEAN != 0, flags & RECORD_REFS_EXACT != 0, spans,
-                                  _YEAR_COUNTS.decode(by_year) if by_year else {}))
+                                  by_year.encode()))
         return out
 
     def citations(self, work_id: int, *, sort: str = "cited_by_count:desc", year: int | None = None,
@@ -791,4 +789,11 @@ def _record_flags(rec: PreparedRecord) -> int:
     return (RECORD_CLIENT_CLEAN if rec.client_clean else 0) | (RECORD_REFS_EXACT if rec.refs_exact else 0)
 
 
+#: A work's counts by year for years ? to ? as ServedWork's JSON, newest first, built by SQLite: formatting them in
+#: Python cost ~7 µs a work, a third of splicing one. The subquery's ORDER BY is a backward scan of the key
+#: (no sort), and SQLite aggregates a subquery's rows in its order; a test pins the order.
+_COUNTS_BY_YEAR_JSON = (
+    "SELECT json_group_array(json_object('year', c.year, 'cited_by_count', c.n)) FROM"
+    " (SELECT year, n FROM counts_by_year WHERE work_id = w.id AND year BETWEEN ? AND ? AND n > 0"
+    " ORDER BY year DESC) c")
 _YEAR_COUNTS = msgspec.json.Decoder(dict[int, int])

@@ -127,12 +127,9 @@ def counts_by_year_list(counts: dict[int, int], today: datetime.date | None = No
     ]
 
 
-def counts_by_year_json(counts: dict[int, int], this_year: int) -> bytes:
-    """``counts_by_year_list`` as its JSON bytes, written directly (the splicing hot path)."""
-    first = this_year - COUNTS_BY_YEAR_YEARS + 1
-    return b"[" + b",".join([b'{"year":%d,"cited_by_count":%d}' % (year, n)
-                             for year, n in sorted(counts.items(), reverse=True)
-                             if first <= year <= this_year and n]) + b"]"
+def counts_by_year_span(this_year: int) -> tuple[int, int]:
+    """The years ``counts_by_year`` shows, first and last (upstream: the last ten, this one included)."""
+    return this_year - COUNTS_BY_YEAR_YEARS + 1, this_year
 
 
 def ordered_references(record_refs: Sequence[object], ours: Sequence[str]) -> list[str]:
@@ -165,7 +162,7 @@ class Derived(msgspec.Struct):
     cited_by_count: int
     referenced_works_count: int
     referenced_works: list[str] | None  # None when not asked for (select)
-    counts_by_year: list[dict[str, int]] | None
+    counts_by_year: msgspec.Raw | list[dict[str, int]] | None  # Raw: the store's JSON, served as is
     cited_by_api_url: str
     refs_in_record_order: bool = False  # referenced_works came from the record itself, in its order
 
@@ -204,7 +201,7 @@ def _own_reference_list(top: dict[str, msgspec.Raw], served: ServedWork) -> msgs
     return kept if len(kept) == count else None
 
 
-def _spliced(sw: ServedWork, base: str, this_year: int) -> msgspec.Raw | None:
+def _spliced(sw: ServedWork, base: str) -> msgspec.Raw | None:
     """The work as served, spliced into its stored bytes, when the load found that possible: an
     OpenAlex-only work whose record needs no cleaning and lists exactly its references. Else None."""
     if (sw.record is None or sw.record_spans is None or not sw.record_client_clean or not sw.record_refs_exact
@@ -215,7 +212,7 @@ def _spliced(sw: ServedWork, base: str, this_year: int) -> msgspec.Raw | None:
         "cited_by_count": b"%d" % sw.cited_by_count,
         "referenced_works_count": b"%d" % sw.referenced_works_count,
         "cited_by_api_url": _ENCODE(cited_by_api_url(base, own)),
-        "counts_by_year": counts_by_year_json(sw.counts_by_year, this_year),
+        "counts_by_year": sw.counts_by_year_json,
     }
     return msgspec.Raw(splice_graph_fields(sw.record, sw.record_spans, [ours[f] for f in GRAPH_FIELDS]))
 
@@ -238,10 +235,10 @@ class WorkRenderer:
         """The work a canonical id names, as ``GET /works/{id}`` serves it without parameters (possibly as
         ``msgspec.Raw``), looked up and read in one statement when it can be spliced; None if unknown."""
         this_year = datetime.date.today().year
-        sw = self.graph.served_work_named(pair, SOURCE, this_year - COUNTS_BY_YEAR_YEARS + 1)
+        sw = self.graph.served_work_named(pair, SOURCE, counts_by_year_span(this_year))
         if sw is None:
             return None
-        done = _spliced(sw, base, this_year)
+        done = _spliced(sw, base)
         if done is not None:
             return done
         found = self.works([sw.id], base=base, raw_ok=True)
@@ -267,11 +264,11 @@ class WorkRenderer:
         need_refs = wanted is None or "referenced_works" in wanted
         need_years = wanted is None or "counts_by_year" in wanted
         this_year = datetime.date.today().year
-        served = graph.served_works(keys, SOURCE, this_year - COUNTS_BY_YEAR_YEARS + 1)
+        served = graph.served_works(keys, SOURCE, counts_by_year_span(this_year))
         spliced: dict[int, msgspec.Raw] = {}
         if raw_ok and select is None and scores is None:
             for k, sw in served.items():
-                done = _spliced(sw, base, this_year)
+                done = _spliced(sw, base)
                 if done is not None:
                     spliced[k] = done
         tops: dict[int, dict[str, msgspec.Raw]] = {}
@@ -316,7 +313,7 @@ class WorkRenderer:
                                   else [ref_ids[r] for r in ref_keys.get(k, ()) if r in ref_ids])
                 if need_refs
                 else None,
-                counts_by_year=counts_by_year_list(sw.counts_by_year, this_year=this_year) if need_years else None,
+                counts_by_year=msgspec.Raw(sw.counts_by_year_json) if need_years else None,
                 cited_by_api_url=cited_by_api_url(base, own),
                 refs_in_record_order=k in own_lists,
             )
