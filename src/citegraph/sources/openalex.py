@@ -41,6 +41,7 @@ from citegraph.model import (
     Work,
 )
 from citegraph.sources import Mapped, RecordError, ServingHints
+from citegraph.sources.jsonio import DOCUMENT_MAX_BYTES, LEADING, is_json_line, lines, read_bounded
 
 SOURCE = "openalex"
 
@@ -51,9 +52,6 @@ _OPENALEX_URL_LEN = len(OPENALEX_URL)
 _WORK_URL_LINES_RE = re.compile(r"(?:https://openalex\.org/W[0-9]+\n)*")
 #: Keys the 2023-era snapshot adds to each record (Elasticsearch bookkeeping); never served.
 SNAPSHOT_ONLY_KEYS = ("@timestamp", "@version")
-#: A list page, JSON array or multi-line object is read whole only up to this size (API pages are
-#: at most a few MB); anything larger, or anything that is not one JSON document, is read as lines.
-DOCUMENT_MAX_BYTES = 256 * 1024 * 1024
 #: A snapshot manifest is a small JSON index (hundreds of KB for all works); larger files are data.
 MANIFEST_MAX_BYTES = 64 * 1024 * 1024
 #: Secondary-id cache size: ISSNs, RORs and institution ids repeat across millions of records.
@@ -66,8 +64,6 @@ _EMPTY_PAGE_RE = re.compile(
     re.DOTALL)
 #: The undecoded value of an absent abstract.
 _JSON_NULL = msgspec.Raw(b"null")
-#: Whitespace and a UTF-8 byte-order mark may precede the first JSON value of a file.
-_LEADING = b"\xef\xbb\xbf \t\r\n"
 
 
 # --- the decoded subset of a work -----------------------------------------------------------------------
@@ -1496,7 +1492,7 @@ def sniff(head: bytes) -> bool:
     True for a JSON object or JSON Lines whose first bytes hold ``"id": "https://openalex.org/W…"`` (a
     work; other OpenAlex entities have A/S/I/… ids there), and for an empty OpenAlex list page.
     """
-    text = head.lstrip(_LEADING)
+    text = head.lstrip(LEADING)
     if not text.startswith((b"{", b"[")):
         return False
     if _WORK_ID_RE.search(text):
@@ -1510,16 +1506,16 @@ def _document_records(doc: bytes, start: int) -> Iterator[tuple[int, bytes]] | N
     None when ``doc`` is not one JSON document.
     """
     try:
-        if doc.lstrip(_LEADING).startswith(b"["):
+        if doc.lstrip(LEADING).startswith(b"["):
             items = _ARRAY_DECODER.decode(doc)
         else:
             probe = _PROBE_DECODER.decode(doc)
             if probe.results is None or probe.meta is msgspec.UNSET:
-                return iter([(0, doc.strip(_LEADING))] if start == 0 else [])
+                return iter([(0, doc.strip(LEADING))] if start == 0 else [])
             items = probe.results
     except msgspec.ValidationError:
         # valid JSON of another shape ("results" not a list, …): one record, for the mapper to judge
-        return iter([(0, doc.strip(_LEADING))] if start == 0 else [])
+        return iter([(0, doc.strip(LEADING))] if start == 0 else [])
     except msgspec.DecodeError:
         return None
     return ((i, bytes(item)) for i, item in enumerate(items) if i >= start)
@@ -1528,45 +1524,13 @@ def _document_records(doc: bytes, start: int) -> Iterator[tuple[int, bytes]] | N
 def _holds_many(line: bytes) -> bool:
     """Whether one line of JSON holds several works: a list page (only ``meta`` and ``results`` are
     decoded to tell) or a JSON array."""
-    if line.lstrip(_LEADING).startswith(b"["):
+    if line.lstrip(LEADING).startswith(b"["):
         return True
     try:
         probe = _PROBE_DECODER.decode(line)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return False
     return probe.results is not None and probe.meta is not msgspec.UNSET
-
-
-def _is_json_line(line: bytes) -> bool:
-    try:
-        msgspec.json.decode(line)
-    except msgspec.DecodeError:
-        return False
-    return True
-
-
-#: Bytes read at a time from a JSON Lines stream (lines are split from these blocks).
-READ_BLOCK_BYTES = 1 << 20
-
-
-def _lines(first: bytes, stream: BinaryIO) -> Iterator[bytes]:
-    """``first`` (buffered bytes, possibly ending mid-line) followed by the stream, as lines."""
-    parts = first.split(b"\n")
-    tail = parts.pop()
-    yield from parts
-    if tail:
-        yield tail + stream.readline()
-    # whole blocks split in C: a gzip stream's own readline costs ~30 µs a line here
-    rest = b""
-    while True:
-        block = stream.read(READ_BLOCK_BYTES)
-        if not block:
-            if rest:
-                yield rest
-            return
-        lines = (rest + block).split(b"\n")
-        rest = lines.pop()
-        yield from lines
 
 
 def _line_records(lines: Iterator[bytes], start: int, pages: bool) -> Iterator[tuple[int, bytes]]:
@@ -1608,7 +1572,7 @@ def iter_raw(stream: BinaryIO, *, start: int = 0) -> Iterator[tuple[int, bytes]]
     """
     blank = 0
     first = stream.readline()
-    while first and not first.strip(_LEADING):
+    while first and not first.strip(LEADING):
         blank += 1
         first = stream.readline()
     if not first:
@@ -1616,29 +1580,23 @@ def iter_raw(stream: BinaryIO, *, start: int = 0) -> Iterator[tuple[int, bytes]]
     if first.startswith(b"\xef\xbb\xbf"):
         first = first[3:]
     prefix = b"\n" * blank  # re-inserted so blank lines keep their numbers
-    head = first.lstrip(_LEADING)
-    if not head.startswith((b"{", b"[")) or _is_json_line(first):
-        yield from _line_records(_lines(prefix + first, stream), start, pages=_holds_many(first))
+    head = first.lstrip(LEADING)
+    if not head.startswith((b"{", b"[")) or is_json_line(first):
+        yield from _line_records(lines(prefix + first, stream), start, pages=_holds_many(first))
         return
     # The first line is not JSON by itself. If the next line is, this is JSON Lines with a bad first
     # line; otherwise it is one document over many lines (pretty-printed), read whole within a bound.
     second = stream.readline()
-    if _is_json_line(second.strip()) and second.lstrip(_LEADING).startswith(b"{"):
-        yield from _line_records(_lines(prefix + first + second, stream), start, pages=False)
+    if is_json_line(second.strip()) and second.lstrip(LEADING).startswith(b"{"):
+        yield from _line_records(lines(prefix + first + second, stream), start, pages=False)
         return
-    buf = bytearray(first + second)
-    while len(buf) <= DOCUMENT_MAX_BYTES:
-        chunk = stream.read(1 << 20)
-        if not chunk:
-            break
-        buf += chunk
-    doc = bytes(buf)
+    doc = read_bounded(first + second, stream)
     records = _document_records(doc, start) if len(doc) <= DOCUMENT_MAX_BYTES else None
     if records is not None:
         yield from records
         return
     # not one document after all: lines, each judged by the mapper
-    yield from _line_records(_lines(prefix + doc, stream), start, pages=False)
+    yield from _line_records(lines(prefix + doc, stream), start, pages=False)
 
 
 # --- snapshots ---------------------------------------------------------------------------------------------
