@@ -214,6 +214,7 @@ class Work(msgspec.Struct, omit_defaults=True):
     related: list[Id] = []
     relations: dict[str, list[Id]] = {}
     update_to: list[Id] = []
+    reference_visibility: str | None = None  # Crossref: open | limited | closed (who may see the list)
     upstream: UpstreamCounts = msgspec.field(default_factory=UpstreamCounts)
     version: str | None = None  # the source's record version (OpenAlex updated_date, Crossref indexed)
 
