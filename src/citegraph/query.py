@@ -88,6 +88,29 @@ CONCEPT_ID = "concept_id"
 KEYWORD = "keyword"
 FUNDER_ID = "funder_id"
 PUBLISHER = "publisher"  # the publisher's name
+# Crossref's metadata (filled from any source that carries it): dates at day precision, a partial date
+# taken as its earliest day (Crossref's own rule)
+CREATED_DATE = "created_date"  # when the DOI's metadata was first deposited (OpenAlex: created_date)
+DEPOSITED_DATE = "deposited_date"  # last deposit by the member
+INDEXED_DATE = "indexed_date"  # last (re)indexed by Crossref
+PRINT_DATE = "print_date"  # published in print
+ONLINE_DATE = "online_date"  # published online
+MEMBER = "member"  # the Crossref member id
+DOI_PREFIX = "doi_prefix"  # the DOI's prefix (10.1234), from the DOI itself
+REFERENCE_VISIBILITY = "reference_visibility"  # open | limited | closed
+CONTAINER_TITLE = "container_title"  # any container title (journal, book, proceedings)
+ISBN = "isbn"
+LICENSE_URL = "license_url"
+FUNDER_NAME = "funder_name"  # funders named without an id (funders with ids are FUNDER_ID)
+AFFILIATION_NAME = "affiliation_name"  # affiliations named without an institution id of their own source
+FULL_TEXT_TYPE = "full_text_type"  # content types of full-text links for text mining or similarity checking
+UPDATE_OF = "update_of"  # the works this one updates (corrections, retractions): ids
+HAS_FUNDER = "has_funder"
+HAS_LICENSE = "has_license"
+HAS_FULL_TEXT = "has_full_text"
+HAS_AFFILIATION = "has_affiliation"
+HAS_ROR_ID = "has_ror_id"
+IS_UPDATE = "is_update"
 #: Works that cite any of the given works (their reference lists contain one of them).
 CITES = "cites"
 #: Works cited by any of the given works (they appear in one of those reference lists).
@@ -138,6 +161,27 @@ FIELDS: dict[str, FieldKind] = {
     KEYWORD: FieldKind.KEYWORD,
     FUNDER_ID: FieldKind.ID,
     PUBLISHER: FieldKind.KEYWORD,
+    CREATED_DATE: FieldKind.DATE,
+    DEPOSITED_DATE: FieldKind.DATE,
+    INDEXED_DATE: FieldKind.DATE,
+    PRINT_DATE: FieldKind.DATE,
+    ONLINE_DATE: FieldKind.DATE,
+    MEMBER: FieldKind.KEYWORD,
+    DOI_PREFIX: FieldKind.KEYWORD,
+    REFERENCE_VISIBILITY: FieldKind.KEYWORD,
+    CONTAINER_TITLE: FieldKind.KEYWORD,
+    ISBN: FieldKind.ID,
+    LICENSE_URL: FieldKind.KEYWORD,
+    FUNDER_NAME: FieldKind.KEYWORD,
+    AFFILIATION_NAME: FieldKind.KEYWORD,
+    FULL_TEXT_TYPE: FieldKind.KEYWORD,
+    UPDATE_OF: FieldKind.ID,
+    HAS_FUNDER: FieldKind.BOOL,
+    HAS_LICENSE: FieldKind.BOOL,
+    HAS_FULL_TEXT: FieldKind.BOOL,
+    HAS_AFFILIATION: FieldKind.BOOL,
+    HAS_ROR_ID: FieldKind.BOOL,
+    IS_UPDATE: FieldKind.BOOL,
     CITES: FieldKind.ID,
     CITED_BY: FieldKind.ID,
     RELATED_TO: FieldKind.ID,
@@ -177,6 +221,11 @@ SORT_KEYS: frozenset[str] = frozenset(
         RELEVANCE,
         WORK,
         REFERENCED_WORKS_COUNT,
+        CREATED_DATE,
+        DEPOSITED_DATE,
+        INDEXED_DATE,
+        PRINT_DATE,
+        ONLINE_DATE,
     }
 )
 

@@ -211,6 +211,10 @@ def test_counts_by_year_json_is_newest_first_within_the_years(counts: dict[int, 
         store.close()
 
 
+V3_WORK_COLUMNS = ("created_date", "deposited_date", "indexed_date", "print_date", "online_date", "member",
+                   "doi_prefix", "reference_visibility")
+
+
 def test_a_version_1_database_is_migrated_and_its_records_are_not_trusted_clean(tmp_path: Path) -> None:
     path = tmp_path / "v1.db"
     s = SQLiteStore(path)
@@ -223,6 +227,8 @@ def test_a_version_1_database_is_migrated_and_its_records_are_not_trusted_clean(
     with sqlite3.connect(path) as c:  # what version 1 wrote: no serving hints, facets by (field, value)
         c.execute("ALTER TABLE records DROP COLUMN flags")
         c.execute("ALTER TABLE records DROP COLUMN spans")
+        for column in V3_WORK_COLUMNS:
+            c.execute(f"ALTER TABLE works DROP COLUMN {column}")
         c.execute("DROP TABLE facets")
         c.execute("DROP TABLE facet_values")
         c.execute("CREATE TABLE facets(field TEXT NOT NULL, value TEXT NOT NULL, work_id INTEGER NOT NULL,"
@@ -233,6 +239,8 @@ def test_a_version_1_database_is_migrated_and_its_records_are_not_trusted_clean(
         SQLiteStore(path, readonly=True)
     s = SQLiteStore(path)
     assert s.meta("schema_version") == str(SCHEMA_VERSION)
+    columns = {r[1] for r in s.conn.execute("PRAGMA table_info(works)")}
+    assert set(V3_WORK_COLUMNS) <= columns  # v2 → v3 ran after v1 → v2
     key = s.resolve(W(1)) or -1
     assert s.served_works([key], "openalex", (0, 9999))[key].record_client_clean is False  # unknown means check
     assert s.conn.execute("SELECT v.field, v.value, f.work_id FROM facets f JOIN facet_values v ON v.id = f.value_id"

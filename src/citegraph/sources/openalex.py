@@ -311,6 +311,7 @@ class _IndexWork(_WorkCore, gc=False):
     grants: list[_Grant | None] | None = None
     awards: list[_Award | None] | None = None
     related_works: list[str | None] | None = None
+    created_date: str | None = None
     abstract_inverted_index: msgspec.Raw = _JSON_NULL
 
 
@@ -1040,7 +1041,7 @@ def _map_index(raw: bytes) -> Mapped:
     work = Work(
         ids=work_ids, source=SOURCE, title=w.title if w.title is not None else w.display_name, type=w.type,
         type_source=w.type_crossref, language=w.language, publication_date=w.publication_date,
-        publication_year=w.publication_year,
+        publication_year=w.publication_year, dates=Dates(created=w.created_date),
         authors=_index_authors(w.authorships, issues) if w.authorships else [],
         venue=venue, publisher=venue.publisher if venue is not None else None,
         is_oa=oa.is_oa if oa is not None else None, oa_status=oa.oa_status if oa is not None else None,
@@ -1065,7 +1066,7 @@ def map_record(raw: bytes, *, mode: Mode = "full", core_only: bool = False) -> M
 
     - ``mode="full"``: the whole ``Work``.
     - ``mode="index"``: what the store indexes, equal to the full mapping's: ids, title, type, type_source,
-      language, publication year and date, version, references, related; authors with names, ids and
+      language, publication year and date, created date, version, references, related; authors with names, ids and
       institution affiliations (name, ids, country code; no raw strings, position or corresponding flag);
       venue and publisher; is_oa and oa_status; is_retracted, is_paratext; topics, concepts and keywords
       with names, ids and kinds (no scores, hierarchy or MeSH); funders with names and ids (and awards).

@@ -26,7 +26,9 @@ CITATION_SORTS: tuple[str, ...] = ("cited_by_count:desc", "cited_by_count:asc", 
 
 #: Single-valued work fields a record may fill, in ``PreparedRecord.scalars`` order (filters and group-bys).
 SCALAR_COLUMNS: tuple[str, ...] = ("type_source", "language", "is_oa", "oa_status", "is_retracted", "is_paratext",
-                                   "has_abstract", "authors_count", "publisher", "has_doi", "has_pmid", "has_pmcid")
+                                   "has_abstract", "authors_count", "publisher", "has_doi", "has_pmid", "has_pmcid",
+                                   "created_date", "deposited_date", "indexed_date", "print_date", "online_date",
+                                   "member", "doi_prefix", "reference_visibility")
 
 
 class StoreError(Exception):

@@ -14,8 +14,31 @@ from citegraph.store.base import SCALAR_COLUMNS
 CONCEPT_FIELDS: dict[str, str] = {"topic": q.TOPIC_ID, "concept": q.CONCEPT_ID}
 
 
+#: Crossref ``intended-application`` values of links to full text (a landing page is not full text).
+FULL_TEXT_APPLICATIONS = frozenset({"text-mining", "similarity-checking", "unspecified", "syndication"})
+
+
 def _id(i: Id) -> str:
     return f"{i.scheme}:{i.value}"
+
+
+def earliest_day(date: str | None) -> str | None:
+    """A date at any precision as its earliest day (``2013`` → ``2013-01-01``): Crossref's filter rule."""
+    if not date or len(date) < 4 or not date[:4].isdigit():
+        return None
+    if len(date) == 4:
+        return date + "-01-01"
+    if len(date) == 7:
+        return date + "-01"
+    return date[:10]
+
+
+def doi_prefix(work: Work) -> str | None:
+    """The prefix (``10.1234``) of the work's first DOI."""
+    for i in work.ids:
+        if i.scheme == "doi":
+            return i.value.split("/", 1)[0]
+    return None
 
 
 def scalars_of(work: Work) -> tuple[str | int | bool | None, ...]:
@@ -34,6 +57,14 @@ def scalars_of(work: Work) -> tuple[str | int | bool | None, ...]:
         "has_doi": any(i.scheme == "doi" for i in work.ids),
         "has_pmid": any(i.scheme == "pmid" for i in work.ids),
         "has_pmcid": any(i.scheme == "pmcid" for i in work.ids),
+        "created_date": earliest_day(work.dates.created),
+        "deposited_date": earliest_day(work.dates.deposited),
+        "indexed_date": earliest_day(work.dates.indexed),
+        "print_date": earliest_day(work.dates.published_print),
+        "online_date": earliest_day(work.dates.published_online),
+        "member": work.member,
+        "doi_prefix": doi_prefix(work),
+        "reference_visibility": work.reference_visibility,
     }
     return tuple(values[c] for c in SCALAR_COLUMNS)
 
@@ -49,6 +80,9 @@ def facets_of(work: Work) -> list[tuple[str, str]]:
                 out.add((q.INSTITUTION_ROR if i.scheme == "ror" else q.INSTITUTION_ID, _id(i)))
             if aff.country_code:
                 out.add((q.COUNTRY_CODE, aff.country_code.lower()))
+            # an affiliation known by an institution id is found by that id; only named ones need the name
+            if aff.name and not any(i.scheme == "openalex" for i in aff.ids):
+                out.add((q.AFFILIATION_NAME, aff.name.lower()))
     if work.venue:
         for i in work.venue.ids:
             out.add((q.VENUE_ISSN if i.scheme == "issn" else q.VENUE_ID, _id(i)))
@@ -67,6 +101,20 @@ def facets_of(work: Work) -> list[tuple[str, str]]:
     for f in work.funders:
         for i in f.ids:
             out.add((q.FUNDER_ID, _id(i)))
+        if not f.ids and f.name:
+            out.add((q.FUNDER_NAME, f.name.lower()))
+    for title in work.container_titles:
+        out.add((q.CONTAINER_TITLE, title.lower()))
+    for isbn in work.isbn:
+        out.add((q.ISBN, f"isbn:{isbn}"))
+    for lic in work.licenses:
+        if lic.url:
+            out.add((q.LICENSE_URL, lic.url.lower()))
+    for link in work.links:
+        if link.kind in FULL_TEXT_APPLICATIONS:
+            out.add((q.FULL_TEXT_TYPE, (link.content_type or "unspecified").lower()))
+    for i in work.update_to:
+        out.add((q.UPDATE_OF, _id(i)))
     return sorted(out)
 
 
@@ -91,4 +139,13 @@ def names_of(work: Work) -> list[tuple[str, str, str]]:
         if f.name:
             for i in f.ids:
                 out.setdefault((i.scheme, i.value), f.name)
+            if not f.ids:
+                out.setdefault((q.FUNDER_NAME, f.name.lower()), f.name)
+    # keyword facets are stored lower case; the names table keeps the case a source printed
+    for title in work.container_titles:
+        out.setdefault((q.CONTAINER_TITLE, title.lower()), title)
+    for author in work.authors:
+        for aff in author.affiliations:
+            if aff.name and not any(i.scheme == "openalex" for i in aff.ids):
+                out.setdefault((q.AFFILIATION_NAME, aff.name.lower()), aff.name)
     return [(s, v, n) for (s, v), n in out.items()]

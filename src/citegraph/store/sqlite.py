@@ -41,7 +41,7 @@ from citegraph.store.codec import Codec
 from citegraph.store.sqlite_find import SQLiteQueries
 
 #: Bump when the schema changes; ``MIGRATIONS`` must then carry the old version forward.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Records are keyed work_id << RECORD_SHIFT | source index: room for 8 sources per work.
 RECORD_SHIFT = 3
@@ -82,6 +82,14 @@ CREATE TABLE IF NOT EXISTS works(
     has_doi INTEGER,
     has_pmid INTEGER,
     has_pmcid INTEGER,
+    created_date TEXT,
+    deposited_date TEXT,
+    indexed_date TEXT,
+    print_date TEXT,
+    online_date TEXT,
+    member TEXT,
+    doi_prefix TEXT,
+    reference_visibility TEXT,
     cited_by_count INTEGER NOT NULL DEFAULT 0,
     referenced_works_count INTEGER NOT NULL DEFAULT 0
 );
@@ -140,6 +148,11 @@ MIGRATIONS: dict[int, str] = {
        "INSERT INTO facets_v2 SELECT v.id, f.work_id FROM facets f JOIN facet_values v"
        " ON v.field = f.field AND v.value = f.value ORDER BY 1, 2;"
        "DROP TABLE facets; ALTER TABLE facets_v2 RENAME TO facets;",
+    # v3: the Crossref scalars (dates, member, DOI prefix, reference visibility); NULL on old rows until
+    # their records are loaded again (``citegraph load`` of the same files refills them)
+    2: "".join(f"ALTER TABLE works ADD COLUMN {c} TEXT;" for c in (
+        "created_date", "deposited_date", "indexed_date", "print_date", "online_date", "member", "doi_prefix",
+        "reference_visibility")),
 }
 
 #: records.flags bit: the stored record needs no cleaning before it is served (the source checked at load).

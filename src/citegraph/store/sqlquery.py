@@ -32,12 +32,32 @@ COLUMN_FIELDS: dict[str, str] = {
     q.HAS_DOI: "w.has_doi",
     q.HAS_PMID: "w.has_pmid",
     q.HAS_PMCID: "w.has_pmcid",
+    q.CREATED_DATE: "w.created_date",
+    q.DEPOSITED_DATE: "w.deposited_date",
+    q.INDEXED_DATE: "w.indexed_date",
+    q.PRINT_DATE: "w.print_date",
+    q.ONLINE_DATE: "w.online_date",
+    q.MEMBER: "w.member",
+    q.DOI_PREFIX: "w.doi_prefix",
+    q.REFERENCE_VISIBILITY: "w.reference_visibility",
 }
 
 #: Multi-valued fields held in the ``facets`` table (the field name is stored as is).
 FACET_FIELDS: frozenset[str] = frozenset({
     q.AUTHOR_ID, q.AUTHOR_ORCID, q.INSTITUTION_ID, q.INSTITUTION_ROR, q.COUNTRY_CODE, q.VENUE_ID, q.VENUE_ISSN,
-    q.TOPIC_ID, q.PRIMARY_TOPIC_ID, q.CONCEPT_ID, q.KEYWORD, q.FUNDER_ID})
+    q.TOPIC_ID, q.PRIMARY_TOPIC_ID, q.CONCEPT_ID, q.KEYWORD, q.FUNDER_ID, q.CONTAINER_TITLE, q.ISBN, q.LICENSE_URL,
+    q.FUNDER_NAME, q.AFFILIATION_NAME, q.FULL_TEXT_TYPE, q.UPDATE_OF})
+
+#: Has-flags: true when the work has a value in any of these facet fields (a flag is never unknown).
+FLAG_FACETS: dict[str, tuple[str, ...]] = {
+    q.HAS_ORCID: (q.AUTHOR_ORCID,),
+    q.HAS_FUNDER: (q.FUNDER_ID, q.FUNDER_NAME),
+    q.HAS_LICENSE: (q.LICENSE_URL,),
+    q.HAS_FULL_TEXT: (q.FULL_TEXT_TYPE,),
+    q.HAS_AFFILIATION: (q.INSTITUTION_ID, q.INSTITUTION_ROR, q.AFFILIATION_NAME),
+    q.HAS_ROR_ID: (q.INSTITUTION_ROR,),
+    q.IS_UPDATE: (q.UPDATE_OF,),
+}
 
 
 #: Sort keys and the expression each sorts by; missing values always sort last.
@@ -46,6 +66,11 @@ SORT_COLUMNS: dict[str, str] = {
     q.REFERENCED_WORKS_COUNT: "w.referenced_works_count",
     q.PUBLICATION_DATE: "w.publication_date",
     q.PUBLICATION_YEAR: "w.publication_year",
+    q.CREATED_DATE: "w.created_date",
+    q.DEPOSITED_DATE: "w.deposited_date",
+    q.INDEXED_DATE: "w.indexed_date",
+    q.PRINT_DATE: "w.print_date",
+    q.ONLINE_DATE: "w.online_date",
     q.DISPLAY_NAME: "lower(w.title)",
     q.RELEVANCE: "coalesce(ts.score, 0.0)",
     q.WORK: "w.id",
@@ -53,13 +78,22 @@ SORT_COLUMNS: dict[str, str] = {
 #: Stand-ins for missing values so that NULLs sort last in either direction (and cursors hold no NULL).
 _LAST_ASC = {"text": "\uffff", "int": 1 << 62}
 _LAST_DESC = {"text": "", "int": -(1 << 62)}
-_SORT_KIND = {q.PUBLICATION_DATE: "text", q.DISPLAY_NAME: "text"}
+_SORT_KIND = {q.PUBLICATION_DATE: "text", q.DISPLAY_NAME: "text", q.CREATED_DATE: "text", q.DEPOSITED_DATE: "text",
+              q.INDEXED_DATE: "text", q.PRINT_DATE: "text", q.ONLINE_DATE: "text"}
 
 #: Most groups one group-by answer holds (OpenAlex's own page limit for groups).
 MAX_GROUPS = 200
 
 #: The works with any value of one facet field (the field is the parameter).
 FACET_WORKS = ("SELECT f.work_id FROM facets f WHERE f.value_id IN (SELECT id FROM facet_values WHERE field = ?)")
+
+
+def _any_facet_works(fields: int) -> str:
+    """The works with any value of any of ``fields`` facet fields (the field names are the parameters)."""
+    marks = ", ".join("?" * fields)
+    return f"SELECT f.work_id FROM facets f WHERE f.value_id IN (SELECT id FROM facet_values WHERE field IN ({marks}))"
+
+
 #: An id value as the facets table stores it.
 def facet_value(value: object) -> str:
     """How a query value is written in the facets table: ``scheme:value`` for ids, lowercase keywords."""
@@ -152,8 +186,9 @@ class Compiler:
             vals = [int(v) if isinstance(v, bool) else v for v in values]
             params.extend(vals)
             return f"{col} IN ({', '.join('?' * len(vals))})"
-        if name == q.HAS_ORCID:
-            return _flag(values, f"w.id IN ({FACET_WORKS})", [q.AUTHOR_ORCID], params)
+        if name in FLAG_FACETS:
+            fields = FLAG_FACETS[name]
+            return _flag(values, f"w.id IN ({_any_facet_works(len(fields))})", list(fields), params)
         if name == q.HAS_REFERENCES:
             return _flag(values, "w.referenced_works_count > 0", [], params)
         if name == q.WORK_ID:
@@ -187,7 +222,7 @@ class Compiler:
     def _null(self, name: str, params: list[object]) -> str:
         if name in COLUMN_FIELDS:
             return f"{COLUMN_FIELDS[name]} IS NULL"
-        if name in (q.HAS_ORCID, q.HAS_REFERENCES):
+        if name in FLAG_FACETS or name == q.HAS_REFERENCES:
             return "0"  # a has-flag is always known: true or false
         if name == q.WORK_ID:
             return "0"
