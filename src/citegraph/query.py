@@ -126,6 +126,9 @@ FULLTEXT_DEFAULT = "fulltext_default"  # title + abstract + author names + venue
 AFFILIATION = "affiliation"  # raw affiliation strings
 AUTHOR_NAME = "author_name"
 VENUE_NAME = "venue_name"
+PUBLISHER_TEXT = "publisher_text"  # the publisher's name, searched as text
+FUNDER_TEXT = "funder_text"  # funder names, searched as text
+BIBLIOGRAPHIC = "bibliographic"  # title, author names, venue and year: a reference as it is cited
 
 #: Every field and its kind: the one table the dialects and stores consult.
 FIELDS: dict[str, FieldKind] = {
@@ -192,6 +195,9 @@ FIELDS: dict[str, FieldKind] = {
     AFFILIATION: FieldKind.TEXT,
     AUTHOR_NAME: FieldKind.TEXT,
     VENUE_NAME: FieldKind.TEXT,
+    PUBLISHER_TEXT: FieldKind.TEXT,
+    FUNDER_TEXT: FieldKind.TEXT,
+    BIBLIOGRAPHIC: FieldKind.TEXT,
 }
 
 #: The graph relations: id fields whose values name other works, not properties of this one.

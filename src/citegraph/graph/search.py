@@ -24,7 +24,9 @@ from citegraph.model import Work
 #: The analyser for every text field: lowercase, split on non-letters, English stemming.
 TOKENIZER = "en_stem"
 #: Search fields of the index.
-TEXT_FIELDS = ("title", "abstract", "authors", "venue", "affiliations")
+TEXT_FIELDS = ("title", "abstract", "authors", "venue", "affiliations", "publisher", "funders", "year")
+#: Bumped whenever TEXT_FIELDS or the analyser change: an index of another schema is rebuilt, never queried.
+INDEX_SCHEMA = 2
 #: Which index fields each query text field searches.
 FIELD_MAP: dict[str, tuple[str, ...]] = {
     q.TITLE: ("title",),
@@ -34,6 +36,10 @@ FIELD_MAP: dict[str, tuple[str, ...]] = {
     q.AFFILIATION: ("affiliations",),
     q.AUTHOR_NAME: ("authors",),
     q.VENUE_NAME: ("venue",),
+    q.PUBLISHER_TEXT: ("publisher",),
+    q.FUNDER_TEXT: ("funders",),
+    # a reference as cited: title, people, container and year (Crossref's query.bibliographic)
+    q.BIBLIOGRAPHIC: ("title", "authors", "venue", "year"),
 }
 #: Most matches one text predicate yields (by relevance); beyond this, filters see the best ones only.
 MAX_TEXT_HITS = 200_000
@@ -65,6 +71,9 @@ def document_text(work: Work) -> dict[str, str]:
         "venue": " ; ".join(t for t in [work.venue.name if work.venue and work.venue.name else "",
                                         *work.container_titles] if t),
         "affiliations": " ; ".join(af.raw or af.name or "" for a in work.authors for af in a.affiliations),
+        "publisher": work.publisher or (work.venue.publisher if work.venue and work.venue.publisher else ""),
+        "funders": " ; ".join(f.name for f in work.funders if f.name),
+        "year": str(work.publication_year) if work.publication_year else "",
     }
 
 
@@ -102,7 +111,7 @@ def _document(key: int, text: dict[str, str]) -> tantivy.Document:
 
 def _write_stamp(path: Path, stamp: str) -> None:
     tmp = path / (STAMP + ".tmp")
-    tmp.write_text(json.dumps({"build": stamp}))
+    tmp.write_text(json.dumps({"build": stamp, "schema": INDEX_SCHEMA}))
     tmp.replace(path / STAMP)
 
 
@@ -137,10 +146,14 @@ class IndexUpdater:
 
 
 def index_stamp(path: Path) -> str | None:
-    """The database build an index was made from, or None when there is no index."""
+    """The database build an index was made from, or None when there is no index (or one of an older schema,
+    which must be rebuilt before use)."""
     try:
-        return str(json.loads((path / STAMP).read_text())["build"])
-    except (OSError, ValueError, KeyError):
+        stamp = json.loads((path / STAMP).read_text())
+        if stamp.get("schema", 1) != INDEX_SCHEMA:
+            return None
+        return str(stamp["build"])
+    except (OSError, ValueError, KeyError, AttributeError):
         return None
 
 
