@@ -3,11 +3,88 @@
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import pytest
+import uvicorn
 from hypothesis import settings
+
+import citegraph
+from citegraph.server.app import create_app
 
 # CI runs the property tests on a fixed sequence of examples, so a submission's result does not depend on
 # the draw; local runs keep exploring new examples (that is how the bugs they found were found).
 settings.register_profile("ci", derandomize=True, deadline=None)
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+# --- a real server on 127.0.0.1 -------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """uvicorn in a thread; the graph is opened inside it (SQLite connections stay in one thread)."""
+
+    def __init__(self, db: Path, root: str | None) -> None:
+        self.port = _free_port()
+        self.db = db
+        self.root = root
+        self.server: uvicorn.Server | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            graph = citegraph.open(self.db, readonly=True)
+            app = create_app(graph, root=self.root)
+            config = uvicorn.Config(
+                app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", access_log=False
+            )
+            self.server = uvicorn.Server(config)
+            self.server.run()
+        except BaseException as exc:  # surfaced by start()
+            self.error = exc
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.error is not None:
+                raise RuntimeError("server failed to start") from self.error
+            if self.server is not None and self.server.started:
+                return
+            time.sleep(0.02)
+        raise RuntimeError("server did not start in time")
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+#: Start a server over a database (with a dialect also at ``/``); returns ``http://127.0.0.1:<port>``.
+ServeDb = Callable[[Path, "str | None"], str]
+
+
+@pytest.fixture(scope="session")
+def serve_db() -> Iterator[ServeDb]:
+    """Servers started by tests, all stopped at the end of the session."""
+    started: list[LiveServer] = []
+
+    def start(db: Path, root: str | None = None) -> str:
+        server = LiveServer(db, root)
+        server.start()
+        started.append(server)
+        return f"http://127.0.0.1:{server.port}"
+
+    yield start
+    for server in started:
+        server.stop()

@@ -11,10 +11,7 @@ from __future__ import annotations
 import datetime
 import gzip
 import json
-import socket
-import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -22,14 +19,12 @@ from urllib.parse import quote
 import httpx
 import msgspec
 import pytest
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import citegraph
 from citegraph.dialects.openalex import render
 from citegraph.dialects.openalex.routes import parse_citations_body
-from citegraph.server.app import create_app
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "openalex"
 WORKS_FILE = DATA / "works.jsonl.gz"
@@ -56,62 +51,14 @@ def _answer(request_start: str) -> dict[str, Any]:
 
 
 # --- the server ----------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class _Server:
-    """uvicorn in a thread; the graph is opened inside it (SQLite connections stay in one thread)."""
-
-    def __init__(self, db: Path) -> None:
-        self.port = _free_port()
-        self.db = db
-        self.server: uvicorn.Server | None = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        try:
-            graph = citegraph.open(self.db, readonly=True)
-            app = create_app(graph, root="openalex")  # mounted at /openalex and at /
-            config = uvicorn.Config(
-                app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", access_log=False
-            )
-            self.server = uvicorn.Server(config)
-            self.server.run()
-        except BaseException as exc:  # surfaced by start()
-            self.error = exc
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.error is not None:
-                raise RuntimeError("server failed to start") from self.error
-            if self.server is not None and self.server.started:
-                return
-            time.sleep(0.02)
-        raise RuntimeError("server did not start in time")
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
 @pytest.fixture(scope="session")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def root(tmp_path_factory: pytest.TempPathFactory, serve_db: Callable[..., str]) -> Iterator[str]:
     """``http://127.0.0.1:<port>``: a server over a database loaded from the real fixtures."""
     db = tmp_path_factory.mktemp("openalex-http") / "works.db"
     with citegraph.open(db, create=True) as graph:
         report = graph.load([WORKS_FILE])
     assert report.rejected == 0 and report.loaded == len(RECORDS)
-    server = _Server(db)
-    server.start()
-    yield f"http://127.0.0.1:{server.port}"
-    server.stop()
+    yield serve_db(db, "openalex")  # mounted at /openalex and at /
 
 
 @pytest.fixture(scope="session")

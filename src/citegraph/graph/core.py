@@ -32,6 +32,7 @@ from citegraph.graph.search import (
 from citegraph.model import Counts, Id, UpstreamCounts, Work
 from citegraph.sources import RecordError
 from citegraph.store import CITATION_SORTS, ServedWork, Store, StoreError, WorkRow, open_store
+from citegraph.store.fields import NAMED_KEYWORD_FIELDS
 
 #: The database used when none is named: a file in the working directory, like git's .git.
 DEFAULT_DB = "citegraph.db"
@@ -365,11 +366,15 @@ class Graph:
                     pairs.append(key)
                 elif kind is q.FieldKind.BOOL:
                     key = bool(g.value)
+                elif field in NAMED_KEYWORD_FIELDS:
+                    pairs.append((field, str(g.value)))
             out.append(Group(key=key, count=g.count))
         names = self.store.names(pairs) if pairs else {}
         for grp in out:
             if isinstance(grp.key, tuple):
                 grp.display_name = names.get(grp.key)
+            elif isinstance(grp.key, str) and field in NAMED_KEYWORD_FIELDS:
+                grp.display_name = names.get((field, grp.key))
         return out
 
     def autocomplete(self, text: str, limit: int = 10) -> list[WorkHit]:

@@ -33,7 +33,7 @@ MAX_BODY_BYTES = 1024 * 1024
 #: Longest URL (path + query) accepted: OR-lists of 100 ids fit with room to spare.
 MAX_URL_BYTES = 16 * 1024
 #: The dialects and the prefixes they are mounted under.
-DIALECT_PREFIXES: dict[str, str] = {"openalex": "/openalex"}
+DIALECT_PREFIXES: dict[str, str] = {"openalex": "/openalex", "crossref": "/crossref"}
 #: Environment variables read by the app factory used under ``--workers`` (each worker builds its app).
 ENV_DB = "CITEGRAPH_DB"
 ENV_ROOT = "CITEGRAPH_ROOT_DIALECT"
@@ -185,7 +185,7 @@ def openapi_document(mounted: dict[str, list[str]]) -> dict[str, Any]:
 _DOCS_HTML = """<!doctype html><html><head><meta charset="utf-8"><title>citegraph API</title></head>
 <body><h1>citegraph</h1><p>A self-hosted scholarly citation index.</p>
 <p>The OpenAPI description is at <a href="/-/openapi.json">/-/openapi.json</a>.
-Dialects: OpenAlex under <code>/openalex</code>.</p></body></html>"""
+Dialects: OpenAlex under <code>/openalex</code>, Crossref under <code>/crossref</code>.</p></body></html>"""
 
 
 async def _not_found(request: Request, _exc: Exception) -> Response:
@@ -241,6 +241,10 @@ def dialect_routes(name: str, graph: Graph) -> list[BaseRoute]:
         from citegraph.dialects.openalex.routes import routes
 
         return routes(graph)
+    if name == "crossref":
+        from citegraph.dialects.crossref.routes import routes as crossref_routes
+
+        return crossref_routes(graph)
     raise ValueError(f"unknown dialect {name!r}")
 
 

@@ -18,6 +18,11 @@ CONCEPT_FIELDS: dict[str, str] = {"topic": q.TOPIC_ID, "concept": q.CONCEPT_ID}
 FULL_TEXT_APPLICATIONS = frozenset({"text-mining", "similarity-checking", "unspecified", "syndication"})
 
 
+#: Keyword facets whose display form (the case a source printed) is kept in the names table, under the field's
+#: name as scheme, since the facet itself is stored lower case.
+NAMED_KEYWORD_FIELDS = frozenset({q.CONTAINER_TITLE, q.FUNDER_NAME, q.AFFILIATION_NAME, q.PUBLISHER})
+
+
 def _id(i: Id) -> str:
     return f"{i.scheme}:{i.value}"
 
@@ -142,6 +147,9 @@ def names_of(work: Work) -> list[tuple[str, str, str]]:
             if not f.ids:
                 out.setdefault((q.FUNDER_NAME, f.name.lower()), f.name)
     # keyword facets are stored lower case; the names table keeps the case a source printed
+    publisher = work.publisher or (work.venue.publisher if work.venue else None)
+    if publisher:
+        out.setdefault((q.PUBLISHER, publisher.lower()), publisher)
     for title in work.container_titles:
         out.setdefault((q.CONTAINER_TITLE, title.lower()), title)
     for author in work.authors:

@@ -81,8 +81,8 @@ _LAST_DESC = {"text": "", "int": -(1 << 62)}
 _SORT_KIND = {q.PUBLICATION_DATE: "text", q.DISPLAY_NAME: "text", q.CREATED_DATE: "text", q.DEPOSITED_DATE: "text",
               q.INDEXED_DATE: "text", q.PRINT_DATE: "text", q.ONLINE_DATE: "text"}
 
-#: Most groups one group-by answer holds (OpenAlex's own page limit for groups).
-MAX_GROUPS = 200
+#: Most groups one group-by answer holds: Crossref's facet `*` (OpenAlex's 200 is its page limit, checked there).
+MAX_GROUPS = 1000
 
 #: The works with any value of one facet field (the field is the parameter).
 FACET_WORKS = ("SELECT f.work_id FROM facets f WHERE f.value_id IN (SELECT id FROM facet_values WHERE field = ?)")

@@ -1,0 +1,212 @@
+"""Crossref's shapes: work items, the envelope, lists, facets and errors (spec/api-dialects.md §2.2, §2.5).
+
+A work loaded from Crossref is served as its stored record with the graph's counts
+(``is-referenced-by-count``, ``references-count``) put in; a work known only from other sources is
+drawn in Crossref's shape from the canonical record.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from citegraph import ids
+from citegraph.dialects.crossref.params import crossref_type
+from citegraph.model import Work
+
+if TYPE_CHECKING:
+    from citegraph.graph import Graph, ServedWork
+
+SOURCE = "crossref"
+MESSAGE_VERSION = "1.0.0"
+#: Our counts, replacing what the record says (the whole world's counts, not our graph's).
+COUNT_KEYS = ("is-referenced-by-count", "references-count", "reference-count")
+_DECODE = msgspec.json.Decoder(dict[str, Any])
+
+
+def envelope(message_type: str, message: Any) -> dict[str, Any]:
+    """Every JSON answer: ``{status, message-type, message-version, message}``."""
+    return {"status": "ok", "message-type": message_type, "message-version": MESSAGE_VERSION, "message": message}
+
+
+def failure_body(failures: Sequence[dict[str, object]], message_type: str = "validation-failure") -> dict[str, Any]:
+    """A 400 (or cursor 404) body listing every failure."""
+    return {"status": "failed", "message-type": message_type, "message": list(failures)}
+
+
+ROUTE_NOT_FOUND = {"status": "error", "message-type": "route-not-found", "message-version": MESSAGE_VERSION,
+                   "message": "Route not found"}
+RESOURCE_NOT_FOUND = "Resource not found."
+
+
+def date_parts(date: str | None) -> dict[str, Any] | None:
+    """An ISO date at any precision as Crossref's ``{"date-parts": [[Y, M, D]]}``."""
+    if not date or not date[:4].isdigit():
+        return None
+    return {"date-parts": [[int(p) for p in date[:10].split("-") if p.isdigit()]]}
+
+
+def _timed(date: str | None) -> dict[str, Any] | None:
+    parts = date_parts(date)
+    if parts is None or date is None:
+        return None
+    day = date[:10] if len(date) >= 10 else (date + "-01-01")[:10]
+    stamp = datetime.datetime.fromisoformat(day).replace(tzinfo=datetime.UTC)
+    return parts | {"date-time": stamp.strftime("%Y-%m-%dT%H:%M:%SZ"), "timestamp": int(stamp.timestamp() * 1000)}
+
+
+def canonical_item(work: Work, cited_by_count: int, referenced_works_count: int,
+                   references: list[str]) -> dict[str, Any]:
+    """A work no Crossref record describes, in Crossref's item shape (the fields the canonical record holds).
+
+    ``references`` are the cited works as ``doi:<doi>`` where they have one, else another printed id.
+    """
+    doi = next((i.value for i in work.ids if i.scheme == ids.DOI), None)
+    out: dict[str, Any] = {"DOI": doi, "URL": f"https://doi.org/{doi}" if doi else None}
+    if work.title:
+        out["title"] = [work.title]
+    if work.subtitle:
+        out["subtitle"] = list(work.subtitle)
+    people: dict[str, list[dict[str, Any]]] = {"author": [], "editor": []}
+    for i, a in enumerate(work.authors):
+        person: dict[str, Any] = {}
+        if a.given or a.family:
+            person |= {k: v for k, v in (("given", a.given), ("family", a.family)) if v}
+        elif a.name:
+            given, _, family = a.name.rpartition(" ")
+            person |= {"given": given, "family": family} if given else {"name": a.name}
+        person["sequence"] = "first" if i == 0 else "additional"
+        orcid = next((x.value for x in a.ids if x.scheme == ids.ORCID), None)
+        if orcid:
+            person["ORCID"] = f"https://orcid.org/{orcid}"
+        person["affiliation"] = [{"name": af.name or af.raw} for af in a.affiliations if af.name or af.raw]
+        people["editor" if a.role == "editor" else "author"].append(person)
+    for role, listed in people.items():
+        if listed:
+            out[role] = listed
+    titles = list(work.container_titles) or ([work.venue.name] if work.venue and work.venue.name else [])
+    if titles:
+        out["container-title"] = titles
+    issns = [i.value for i in (work.venue.ids if work.venue else []) if i.scheme == ids.ISSN]
+    if issns:
+        out["ISSN"] = issns
+    if work.isbn:
+        out["ISBN"] = list(work.isbn)
+    publisher = work.publisher or (work.venue.publisher if work.venue else None)
+    if publisher:
+        out["publisher"] = publisher
+    out["type"] = crossref_type(work.type_source, work.type)
+    for key, value in (("issued", work.dates.issued or work.publication_date),
+                       ("published", work.dates.published or work.publication_date),
+                       ("published-print", work.dates.published_print),
+                       ("published-online", work.dates.published_online)):
+        parts = date_parts(value)
+        if parts:
+            out[key] = parts
+    for key, value in (("created", work.dates.created), ("deposited", work.dates.deposited),
+                       ("indexed", work.dates.indexed)):
+        timed = _timed(value)
+        if timed:
+            out[key] = timed
+    b = work.biblio
+    for key, value in (("volume", b.volume), ("issue", b.issue), ("article-number", b.article_number)):
+        if value:
+            out[key] = value
+    if b.first_page:
+        out["page"] = f"{b.first_page}-{b.last_page}" if b.last_page else b.first_page
+    if work.abstract:
+        out["abstract"] = work.abstract
+    if work.member:
+        out["member"] = work.member
+    if doi:
+        out["prefix"] = doi.split("/", 1)[0]
+    subjects = [c.name for c in work.concepts if c.kind == "subject"]
+    if subjects:
+        out["subject"] = subjects
+    if work.licenses:
+        out["license"] = [{"URL": lic.url, "content-version": lic.version or "unspecified"}
+                          for lic in work.licenses if lic.url]
+    if work.funders:
+        out["funder"] = [{"name": f.name, **({"DOI": f.ids[0].value} if f.ids and f.ids[0].scheme == ids.DOI
+                                             else {}), "award": list(f.awards)} for f in work.funders]
+    out["is-referenced-by-count"] = cited_by_count
+    out["references-count"] = referenced_works_count
+    out["reference-count"] = referenced_works_count
+    if references:
+        # a reference whose work has no DOI is still one of the count: named by the id we know it by
+        out["reference"] = [{"key": f"ref{i + 1}", "DOI": r[len("doi:"):], "doi-asserted-by": "crossref"}
+                            if r.startswith("doi:") else {"key": f"ref{i + 1}", "unstructured": r}
+                            for i, r in enumerate(references)]
+    out["source"] = "citegraph"
+    return out
+
+
+class ItemRenderer:
+    """Renders works of one graph as Crossref items."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+
+    def items(self, keys: Sequence[int], *, select: Sequence[str] | None = None,
+              scores: Sequence[float | None] | None = None) -> list[dict[str, Any]]:
+        """Works in order as list items (``score`` on each), projected by ``select``."""
+        this_year = datetime.date.today().year
+        served = self.graph.served_works(keys, SOURCE, (this_year, this_year))
+        out = []
+        for i, key in enumerate(keys):
+            sw = served.get(key)
+            if sw is None:
+                continue
+            item = self._item(key, sw)
+            if scores is not None:
+                item["score"] = round(scores[i] or 0.0, 6)
+            else:
+                item["score"] = 0.0  # no query: nothing was scored (Crossref gives every item the same score)
+            if select is not None:
+                item = {k: item[k] for k in select if k in item}
+            out.append(item)
+        return out
+
+    def item(self, key: int) -> dict[str, Any] | None:
+        """One work as ``GET /works/{doi}`` serves it (no score), or None."""
+        this_year = datetime.date.today().year
+        sw = self.graph.served_works([key], SOURCE, (this_year, this_year)).get(key)
+        if sw is None:
+            return None
+        item = self._item(key, sw)
+        item.pop("score", None)
+        return item
+
+    def _item(self, key: int, sw: ServedWork) -> dict[str, Any]:
+        if sw.record is not None:
+            try:
+                record = _DECODE.decode(sw.record)
+            except msgspec.DecodeError:
+                record = None
+            if record is not None:
+                record["is-referenced-by-count"] = sw.cited_by_count
+                record["references-count"] = sw.referenced_works_count
+                if "reference-count" in record:
+                    record["reference-count"] = sw.referenced_works_count
+                return record
+        gw = self.graph.work(key)
+        work = gw.work or Work(ids=list(gw.ids))
+        cited = self.graph.reference_keys(key)
+        dois = self.graph.ids_of(cited, ids.DOI)
+        others = self.graph.ids_of([k for k in cited if k not in dois], ids.OPENALEX)
+        refs = sorted(f"doi:{d}" for d in dois.values()) + sorted(f"https://openalex.org/{v}" for v in others.values())
+        refs += [f"citegraph:{k}" for k in cited if k not in dois and k not in others]
+        return canonical_item(work, sw.cited_by_count, sw.referenced_works_count, refs)
+
+
+def list_message(*, items: list[dict[str, Any]], total: int, rows: int, offset: int, search_terms: str | None,
+                 facets: dict[str, Any], next_cursor: str | None) -> dict[str, Any]:
+    """A ``work-list`` message; ``next-cursor`` only when a cursor was asked for."""
+    message: dict[str, Any] = {"facets": facets, "total-results": total, "items": items, "items-per-page": rows,
+                               "query": {"start-index": offset, "search-terms": search_terms}}
+    if next_cursor is not None:
+        message["next-cursor"] = next_cursor
+    return message
