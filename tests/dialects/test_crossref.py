@@ -16,6 +16,8 @@ import crossref.restful as cr
 import httpx
 import pytest
 from habanero import Crossref
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import citegraph
 
@@ -173,3 +175,16 @@ def test_crossrefapi_main_calls(works_api: Any) -> None:
     dates = [w["issued"]["date-parts"][0] for w in dated]
     assert dates == sorted(dates, reverse=True)
     assert len(list(works_api.sample(4))) == 4
+
+
+_PARAM_NAMES = st.sampled_from(["query", "query.author", "query.bibliographic", "filter", "sort", "order", "rows",
+                                "offset", "cursor", "sample", "select", "facet", "mailto", "bogus"])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(_PARAM_NAMES, st.text(max_size=40)), max_size=5))
+def test_random_parameters_never_get_a_5xx(http: httpx.Client, params: list[tuple[str, str]]) -> None:
+    r = http.get("/works", params=params)
+    assert r.status_code < 500, (params, r.text[:300])
+    body = r.json()
+    assert body["status"] == ("ok" if r.status_code == 200 else "failed")

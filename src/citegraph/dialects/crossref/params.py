@@ -159,6 +159,12 @@ FILTER_NAMES: tuple[str, ...] = (
     "type", "type-name", "doi", "prefix", "member", "issn", "isbn", "container-title", "orcid", "funder",
     "license.url", "ror-id", "reference-visibility", "updates")
 REFERENCE_VISIBILITIES = ("open", "limited", "closed")
+#: Filters on an id: the field, the id scheme, and Crossref's failure type and form for a malformed value.
+ID_FILTERS: dict[str, tuple[str, str, str, str]] = {
+    "issn": (q.VENUE_ISSN, ids.ISSN, "issn-not-valid", "aaaa-aaab where a is a digit, and b is a digit or 'X'"),
+    "orcid": (q.AUTHOR_ORCID, ids.ORCID, "orcid-not-valid",
+              "aaaa-aaaa-aaaa-aaab where a is a digit and b is a digit or 'X'"),
+}
 
 
 @dataclass
@@ -308,25 +314,19 @@ def _filter(failures: list[Failure], name: str, value: str) -> q.Predicate | Non
         if _integer(failures, value, None) is None:
             return None
         return q.Eq(q.MEMBER, (value,))
-    if name == "issn":
+    if name in ID_FILTERS:
+        field, scheme, failure, form = ID_FILTERS[name]
         try:
-            return q.Eq(q.VENUE_ISSN, ((ids.ISSN, ids.normalize(ids.ISSN, value)),))
+            return q.Eq(field, ((scheme, ids.normalize(scheme, value)),))
         except ids.IdError:
-            failures.append(Failure("issn-not-valid", value, f"ISSN specified as {value} but must be of the form: "
-                                    "aaaa-aaab where a is a digit, and b is a digit or 'X'"))
+            failures.append(Failure(failure, value, f"{failure.split('-')[0].upper()} specified as {value} but must "
+                                    f"be of the form: {form}"))
             return None
     if name == "isbn":
         try:
             return q.Eq(q.ISBN, ((ids.ISBN, ids.normalize(ids.ISBN, value)),))
         except ids.IdError:
             return q.Eq(q.ISBN, ((ids.ISBN, value),))  # Crossref takes any string here: it matches nothing
-    if name == "orcid":
-        try:
-            return q.Eq(q.AUTHOR_ORCID, ((ids.ORCID, ids.normalize(ids.ORCID, value)),))
-        except ids.IdError:
-            failures.append(Failure("orcid-not-valid", value, f"ORCID specified as {value} but must be of the form: "
-                                    "aaaa-aaaa-aaaa-aaab where a is a digit and b is a digit or 'X'"))
-            return None
     if name == "funder":
         funder = f"10.13039/{value}" if value.isdigit() else value
         try:
