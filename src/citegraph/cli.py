@@ -19,8 +19,9 @@ from typing import Any
 import msgspec
 
 import citegraph
+from citegraph.dialects import DIALECTS
 from citegraph.graph import DB_ENV, CursorError, Progress, UnknownWorkError, default_db
-from citegraph.graph.load import LoadError, LoadReport
+from citegraph.graph.load import SOURCE_MODULES, LoadError, LoadReport
 from citegraph.ids import IdError, format_id
 from citegraph.store import CITATION_SORTS, StoreError
 
@@ -48,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     sp = with_db(sub.add_parser("load", help="load source files into the database"))
     sp.add_argument("paths", nargs="*", help="files, directories or glob patterns")
     sp.add_argument("--demo", action="store_true", help="load the bundled demo corpus")
-    sp.add_argument("--source", choices=["openalex"], help="force the source instead of detecting it")
+    sp.add_argument("--source", choices=list(SOURCE_MODULES), help="force the source instead of detecting it")
     sp.add_argument("--workers", type=int, default=None, help="parsing processes (default: one per core)")
     sp.add_argument("--rejects", default=None,
                     help="where rejected records are written (default: DB.rejects.jsonl)")
@@ -71,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8000)
     sp.add_argument("--workers", type=int, default=1, help="server processes sharing the database")
-    sp.add_argument("--root", choices=["openalex"], default=None, help="also serve this dialect at /")
+    sp.add_argument("--root", choices=list(DIALECTS), default=None, help="also serve this dialect at /")
     sp.add_argument("--demo", action="store_true",
                     help="load the bundled demo corpus into a fresh database (temporary unless --db) and serve it")
 

@@ -26,13 +26,13 @@ import msgspec
 from isal import igzip
 
 from citegraph.graph.search import IndexUpdater, document_text
-from citegraph.sources import RecordError, ServingHints, openalex
+from citegraph.sources import RecordError, ServingHints, crossref, openalex
 from citegraph.store.base import FileState, PreparedRecord, Store
 from citegraph.store.codec import DICT_SAMPLE_RECORDS, NO_DICT, Codec, train_dictionary
 from citegraph.store.fields import facets_of, names_of, scalars_of
 
 #: Every source module the loader can read, by name.
-SOURCE_MODULES: dict[str, ModuleType] = {"openalex": openalex}
+SOURCE_MODULES: dict[str, ModuleType] = {"openalex": openalex, "crossref": crossref}
 
 #: Records per batch: one transaction and one worker task; large enough to amortise both.
 BATCH_RECORDS = 2000

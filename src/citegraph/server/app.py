@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 import citegraph
+from citegraph.dialects import DIALECTS
 from citegraph.graph import Graph
 from citegraph.graph import open as open_graph
 
@@ -33,7 +34,7 @@ MAX_BODY_BYTES = 1024 * 1024
 #: Longest URL (path + query) accepted: OR-lists of 100 ids fit with room to spare.
 MAX_URL_BYTES = 16 * 1024
 #: The dialects and the prefixes they are mounted under.
-DIALECT_PREFIXES: dict[str, str] = {"openalex": "/openalex", "crossref": "/crossref"}
+DIALECT_PREFIXES: dict[str, str] = {name: f"/{name}" for name in DIALECTS}
 #: Environment variables read by the app factory used under ``--workers`` (each worker builds its app).
 ENV_DB = "CITEGRAPH_DB"
 ENV_ROOT = "CITEGRAPH_ROOT_DIALECT"

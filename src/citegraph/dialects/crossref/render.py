@@ -25,6 +25,30 @@ MESSAGE_VERSION = "1.0.0"
 #: Our counts, replacing what the record says (the whole world's counts, not our graph's).
 COUNT_KEYS = ("is-referenced-by-count", "references-count", "reference-count")
 _DECODE = msgspec.json.Decoder(dict[str, Any])
+#: The ``score`` Crossref gives the work of a ``/works/{doi}`` answer (nothing was ranked).
+SINGLE_WORK_SCORE = 1
+
+
+def unresolved_references(record: dict[str, Any]) -> int:
+    """Entries of a Crossref record's reference list that name no work by a usable DOI.
+
+    They are kept with the work for matching, so they count among its references beside the graph's edges
+    (which is how a record's own ``reference-count`` counts them too).
+    """
+    listed = record.get("reference")
+    if not isinstance(listed, list):
+        return 0
+    n = 0
+    for entry in listed:
+        doi = entry.get("DOI") if isinstance(entry, dict) else None
+        if not isinstance(doi, str):
+            n += 1
+            continue
+        try:
+            ids.normalize(ids.DOI, doi)
+        except ids.IdError:
+            n += 1
+    return n
 
 
 def envelope(message_type: str, message: Any) -> dict[str, Any]:
@@ -177,7 +201,7 @@ class ItemRenderer:
         if sw is None:
             return None
         item = self._item(key, sw)
-        item.pop("score", None)
+        item["score"] = SINGLE_WORK_SCORE
         return item
 
     def _item(self, key: int, sw: ServedWork) -> dict[str, Any]:
@@ -187,10 +211,11 @@ class ItemRenderer:
             except msgspec.DecodeError:
                 record = None
             if record is not None:
+                references = sw.referenced_works_count + unresolved_references(record)
                 record["is-referenced-by-count"] = sw.cited_by_count
-                record["references-count"] = sw.referenced_works_count
+                record["references-count"] = references
                 if "reference-count" in record:
-                    record["reference-count"] = sw.referenced_works_count
+                    record["reference-count"] = references
                 return record
         gw = self.graph.work(key)
         work = gw.work or Work(ids=list(gw.ids))

@@ -233,6 +233,8 @@ def facet(graph: Graph, where: q.And, text: q.TextQuery | None, name: str, limit
         for g in groups.groups or []:
             if g.key is None or not g.count:
                 continue
+            if name == "funder-name" and isinstance(g.key, tuple) and g.key[0] == ids.ROR:
+                continue  # a funder's ROR id stands beside its registry id: the funder is counted by that one
             shown = TYPES[crossref_type(None, str(g.key))] if f == q.TYPE else _facet_value(name, g.key,
                                                                                              g.display_name)
             values[shown] = values.get(shown, 0) + g.count
