@@ -66,3 +66,15 @@ def test_missing_database_and_nothing_to_load(tmp_path: Path, capsys: pytest.Cap
     assert "no citegraph database" in capsys.readouterr().err
     assert main(["load", "--db", str(tmp_path / "x.db")]) == 1
     assert "nothing to load" in capsys.readouterr().err
+
+
+def test_load_demo_reads_both_bundled_sources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(tmp_path / "demo.db")
+    assert main(["load", "--demo", "--db", path, "--workers", "0", "--json", "--no-progress"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [f["source"] for f in report["files"]] == ["openalex", "crossref"]
+    assert report["loaded"] == 369 + 417 and report["rejected"] == 0
+    assert report["merged"] >= 1  # 10.7717/peerj.4375 is in both
+    assert main(["stats", "--db", path, "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["records_openalex"] == 369 and stats["records_crossref"] == 417

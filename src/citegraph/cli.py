@@ -31,9 +31,13 @@ EXIT_REJECTED = 3
 PROGRESS_EVERY = 0.5
 
 
-def demo_corpus() -> Path:
-    """The bundled demo corpus: real OpenAlex works (CC0), see citegraph/demo/PROVENANCE.md."""
-    return Path(str(resources.files("citegraph") / "demo" / "openalex-works.jsonl.gz"))
+#: The bundled demo corpus's files: real OpenAlex works (CC0) and real Crossref works (facts; abstracts left out).
+DEMO_FILES = ("openalex-works.jsonl.gz", "crossref-works.jsonl.gz")
+
+
+def demo_corpus() -> list[Path]:
+    """The bundled demo corpus's files, see citegraph/demo/PROVENANCE.md."""
+    return [Path(str(resources.files("citegraph") / "demo" / name)) for name in DEMO_FILES]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -137,7 +141,7 @@ def _summary(report: LoadReport) -> str:
 def cmd_load(args: argparse.Namespace) -> int:
     paths = list(args.paths)
     if args.demo:
-        paths.append(str(demo_corpus()))
+        paths.extend(str(p) for p in demo_corpus())
     if not paths:
         raise LoadError("nothing to load: give files, directories or globs, or --demo")
     db = args.db or default_db()
@@ -209,7 +213,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         else:
             db = os.path.join(tempfile.mkdtemp(prefix="citegraph-demo-"), "demo.db")
         with citegraph.open(db, create=True) as g:
-            report = g.load([demo_corpus()], workers=0)
+            report = g.load(demo_corpus(), workers=0)
         sys.stderr.write(f"citegraph: demo corpus loaded into {db} ({report.loaded} works, {report.edges} edges)\n")
     else:
         citegraph.open(db, readonly=True).close()  # a missing or foreign database fails here, clearly

@@ -297,3 +297,22 @@ def test_loading_merges_with_openalex_by_doi_and_reruns_to_the_same_result(tmp_p
         again = graph.load(inputs)
         assert again.loaded == 0 and all(f.status == "skipped" for f in again.files)
         assert {k: v for k, v in graph.stats().items() if k != "bytes"} == stats
+
+
+def test_a_later_indexed_record_replaces_the_older_one(tmp_path: Path) -> None:
+    item = _items(CROSSREF / "1item.json.gz")[0]
+    newer = dict(item, indexed=dict(item["indexed"], **{"date-time": "2024-01-01T00:00:00Z"}),
+                 reference=item["reference"][:10])
+    older = dict(item, indexed=dict(item["indexed"], **{"date-time": "2020-01-01T00:00:00Z"}), reference=[])
+    (tmp_path / "a.json").write_text(json.dumps({"items": [item]}))
+    (tmp_path / "b.json").write_text(json.dumps({"items": [newer]}))
+    (tmp_path / "c.json").write_text(json.dumps({"items": [older]}))
+    with citegraph.open(tmp_path / "g.db", create=True) as graph:
+        graph.load([tmp_path / "a.json"])
+        assert graph.work(f"doi:{BJPS}").referenced_works_count == 40
+        report = graph.load([tmp_path / "b.json"])
+        assert report.updated == 1
+        assert graph.work(f"doi:{BJPS}").referenced_works_count == 10  # references it no longer lists are gone
+        report = graph.load([tmp_path / "c.json"])
+        assert report.updated == 0  # an older version does not replace a newer one
+        assert graph.work(f"doi:{BJPS}").referenced_works_count == 10
