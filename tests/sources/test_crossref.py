@@ -316,3 +316,27 @@ def test_a_later_indexed_record_replaces_the_older_one(tmp_path: Path) -> None:
         report = graph.load([tmp_path / "c.json"])
         assert report.updated == 0  # an older version does not replace a newer one
         assert graph.work(f"doi:{BJPS}").referenced_works_count == 10
+
+
+def test_a_damaged_member_is_set_aside_and_a_cut_tar_keeps_what_was_read(tmp_path: Path) -> None:
+    good = (CROSSREF / "3items.json.gz").read_bytes()
+    damaged = bytearray((CROSSREF / "2item-references.json.gz").read_bytes())
+    damaged[len(damaged) // 2:len(damaged) // 2 + 64] = bytes(64)  # a run of zeros inside the deflate stream
+    data = _tar([("p/0.json.gz", good), ("p/1.json.gz", bytes(damaged)), ("p/2.json.gz",
+                                                                         (CROSSREF / "1item.json.gz").read_bytes())])
+    (tmp_path / "parts.tar").write_bytes(data)
+    with citegraph.open(tmp_path / "g.db", create=True) as graph:
+        report = graph.load([tmp_path / "parts.tar"], rejects_path=tmp_path / "rejects.jsonl")
+        assert report.loaded == 4 and report.rejected == 1  # 3 + 1 items; the damaged member set aside
+        assert graph.work(f"doi:{BJPS}").referenced_works_count == 40
+    rejects = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
+    assert rejects[0]["position"] == crossref.TAR_MEMBER_STRIDE
+    assert rejects[0]["reason"].startswith("damaged tar member p/1.json.gz")
+    # a tar cut short: the first member loads, the file is reported damaged
+    cut = _tar([("p/0.json.gz", good), ("p/1.json.gz", (CROSSREF / "1item.json.gz").read_bytes())])
+    second = 512 + -(-len(good) // 512) * 512  # where the second member's header starts
+    (tmp_path / "cut.tar").write_bytes(cut[:second + 512 + 1000])  # inside the second member's data
+    with citegraph.open(tmp_path / "h.db", create=True) as graph:
+        report = graph.load([tmp_path / "cut.tar"])
+        assert report.loaded == 3 and report.rejected_files == 1
+        assert report.files[0].status == "partial" and "tar" in (report.files[0].reason or "")

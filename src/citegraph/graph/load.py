@@ -48,6 +48,11 @@ REJECT_SNIPPET = 300
 IGNORED_NAMES = frozenset({"manifest", "LICENSE", "README", "README.md", "RELEASE_NOTES.txt"})
 
 
+#: What reading a damaged file raises (a truncated gzip or tar, undecodable bytes): the file is reported as
+#: damaged and what was read before stays loaded.
+DAMAGE_ERRORS = (OSError, EOFError, msgspec.DecodeError, ValueError)
+
+
 class LoadError(Exception):
     """A load could not run at all (no inputs, unknown forced source)."""
 
@@ -265,10 +270,15 @@ def _bounded_imap(pool: Any, tasks: Iterator[tuple[str, int, list[tuple[int, byt
     ``Pool.imap`` reads its whole input ahead, holding a file in memory; this keeps memory bounded.
     """
     pending: collections.deque[Any] = collections.deque()
-    for task in tasks:
-        pending.append(pool.apply_async(_prepare_chunk, (task,)))
-        if len(pending) >= window:
+    try:
+        for task in tasks:
+            pending.append(pool.apply_async(_prepare_chunk, (task,)))
+            if len(pending) >= window:
+                yield pending.popleft().get()
+    except DAMAGE_ERRORS:
+        while pending:  # the chunks read before the damage are still written
             yield pending.popleft().get()
+        raise
     while pending:
         yield pending.popleft().get()
 
@@ -312,12 +322,18 @@ class _Rejects:
 
 
 def _chunks(records: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
+    """``records`` in lists of ``size``; when reading fails, the records read before it come first."""
     chunk: list[tuple[int, bytes]] = []
-    for item in records:
-        chunk.append(item)
-        if len(chunk) >= size:
+    try:
+        for item in records:
+            chunk.append(item)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+    except DAMAGE_ERRORS:
+        if chunk:
             yield chunk
-            chunk = []
+        raise
     if chunk:
         yield chunk
 
@@ -474,7 +490,7 @@ def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport,
                 if progress is not None:
                     progress(Progress(report.loaded, report.rejected, done_bytes + fh.consumed, total_bytes,
                                       time.perf_counter() - t0, key))
-    except (OSError, EOFError, msgspec.DecodeError, ValueError) as exc:
+    except DAMAGE_ERRORS as exc:
         # truncated gzip, an unreadable tail: what was read stays loaded, the file is reported
         reason = f"file damaged after record {position}: {type(exc).__name__}: {exc}"
         rejects.write({"path": key, "position": position, "reason": reason})

@@ -76,6 +76,8 @@ RELATION_ID_SCHEMES: dict[str, str] = {"doi": ids.DOI, "arxiv": ids.ARXIV, "pmid
 #: Positions inside a tar member are numbered from ``member number × TAR_MEMBER_STRIDE``: a public data
 #: file part holds a few thousand works, so parts never overlap, and resuming skips whole parts unread.
 TAR_MEMBER_STRIDE = 1 << 24
+#: Stands in for the unread rest of a tar member that cannot be read; ``map_record`` rejects it with the reason.
+DAMAGED_MEMBER = b"\x00damaged tar member "
 #: The names of tar members that hold data; checksums, READMEs and folders are passed over.
 TAR_DATA_SUFFIXES = (".json", ".json.gz", ".jsonl", ".jsonl.gz", ".gz")
 #: A tar header starts every tar file: the ``ustar`` magic sits at this offset of the first block.
@@ -476,6 +478,8 @@ def map_record(raw: bytes) -> Mapped:
 
     Raises RecordError when the record is not a JSON object or has no usable DOI.
     """
+    if raw.startswith(DAMAGED_MEMBER):
+        raise RecordError(raw[1:].decode("utf-8", "replace") + "; the rest of that member is not loaded")
     w = _decode(raw)
     if not w.DOI:
         raise RecordError("record has no DOI")
@@ -724,25 +728,36 @@ def _stream_records(stream: BinaryIO, start: int) -> Iterator[tuple[int, bytes]]
 
 
 def _tar_records(stream: BinaryIO, start: int) -> Iterator[tuple[int, bytes]]:
-    """The works of every data member of a tar, in tar order, numbered per member (see TAR_MEMBER_STRIDE)."""
+    """The works of every data member of a tar, in tar order, numbered per member (see TAR_MEMBER_STRIDE).
+
+    A member that cannot be read to its end yields what it held up to there and then one DAMAGED_MEMBER
+    record saying why (rejected like a corrupt item); the next members still load. A tar that ends early is
+    an EOFError, which the loader reports as a damaged file, keeping what was read.
+    """
     first_member, first_inner = divmod(start, TAR_MEMBER_STRIDE)
     number = -1
-    with tarfile.open(fileobj=stream, mode="r|") as tar:
-        for member in tar:
-            if not member.isfile() or not member.name.endswith(TAR_DATA_SUFFIXES):
-                continue
-            number += 1
-            if number < first_member:
-                continue  # loaded already: read past, not decompressed
-            handle = tar.extractfile(member)
-            if handle is None:
-                continue
-            inner: Any = handle
-            if member.name.endswith(".gz"):
-                inner = _GzipMember(handle)
-            base = number * TAR_MEMBER_STRIDE
-            for position, raw in _stream_records(inner, first_inner if number == first_member else 0):
-                yield base + position, raw
+    try:
+        with tarfile.open(fileobj=stream, mode="r|") as tar:
+            for member in tar:
+                if not member.isfile() or not member.name.endswith(TAR_DATA_SUFFIXES):
+                    continue
+                number += 1
+                if number < first_member:
+                    continue  # loaded already: read past, not decompressed
+                handle = tar.extractfile(member)
+                if handle is None:
+                    continue
+                inner: Any = _GzipMember(handle) if member.name.endswith(".gz") else handle
+                base = number * TAR_MEMBER_STRIDE
+                begin = first_inner if number == first_member else 0
+                position = begin - 1
+                try:
+                    for position, raw in _stream_records(inner, begin):
+                        yield base + position, raw
+                except (zlib.error, EOFError, OSError) as exc:
+                    yield base + position + 1, DAMAGED_MEMBER + f"{member.name}: {exc}".encode()
+    except tarfile.TarError as exc:
+        raise EOFError(f"the tar ends early or is damaged: {exc}") from None
 
 
 class _GzipMember:
