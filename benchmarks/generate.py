@@ -232,6 +232,7 @@ class Params:
     mean_refs: float
     files: int
     snapshot: bool
+    format: str = "openalex"  # openalex | crossref (public data file parts) | crossref-jsonl
 
 
 def _weighted(table: tuple[tuple[Any, float], ...]) -> tuple[list[Any], list[float]]:
@@ -899,13 +900,151 @@ class PartWriter:
         }
 
 
+# ---------------------------------------------------------------------------------------------------
+# The same works in Crossref's shape (the public data file's items). A pure function of the OpenAlex-shaped
+# record, so both formats describe one corpus: the same works, DOIs and citations.
+# ---------------------------------------------------------------------------------------------------
+
+FORMATS = ("openalex", "crossref", "crossref-jsonl")
+CROSSREF_ITEMS_PER_FILE = 5_000  # the 2023 public data file holds a few thousand items per N.json.gz part
+CROSSREF_PREFIX = "10.5555"  # every synthetic DOI is under Crossref's test prefix
+#: The Crossref type each synthetic OpenAlex type is deposited as.
+CROSSREF_TYPES = {
+    "article": "journal-article", "review": "journal-article", "letter": "journal-article",
+    "editorial": "journal-article", "book-chapter": "book-chapter", "preprint": "posted-content",
+    "dataset": "dataset", "dissertation": "dissertation", "book": "book", "paratext": "component",
+    "report": "report", "other": "other",
+}
+PARTIAL_DATE_EVERY = 7  # one work in seven has only year and month in date-parts (real deposits often do)
+YEAR_ONLY_EVERY = 23  # and one in 23 only the year
+
+
+def _crossref_date(date: str, n: int, partial: bool = True) -> dict[str, Any]:
+    y, m, d = (int(x) for x in date[:10].split("-"))
+    if partial and n % YEAR_ONLY_EVERY == 0:
+        return {"date-parts": [[y]]}
+    if partial and n % PARTIAL_DATE_EVERY == 0:
+        return {"date-parts": [[y, m]]}
+    return {"date-parts": [[y, m, d]]}
+
+
+def _crossref_stamp(date_time: str) -> dict[str, Any]:
+    moment = dt.datetime.fromisoformat(date_time[:19]).replace(tzinfo=dt.UTC)
+    return {"date-parts": [[moment.year, moment.month, moment.day]], "date-time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "timestamp": int(moment.timestamp() * 1000)}
+
+
+def _abstract_jats(inverted: dict[str, list[int]] | None) -> str | None:
+    if not inverted:
+        return None
+    words: dict[int, str] = {p: w for w, ps in inverted.items() for p in ps}
+    return "<jats:p>" + " ".join(words[p] for p in sorted(words)) + "</jats:p>"
+
+
+def _member(name: str) -> str:
+    return str(100 + sum(name.encode()) % 9000)  # a stable member id per publisher name
+
+
+def crossref_item(work: dict[str, Any]) -> dict[str, Any] | None:
+    """Work ``work`` (an OpenAlex-shaped synthetic record) as a Crossref item; None when it has no DOI.
+
+    References to corpus works that have a DOI carry it (they are the citations); the others are unstructured
+    strings, as in real Crossref reference lists.
+    """
+    if not work["doi"]:
+        return None
+    n = int(work["id"].rsplit("W", 1)[1])
+    doi = work["doi"].removeprefix("https://doi.org/")
+    primary = work["primary_location"] or {}
+    source = primary.get("source")
+    ctype = CROSSREF_TYPES.get(work["type"], "other")
+    date = work["publication_date"]
+    authors = []
+    for a in work["authorships"]:
+        name = a["author"]["display_name"]
+        given, _, family = name.rpartition(" ")
+        person: dict[str, Any] = {"given": given, "family": family,
+                                  "sequence": "first" if a["author_position"] == "first" else "additional",
+                                  "affiliation": [{"name": i["display_name"], "id": [
+                                      {"id": i["ror"], "id-type": "ROR", "asserted-by": "publisher"}]}
+                                      for i in a["institutions"] if i.get("ror")]}
+        if a["author"]["orcid"]:
+            person["ORCID"] = a["author"]["orcid"].replace("https://", "http://")
+            person["authenticated-orcid"] = bool(n % 2)
+        authors.append(person)
+    references = []
+    for i, ref in enumerate(work["referenced_works"]):
+        m = int(ref.rsplit("W", 1)[1])
+        entry: dict[str, Any] = {"key": f"{doi}_ref{i + 1}"}
+        if has_doi(m):
+            entry.update({"DOI": f"{CROSSREF_PREFIX}/synth.{m}", "doi-asserted-by": "crossref",
+                          "first-page": str(1 + m % 400), "volume": str(1 + m % 90)})
+        else:
+            entry["unstructured"] = f"Unmatched reference W{m}, Synthetic Reports {1950 + m % 75}"
+        references.append(entry)
+    item: dict[str, Any] = {
+        "indexed": _crossref_stamp(work["updated_date"]),
+        "reference-count": len(references),
+        "publisher": (source or {}).get("host_organization_name") or "Synthetic Publishing",
+        "issue": work["biblio"]["issue"],
+        "content-domain": {"domain": [], "crossmark-restriction": False},
+        "short-container-title": [],
+        "published-print": _crossref_date(date, n),
+        "DOI": doi,
+        "type": ctype,
+        "created": _crossref_stamp(work["created_date"] + "T00:00:00"),
+        "page": (f"{work['biblio']['first_page']}-{work['biblio']['last_page']}"
+                 if work["biblio"]["first_page"] else None),
+        "source": "Crossref",
+        "is-referenced-by-count": work["cited_by_count"],
+        "title": [work["title"]],
+        "prefix": CROSSREF_PREFIX,
+        "volume": work["biblio"]["volume"],
+        "author": authors,
+        "member": _member((source or {}).get("host_organization_name") or "Synthetic Publishing"),
+        "reference": references,
+        "container-title": [source["display_name"]] if source else [],
+        "language": work["language"],
+        "link": ([{"URL": primary["pdf_url"], "content-type": "application/pdf", "content-version": "vor",
+                   "intended-application": "text-mining"}] if primary.get("pdf_url") else []),
+        "deposited": _crossref_stamp(work["updated_date"]),
+        "score": 0,
+        "resource": {"primary": {"URL": primary.get("landing_page_url") or f"https://example.org/{doi}"}},
+        "issued": _crossref_date(date, n),
+        "references-count": len(references),
+        "URL": f"https://doi.org/{doi}",
+        "published": _crossref_date(date, n),
+    }
+    if source:
+        issns = [x for x in source.get("issn") or [] if x]
+        item["ISSN"] = issns
+        item["issn-type"] = [{"type": "print" if j == 0 else "electronic", "value": x} for j, x in enumerate(issns)]
+    if work["open_access"]["is_oa"]:
+        item["license"] = [{"start": _crossref_date(date, n, partial=False), "content-version": "vor",
+                            "delay-in-days": 0, "URL": "https://creativecommons.org/licenses/by/4.0/"}]
+    if work["funders"]:
+        item["funder"] = [{"DOI": f"10.13039/{501100000000 + sum(f['display_name'].encode())}",
+                           "name": f["display_name"], "doi-asserted-by": "publisher",
+                           "award": [g["award_id"] for g in work["grants"]]} for f in work["funders"]]
+    if work["topics"]:
+        item["subject"] = sorted({t["field"]["display_name"] for t in work["topics"]})
+    abstract = _abstract_jats(work["abstract_inverted_index"])
+    if abstract:
+        item["abstract"] = abstract
+    return {k: v for k, v in item.items() if v is not None}
+
+
 def part_bounds(works: int, files: int, index: int) -> tuple[int, int]:
     """The id range [first, last] of part file ``index`` (ids split as evenly as possible)."""
     return index * works // files + 1, (index + 1) * works // files
 
 
-def part_path(out: Path, index: int, snapshot: bool) -> Path:
-    """Where part file ``index`` goes in the chosen layout."""
+def part_path(out: Path, index: int, snapshot: bool, fmt: str = "openalex", chunk: int = 0) -> Path:
+    """Where part file ``index`` (its ``chunk``-th items file, for Crossref parts) goes in the chosen layout."""
+    if fmt == "crossref":
+        return out / "crossref" / f"{index * 10_000 + chunk}.json.gz"
+    if fmt == "crossref-jsonl":
+        return out / "crossref-jsonl" / f"part_{index:03d}.jsonl.gz"
     if snapshot:
         return out / "data" / "works" / f"updated_date={SNAPSHOT_DATE}" / f"part_{index:03d}.gz"
     return out / f"part_{index:03d}.jsonl.gz"
@@ -914,8 +1053,10 @@ def part_path(out: Path, index: int, snapshot: bool) -> Path:
 def write_part(model: Model, out: Path, index: int) -> PartResult:
     """Generate and write one part file (atomically: a temporary name, then a rename)."""
     params = model.params
+    if params.format == "crossref":
+        return _write_crossref_parts(model, out, index)
     first, last = part_bounds(params.works, params.files, index)
-    path = part_path(out, index, params.snapshot)
+    path = part_path(out, index, params.snapshot, params.format)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     writer = PartWriter(model, index)
@@ -925,9 +1066,13 @@ def write_part(model: Model, out: Path, index: int) -> PartResult:
     compressor = isal_zlib.compressobj(GZIP_LEVEL, isal_zlib.DEFLATED, 31)  # wbits 31: gzip, mtime 0
     with open(tmp, "wb") as handle:
         buffer: list[bytes] = []
+        crossref = params.format == "crossref-jsonl"
         for n in range(first, last + 1):
-            buffer.append(encode(writer.record(n)))
-            if len(buffer) >= RECORDS_PER_CHUNK or n == last:
+            work = writer.record(n)
+            item = crossref_item(work) if crossref else work
+            if item is not None:
+                buffer.append(encode(item))
+            if buffer and (len(buffer) >= RECORDS_PER_CHUNK or n == last):
                 chunk = b"\n".join(buffer) + b"\n"
                 raw_bytes += len(chunk)
                 records += len(buffer)
@@ -947,6 +1092,45 @@ def write_part(model: Model, out: Path, index: int) -> PartResult:
         works_without_refs=writer.works_without_refs,
         in_degree=writer.in_degree.tobytes(),
     )
+
+
+def _write_crossref_parts(model: Model, out: Path, index: int) -> PartResult:
+    """Part ``index``'s works with a DOI as public data file parts of CROSSREF_ITEMS_PER_FILE items each."""
+    params = model.params
+    first, last = part_bounds(params.works, params.files, index)
+    writer = PartWriter(model, index)
+    encode = msgspec.json.Encoder().encode
+    raw_bytes = gz_bytes = records = 0
+    items: list[bytes] = []
+    chunk = 0
+
+    def flush() -> None:
+        nonlocal raw_bytes, gz_bytes, chunk, items
+        path = part_path(out, index, False, "crossref", chunk)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = b'{"items":[' + b",".join(items) + b"]}"
+        compressor = isal_zlib.compressobj(GZIP_LEVEL, isal_zlib.DEFLATED, 31)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(compressor.compress(data) + compressor.flush())
+        os.replace(tmp, path)
+        raw_bytes += len(data)
+        gz_bytes += path.stat().st_size
+        chunk += 1
+        items = []
+
+    for n in range(first, last + 1):
+        item = crossref_item(writer.record(n))
+        if item is not None:
+            items.append(encode(item))
+            records += 1
+            if len(items) >= CROSSREF_ITEMS_PER_FILE:
+                flush()
+    if items:
+        flush()
+    return PartResult(index=index, path=str(part_path(out, index, False, "crossref", 0).parent), records=records,
+                      raw_bytes=raw_bytes, gz_bytes=gz_bytes, edges=writer.edges, self_refs=writer.self_refs,
+                      duplicate_refs=writer.duplicate_refs, works_without_refs=writer.works_without_refs,
+                      in_degree=writer.in_degree.tobytes())
 
 
 # The model of the current process: built in the parent before forking (inherited), or by the
@@ -1026,7 +1210,8 @@ def summarise(params: Params, results: list[PartResult], seconds: float) -> dict
         "seed": params.seed,
         "mean_refs": params.mean_refs,
         "files": params.files,
-        "layout": "snapshot" if params.snapshot else "jsonl",
+        "layout": params.format if params.format != "openalex" else "snapshot" if params.snapshot else "jsonl",
+        "records": sum(r.records for r in results),  # fewer than works in Crossref's shape: only works with a DOI
         "self_refs": sum(r.self_refs for r in results),
         "duplicate_refs": sum(r.duplicate_refs for r in results),
         "works_without_refs": sum(r.works_without_refs for r in results),
@@ -1040,7 +1225,7 @@ def summarise(params: Params, results: list[PartResult], seconds: float) -> dict
 
 
 def generate(works: int, out: str | Path, seed: int = 1, mean_refs: float = 20.0, files: int | None = None,
-             snapshot: bool = False, jobs: int | None = None) -> dict[str, Any]:
+             snapshot: bool = False, jobs: int | None = None, fmt: str = "openalex") -> dict[str, Any]:
     """Write the corpus under ``out`` and return the figures also written to ``out/corpus.json``."""
     global _MODEL
     if works < 1:
@@ -1048,7 +1233,9 @@ def generate(works: int, out: str | Path, seed: int = 1, mean_refs: float = 20.0
     files = files or default_files(works)
     if not 1 <= files <= works:
         raise ValueError("files must be between 1 and works")
-    params = Params(works=works, seed=seed, mean_refs=float(mean_refs), files=files, snapshot=snapshot)
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    params = Params(works=works, seed=seed, mean_refs=float(mean_refs), files=files, snapshot=snapshot, format=fmt)
     out_path = Path(out)
     out_path.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -1062,10 +1249,11 @@ def generate(works: int, out: str | Path, seed: int = 1, mean_refs: float = 20.0
         method = "fork" if "fork" in get_all_start_methods() else "spawn"
         with get_context(method).Pool(jobs, initializer=_init_worker, initargs=(params,)) as pool:
             results = list(pool.imap_unordered(_write_part_task, tasks))
-    if snapshot:
+    if snapshot and fmt == "openalex":
         write_manifest(out_path, results)
     summary = summarise(params, results, time.perf_counter() - start)
-    (out_path / "corpus.json").write_text(json.dumps(summary, indent=2) + "\n")
+    name = "corpus.json" if fmt == "openalex" else f"corpus-{fmt}.json"
+    (out_path / name).write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 
 
@@ -1081,9 +1269,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--snapshot", action="store_true",
                         help="write the OpenAlex snapshot layout with a manifest")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPU count)")
+    parser.add_argument("--format", choices=FORMATS, default="openalex",
+                        help="record shape: OpenAlex works, or the same works as Crossref public data file parts "
+                             "(DIR/crossref/N.json.gz) or Crossref JSON Lines (DIR/crossref-jsonl/)")
     args = parser.parse_args(argv)
     summary = generate(args.works, args.out, seed=args.seed, mean_refs=args.mean_refs, files=args.files,
-                       snapshot=args.snapshot, jobs=args.jobs)
+                       snapshot=args.snapshot, jobs=args.jobs, fmt=args.format)
     summary.pop("top_cited")
     print(json.dumps(summary, indent=2))
     print(f"mean record size: {summary['mean_record_bytes']:.0f} bytes", file=sys.stderr)

@@ -114,6 +114,12 @@ def _decode_percent(text: str) -> str:
     return text if "%" in decoded else decoded
 
 
+def bare_doi(text: str) -> str | None:
+    """The canonical form of ``text`` when it is a bare DOI in the common shape (no prefix, URL, escapes or
+    spaces), else None: the fast path for the many DOIs sources write plainly (``normalize`` does the rest)."""
+    return text.lower() if len(text) <= MAX_ID_CHARS and _DOI_FAST.fullmatch(text) else None
+
+
 def _doi(text: str) -> str:
     s = _decode_percent(text) if "%" in text else text
     if _DOI_FAST.fullmatch(s):

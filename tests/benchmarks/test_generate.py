@@ -232,3 +232,62 @@ def test_cli_writes_plain_layout_and_reports(tmp_path: Path, capsys: pytest.Capt
     assert {k: stored[k] for k in printed} == printed
     assert {"works", "edges", "most_cited_id", "most_cited_in_degree", "median_work_id",
             "mean_record_bytes", "seed"} <= set(stored)
+
+
+# --- the same corpus in Crossref's shape ----------------------------------------------------------------------
+
+REAL_CROSSREF = Path(__file__).resolve().parents[1] / "data" / "crossref" / "works.jsonl.gz"
+
+
+@pytest.fixture(scope="module")
+def crossref_dir(snapshot: Path) -> Path:
+    """The snapshot corpus's works written again as Crossref public data file parts (and as JSON Lines)."""
+    generate.generate(WORKS, snapshot, seed=SEED, files=FILES, snapshot=True, jobs=1, fmt="crossref")
+    generate.generate(WORKS, snapshot, seed=SEED, files=FILES, snapshot=True, jobs=1, fmt="crossref-jsonl")
+    return snapshot
+
+
+def _crossref_items(folder: Path) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for path in sorted((folder / "crossref").glob("*.json.gz"), key=lambda p: int(p.name.split(".")[0])):
+        with gzip.open(path) as handle:
+            items.extend(json.load(handle)["items"])
+    return items
+
+
+def test_crossref_shape_is_the_same_corpus(crossref_dir: Path, records: list[dict[str, Any]]) -> None:
+    items = _crossref_items(crossref_dir)
+    with_doi = [r for r in records if r["doi"]]
+    assert [i["DOI"] for i in items] == [r["doi"].removeprefix("https://doi.org/") for r in with_doi]
+    by_doi = {i["DOI"]: i for i in items}
+    for r in with_doi:
+        item = by_doi[r["doi"].removeprefix("https://doi.org/")]
+        cited = [f"10.5555/synth.{number(w)}" for w in r["referenced_works"] if generate.has_doi(number(w))]
+        assert [e["DOI"] for e in item["reference"] if "DOI" in e] == cited
+        assert len(item["reference"]) == len(r["referenced_works"]) == item["reference-count"]
+        assert item["is-referenced-by-count"] == r["cited_by_count"] and item["title"] == [r["title"]]
+        assert item["issued"]["date-parts"][0][0] == r["publication_year"]
+    meta = json.loads((crossref_dir / "corpus-crossref.json").read_text())
+    assert meta["records"] == len(items) and meta["layout"] == "crossref"
+    lines = []
+    for path in sorted((crossref_dir / "crossref-jsonl").glob("*.jsonl.gz")):
+        with gzip.open(path) as handle:
+            lines.extend(json.loads(line) for line in handle)
+    assert lines == items  # the JSON Lines form holds the same items
+
+
+def test_crossref_shape_matches_real_crossref_records(crossref_dir: Path) -> None:
+    real_keys: dict[str, set[str]] = {}
+    real_types: dict[str, set[str]] = {}
+    with gzip.open(REAL_CROSSREF, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            _walk(json.loads(line), "", real_keys, real_types)
+    keys: dict[str, set[str]] = {}
+    types: dict[str, set[str]] = {}
+    for item in _crossref_items(crossref_dir):
+        _walk(item, "", keys, types)
+    unknown = {path: found - real_keys.get(path, set()) for path, found in keys.items()}
+    # affiliation ids are newer than the fixtures' records (Crossref added them in 2023)
+    assert {p: extra for p, extra in unknown.items() if extra and not p.startswith(".author[].affiliation[]")} == {}
+    for path in (".author[]", ".reference[]", ".issued", ".indexed", ".license[]", ".funder[]", ".link[]"):
+        assert path in keys, path

@@ -291,6 +291,10 @@ def date_from_parts(date: _Date | None, issues: list[str], what: str) -> str | N
     parts = date.date_parts[0]
     if not parts or parts[0] is None:
         return None
+    if len(parts) == 3:  # the common case, checked without the general path's conversions
+        y, m, d = parts
+        if type(y) is int and type(m) is int and type(d) is int and 0 < y <= 9999 and 0 < m <= 12 and 0 < d <= 28:
+            return f"{y:04d}-{m:02d}-{d:02d}"
     values: list[int] = []
     for part in parts[:3]:
         try:
@@ -435,22 +439,27 @@ def _references(w: _Work, own: str, issues: list[str]) -> tuple[list[Reference],
     out: list[Reference] = []
     seen: set[str] = set()
     duplicates = selfs = 0
+    doi_scheme = ids.DOI
     for r in w.reference or ():
         if r is None:
             continue
-        rid = _id(ids.DOI, r.DOI, issues, "reference DOI") if r.DOI else None
-        if rid is not None:
-            if rid.value == own:
-                selfs += 1
+        if r.DOI:
+            value = ids.bare_doi(r.DOI) or _normalised(doi_scheme, r.DOI)
+            if value is not None:
+                if value == own:
+                    selfs += 1
+                elif value in seen:
+                    duplicates += 1
+                else:
+                    seen.add(value)
+                    # the cited work is named; its printed parts stay in the stored record
+                    out.append(Reference(ids=[Id(doi_scheme, value)], key=r.key))
                 continue
-            if rid.value in seen:
-                duplicates += 1
-                continue
-            seen.add(rid.value)
+            issues.append(f"unusable reference DOI {r.DOI[:100]!r}")
         out.append(Reference(
-            ids=[rid] if rid else [], key=r.key, unstructured=r.unstructured,
-            title=r.article_title or r.volume_title or r.series_title, author=r.author, year=_text(r.year),
-            venue=r.journal_title, volume=_text(r.volume), first_page=_text(r.first_page)))
+            key=r.key, unstructured=r.unstructured, title=r.article_title or r.volume_title or r.series_title,
+            author=r.author, year=_text(r.year), venue=r.journal_title, volume=_text(r.volume),
+            first_page=_text(r.first_page)))
     return out, duplicates, selfs
 
 
@@ -709,8 +718,13 @@ def _stream_records(stream: BinaryIO, start: int) -> Iterator[tuple[int, bytes]]
     if first.startswith(b"\xef\xbb\xbf"):
         first = first[3:]
     prefix = b"\n" * blank  # blank lines keep their numbers, so positions stay stable for resuming
+    whole = first.strip(LEADING)
+    if _holds_many(first) and len(whole) > 1 and whole.endswith((b"}", b"]")):
+        # a part or API answer on one line (a part is one ~20 MB line): decoded once, into its items
+        yield from _line_records(lines(prefix + first, stream), start, containers=True)
+        return
     if not first.lstrip(LEADING).startswith((b"{", b"[")) or is_json_line(first):
-        yield from _line_records(lines(prefix + first, stream), start, containers=_holds_many(first))
+        yield from _line_records(lines(prefix + first, stream), start, containers=False)
         return
     # not one JSON value per line: a pretty-printed part or answer, read whole within a bound
     second = stream.readline()
