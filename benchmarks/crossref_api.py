@@ -84,7 +84,7 @@ def main() -> int:
                     help="(re)build the search index first (an older database's index is of an older schema)")
     args = ap.parse_args()
     if args.build_index:
-        with citegraph.open(args.db) as graph:
+        with citegraph.open(args.db, create=True) as graph:  # (create: an older schema is migrated first)
             t0 = time.perf_counter()
             docs = graph.rebuild_search_index()
             print(f"search index: {docs} documents in {time.perf_counter() - t0:.0f} s", file=sys.stderr)

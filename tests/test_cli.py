@@ -78,3 +78,33 @@ def test_load_demo_reads_both_bundled_sources(tmp_path: Path, capsys: pytest.Cap
     assert main(["stats", "--db", path, "--json"]) == 0
     stats = json.loads(capsys.readouterr().out)
     assert stats["records_openalex"] == 369 and stats["records_crossref"] == 417
+
+
+def test_migrate_upgrades_an_older_database_and_its_search_index(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+    import sqlite3
+
+    import citegraph
+    from citegraph import query as q
+
+    path = tmp_path / "old.db"
+    assert main(["load", str(WORKS), "--db", str(path), "--workers", "0", "--no-progress"]) == 0
+    capsys.readouterr()
+    with sqlite3.connect(path) as conn:  # what schema version 2 had: no Crossref date/member columns
+        for column in ("created_date", "deposited_date", "indexed_date", "print_date", "online_date", "member",
+                       "doi_prefix", "reference_visibility"):
+            conn.execute(f"ALTER TABLE works DROP COLUMN {column}")
+        conn.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
+    shutil.rmtree(f"{path}.search")  # an index of an older schema is never queried: as if there were none
+    assert main(["stats", "--db", str(path)]) == 1
+    assert "citegraph migrate" in capsys.readouterr().err
+    assert main(["migrate", "--db", str(path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["schema_version"] >= 3 and result["search_index_rebuilt"] and result["indexed_works"] == 369
+    with citegraph.open(path, readonly=True) as graph:
+        hits = graph.find(q.Query(text=q.Term("publications"), page=q.Page(1, 5)))
+        assert hits.count > 0 and hits.hits[0].score
+    assert main(["migrate", "--db", str(path)]) == 0
+    assert "search index current" in capsys.readouterr().out
+    assert main(["migrate", "--db", str(tmp_path / "missing.db")]) == 1

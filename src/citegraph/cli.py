@@ -80,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--demo", action="store_true",
                     help="load the bundled demo corpus into a fresh database (temporary unless --db) and serve it")
 
+    with_db(sub.add_parser("migrate", help="upgrade a database (and its search index) made by an older citegraph"))
     with_db(sub.add_parser("stats", help="corpus-wide counts"))
     sp = with_db(sub.add_parser("conflicts", help="identity conflicts recorded while loading"))
     sp.add_argument("--limit", type=int, default=100)
@@ -239,6 +240,23 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    if not Path(args.db).is_file():
+        raise StoreError(f"no citegraph database at {args.db}")
+    t0 = time.perf_counter()
+    with citegraph.open(args.db, create=True) as g:  # opening for writing migrates the schema
+        version = g.store.meta("schema_version")
+        rebuilt = g.rebuild_search_index() if g.search_index is None else None
+    result = {"db": str(args.db), "schema_version": int(version or 0), "search_index_rebuilt": rebuilt is not None,
+              "indexed_works": rebuilt, "seconds": round(time.perf_counter() - t0, 1)}
+    if args.json:
+        _print_json(result)
+    else:
+        index = f"; search index rebuilt ({rebuilt:,} works)" if rebuilt is not None else "; search index current"
+        print(f"{args.db}: schema version {result['schema_version']}{index}")
+    return 0
+
+
 def cmd_conflicts(args: argparse.Namespace) -> int:
     with citegraph.open(args.db, readonly=True) as g:
         rows = g.store.conflicts(args.limit)
@@ -253,7 +271,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"load": cmd_load, "serve": cmd_serve, "work": cmd_work, "citations": cmd_list, "references": cmd_list,
-            "stats": cmd_stats, "conflicts": cmd_conflicts}
+            "stats": cmd_stats, "conflicts": cmd_conflicts, "migrate": cmd_migrate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -296,7 +296,7 @@ class SQLiteStore(SQLiteQueries):
             if step is None or not create:
                 raise StoreError(f"{self.path} has schema version {version}; this citegraph needs "
                                  f"{SCHEMA_VERSION} and cannot migrate it" +
-                                 ("" if create else " from a read-only connection"))
+                                 ("" if create else " from a read-only connection (`citegraph migrate` does)"))
             self.conn.executescript("BEGIN;" + step + "COMMIT;")
             version += 1
             self.conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(version),))
