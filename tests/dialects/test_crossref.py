@@ -253,10 +253,13 @@ def test_recorded_answers_are_reproduced(cr_http: httpx.Client, cr_graph_db: Pat
                 continue
             assert rec["same_as_derived"]  # the recorded item is the one loaded
             work = graph.work(f"doi:{expected['message']['DOI']}")
-            message = dict(expected["message"], **{"is-referenced-by-count": work.cited_by_count})
-            # everything as recorded (references-count too: DOI references in the graph and the others kept),
-            # but who cites the work: that is our graph's count
-            assert body == dict(expected, message=message), rec["path"]
+            counts = {"is-referenced-by-count": work.cited_by_count, "references-count": work.referenced_works_count,
+                      "reference-count": work.referenced_works_count}
+            # everything as recorded but the counts, which are our graph's: the works citing it that are loaded,
+            # and the references that name a work by DOI (those without one stay listed, uncounted)
+            assert body == dict(expected, message=dict(expected["message"], **counts)), rec["path"]
+            listed = [r for r in expected["message"].get("reference", []) if "DOI" in r]
+            assert work.referenced_works_count == len({r["DOI"].lower() for r in listed}), rec["path"]
             checked += 1
     assert checked >= 20
 
@@ -264,13 +267,11 @@ def test_recorded_answers_are_reproduced(cr_http: httpx.Client, cr_graph_db: Pat
 def test_crossref_record_counts_and_merged_work(cr_http: httpx.Client) -> None:
     peerj = cr_http.get(f"/works/{PEERJ_DOI}").json()["message"]
     assert peerj["source"] == "Crossref"  # the Crossref record wins over drawing it from OpenAlex's
-    # the trimmed Crossref list (3 entries, 1 without a DOI) merged with OpenAlex's references of the same work
+    # the trimmed Crossref list (3 entries, 2 with a DOI) merged with OpenAlex's references of the same work
     oa = httpx.get(str(cr_http.base_url).removesuffix("/crossref/") + f"/openalex/works/doi:{PEERJ_DOI}").json()
-    without_doi = sum(1 for ref in peerj["reference"] if "DOI" not in ref)
-    assert without_doi == 1
-    assert peerj["references-count"] == oa["referenced_works_count"] + without_doi > len(peerj["reference"])
+    assert peerj["references-count"] == oa["referenced_works_count"] > len(peerj["reference"]) == 3
     jd = cr_http.get("/works/10.1108/JD-12-2013-0166").json()["message"]
-    assert jd["references-count"] == len(jd["reference"]) == 40
+    assert len(jd["reference"]) == 40 and jd["references-count"] == 38  # two of its 40 entries carry no DOI
     cited = cr_http.get("/works/10.1016/j.websem.2013.05.001").json()["message"]
     assert cited["is-referenced-by-count"] >= 1  # cited by the Peroni et al. record loaded beside it
 
@@ -300,3 +301,26 @@ def test_habanero_over_crossref_records(cr_base: str) -> None:
     assert all(w["member"] == "78" for page in walked for w in page["message"]["items"])
     assert len(client.works(sample=5, filter={"has_abstract": True})["message"]["items"]) == 5
     assert client.registration_agency("10.1038/srep16696") == ["Crossref"]
+
+
+def test_crossrefapi_over_crossref_records(cr_base: str) -> None:
+    original = cr.build_url_endpoint
+    cr.build_url_endpoint = lambda endpoint, context=None: cr_base + "/" + "/".join(i for i in [context, endpoint] if i)
+    try:
+        works = cr.Works(etiquette=cr.Etiquette("citegraph-tests", "0.1", "http://x", "me@example.org"),
+                         throttle=False)
+        doi = "10.1371/journal.pone.0033693"
+        got = works.doi(doi)
+        counts = {k: got[k] for k in ("is-referenced-by-count", "references-count", "reference-count")}
+        assert got == dict(CROSSREF_ITEMS[doi], **counts)
+        assert counts["references-count"] == 65  # the 65 of its 70 entries that name a work by DOI
+        assert works.doi_exists(doi) is True and works.doi_exists("10.1371/notarealdoi") is False
+        query = works.query(bibliographic="ecology").filter(has_references="true", from_pub_date="2010")
+        found = list(query.sort("references-count").order("desc"))
+        assert len(found) == query.count() > 0
+        counts = [w["references-count"] for w in found]
+        assert counts == sorted(counts, reverse=True)
+        assert all(w["issued"]["date-parts"][0][0] >= 2010 for w in found)
+        assert len(list(works.sample(3))) == 3
+    finally:
+        cr.build_url_endpoint = original

@@ -29,27 +29,6 @@ _DECODE = msgspec.json.Decoder(dict[str, Any])
 SINGLE_WORK_SCORE = 1
 
 
-def unresolved_references(record: dict[str, Any]) -> int:
-    """Entries of a Crossref record's reference list that name no work by a usable DOI.
-
-    They are kept with the work for matching, so they count among its references beside the graph's edges
-    (which is how a record's own ``reference-count`` counts them too).
-    """
-    listed = record.get("reference")
-    if not isinstance(listed, list):
-        return 0
-    n = 0
-    for entry in listed:
-        doi = entry.get("DOI") if isinstance(entry, dict) else None
-        if not isinstance(doi, str):
-            n += 1
-            continue
-        try:
-            ids.normalize(ids.DOI, doi)
-        except ids.IdError:
-            n += 1
-    return n
-
 
 def envelope(message_type: str, message: Any) -> dict[str, Any]:
     """Every JSON answer: ``{status, message-type, message-version, message}``."""
@@ -211,11 +190,12 @@ class ItemRenderer:
             except msgspec.DecodeError:
                 record = None
             if record is not None:
-                references = sw.referenced_works_count + unresolved_references(record)
+                # our merged graph's counts, as every dialect serves: sorting and filtering by them agree with
+                # what is shown (references without a DOI stay listed in the record but are not counted)
                 record["is-referenced-by-count"] = sw.cited_by_count
-                record["references-count"] = references
+                record["references-count"] = sw.referenced_works_count
                 if "reference-count" in record:
-                    record["reference-count"] = references
+                    record["reference-count"] = sw.referenced_works_count
                 return record
         gw = self.graph.work(key)
         work = gw.work or Work(ids=list(gw.ids))
