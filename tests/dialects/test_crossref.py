@@ -133,6 +133,11 @@ def test_every_failure_is_listed_in_one_400(http: httpx.Client) -> None:
          "message": "This route does not support field query parameters"}]
 
 
+def test_non_ascii_digits_are_an_invalid_integer(http: httpx.Client) -> None:
+    r = http.get("/works", params={"rows": "\u00b9"})  # '¹' passes str.isdigit but is no number (was a 500)
+    assert r.status_code == 400 and r.json()["message"][0]["type"] == "integer-not-valid"
+
+
 def test_an_invalid_cursor_is_crossrefs_404(http: httpx.Client) -> None:
     r = http.get("/works", params={"query": "widget", "cursor": "thing"})
     assert r.status_code == 404

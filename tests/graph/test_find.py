@@ -102,3 +102,24 @@ def test_text_search_ranks_and_filters(graph: citegraph.Graph) -> None:
     assert scores == sorted(scores, reverse=True) and scores[0] > 0
     title = graph.work(res.hits[0].key).work
     assert title is not None
+
+
+@pytest.mark.parametrize("words", [("open", "access"), ("citation",), ("snowball", "research", "trends"),
+                                   ("zzzznotaword",), ("the",)])
+def test_text_fast_path_and_general_path_agree(graph: citegraph.Graph, words: tuple[str, ...]) -> None:
+    text: q.TextQuery = q.TextOr(tuple(q.Term(w) for w in words)) if len(words) > 1 else q.Term(words[0])
+    relevance = (q.Sort(q.RELEVANCE, True), q.Sort(q.WORK))
+    for where in (q.And((q.Text(q.BIBLIOGRAPHIC, text),)),
+                  q.And((q.Eq(q.HAS_DOI, (True,)), q.Text(q.BIBLIOGRAPHIC, text), q.Text(q.AUTHOR_NAME, q.Term("a")))),
+                  q.And((q.Eq(q.HAS_DOI, (True,)), q.Text(q.BIBLIOGRAPHIC, text)))):
+        for page in (q.Page(1, 5), q.Page(3, 4)):
+            query = q.Query(where=where, sort=relevance, page=page)
+            fast = graph._find_top_text(query)
+            assert fast is not None  # the index answers it alone
+            general = graph.store.find(query, graph._text)  # filters, scores and sorts in SQL
+            assert fast.count == general.count
+            assert [h.key for h in fast.hits] == [h.key for h in general.hits]
+            assert [round(h.score or 0, 3) for h in fast.hits] == [round(h.score or 0, 3) for h in general.hits]
+    # anything else the index cannot answer alone goes the general way
+    other = q.Query(where=q.And((q.Text(q.TITLE, q.Term("open")), q.Eq(q.TYPE, ("article",)))), sort=relevance)
+    assert graph._find_top_text(other) is None

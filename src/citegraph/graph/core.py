@@ -21,6 +21,7 @@ from citegraph import ids as idlib
 from citegraph import query as q
 from citegraph.graph.load import SOURCE_MODULES, LoadReport, ProgressCallback, load
 from citegraph.graph.search import (
+    INDEXED_FLAGS,
     IndexUpdater,
     SearchIndex,
     build_index,
@@ -40,6 +41,12 @@ DEFAULT_DB = "citegraph.db"
 DB_ENV = "CITEGRAPH_DB"
 #: The largest page a citation or reference list returns at once.
 MAX_PAGE = 1000
+#: Orders a relevance page may name for the index to answer it alone (best first, ties by key).
+RELEVANCE_ORDERS = ((q.Sort(q.RELEVANCE, True),), (q.Sort(q.RELEVANCE, True), q.Sort(q.WORK)))
+#: The deepest page (offset + rows) the index answers alone: Crossref's own offset cap; deeper goes the general way.
+TOP_TEXT_MAX = 10_000
+#: Extra hits fetched past a page so works tied on score at its edge are ordered by key as the general path does.
+TOP_TEXT_TIE_MARGIN = 64
 #: Bumped if the cursor layout ever changes, so old cursors fail clearly instead of silently.
 CURSOR_VERSION = 1
 #: Which source's value wins for a canonical field when several sources describe one work.
@@ -346,12 +353,45 @@ class Graph:
             where = self._related(query.where)
             assert isinstance(where, q.And)
             query = dataclasses.replace(query, where=where)
+        top = self._find_top_text(query)
+        if top is not None:
+            return top
         found = self.store.find(query, self._text)
         hits = [WorkHit(h.key, h.score) for h in found.hits]
         groups = None
         if found.groups is not None and query.group_by is not None:
             groups = self._groups(query.group_by.field, found.groups)
         return WorksResult(count=found.count, hits=hits, next_after=found.next_after, groups=groups)
+
+    def _find_top_text(self, query: q.Query) -> WorksResult | None:
+        """A relevance page of a text search whose other filters the index holds too: answered by the index alone.
+
+        The general path scores every match, joins them with the works table and sorts them all (a second for
+        an OR-like query over a million works); the index ranks and counts in one pass. Anything else (other
+        filters, other orders, cursors, groups, samples, deep pages) returns None for the general path.
+        """
+        if (query.group_by is not None or query.sample is not None or not isinstance(query.page, q.Page)
+                or query.sort not in RELEVANCE_ORDERS or query.page.offset + query.page.size > TOP_TEXT_MAX):
+            return None
+        texts: list[tuple[str, q.TextQuery]] = []
+        flags: list[str] = []
+        for part in query.where.parts if query.where is not None else ():
+            if isinstance(part, q.Text) and not part.negate:
+                texts.append((part.field, part.query))
+            elif (isinstance(part, q.Eq) and not part.negate and part.values == (True,)
+                  and part.field in INDEXED_FLAGS):
+                flags.append(INDEXED_FLAGS[part.field])
+            else:
+                return None
+        if query.text is not None:
+            texts.append((q.FULLTEXT_DEFAULT, query.text))
+        index = self.search_index
+        if not texts or index is None:
+            return None
+        page = query.page
+        count, ranked = index.top(texts, flags, page.offset + page.size + TOP_TEXT_TIE_MARGIN)
+        ranked.sort(key=lambda ks: (-ks[1], ks[0]))  # the general path's order: score, then key
+        return WorksResult(count=count, hits=[WorkHit(k, s) for k, s in ranked[page.offset:page.offset + page.size]])
 
     def _groups(self, field: str, found: list[Any]) -> list[Group]:
         kind = q.FIELDS[field]

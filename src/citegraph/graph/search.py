@@ -13,7 +13,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import tantivy
@@ -25,8 +25,13 @@ from citegraph.model import Work
 TOKENIZER = "en_stem"
 #: Search fields of the index.
 TEXT_FIELDS = ("title", "abstract", "authors", "venue", "affiliations", "publisher", "funders", "year")
-#: Bumped whenever TEXT_FIELDS or the analyser change: an index of another schema is rebuilt, never queried.
-INDEX_SCHEMA = 2
+#: A field of whole-token flags a text search may require without SQL (``has_doi``: Crossref's implicit filter).
+FLAGS_FIELD = "flags"
+#: The flag each indexed boolean query field is filed under, when true.
+INDEXED_FLAGS: dict[str, str] = {q.HAS_DOI: "has_doi"}
+#: Bumped whenever TEXT_FIELDS, the flags or the analyser change: an index of another schema is rebuilt, never
+#: queried.
+INDEX_SCHEMA = 3
 #: Which index fields each query text field searches.
 FIELD_MAP: dict[str, tuple[str, ...]] = {
     q.TITLE: ("title",),
@@ -59,6 +64,7 @@ def _schema() -> tantivy.Schema:
     sb.add_unsigned_field("key", stored=False, indexed=True, fast=True)  # indexed: updates delete by key
     for name in TEXT_FIELDS:
         sb.add_text_field(name, stored=False, tokenizer_name=TOKENIZER)
+    sb.add_text_field(FLAGS_FIELD, stored=False, tokenizer_name="raw")
     return sb.build()
 
 
@@ -74,6 +80,7 @@ def document_text(work: Work) -> dict[str, str]:
         "publisher": work.publisher or (work.venue.publisher if work.venue and work.venue.publisher else ""),
         "funders": " ; ".join(f.name for f in work.funders if f.name),
         "year": str(work.publication_year) if work.publication_year else "",
+        FLAGS_FIELD: INDEXED_FLAGS[q.HAS_DOI] if any(i.scheme == "doi" for i in work.ids) else "",
     }
 
 
@@ -104,7 +111,10 @@ def _document(key: int, text: dict[str, str]) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_unsigned("key", key)
     for name, value in text.items():
-        if value:
+        if name == FLAGS_FIELD:
+            for flag in value.split():  # each flag one whole token
+                doc.add_text(name, flag)
+        elif value:
             doc.add_text(name, value)
     return doc
 
@@ -204,6 +214,30 @@ class SearchIndex:
         addresses = [addr for _score, addr in result.hits]
         keys = self.searcher.fast_field_values("key", addresses)
         return {int(k): float(score) for k, (score, _addr) in zip(keys, result.hits, strict=True) if k is not None}
+
+    def top(self, texts: Sequence[tuple[str, q.TextQuery]], flags: Sequence[str],
+            limit: int) -> tuple[int, list[tuple[int, float]]]:
+        """The ``limit`` best works matching every text (scores summed) and holding every flag, best first, and
+        how many works match in all."""
+        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        for field, text in texts:
+            fields = FIELD_MAP.get(field)
+            if fields is None:
+                raise q.QueryError(f"{field} is not a searchable text field")
+            built = self._build(text, fields)
+            if built is None:
+                return 0, []  # a text with no searchable word matches nothing (as in ``search``)
+            clauses.append((tantivy.Occur.Must, built))
+        for flag in flags:  # required, scoring nothing
+            term = tantivy.Query.term_query(self.index.schema, FLAGS_FIELD, flag)
+            clauses.append((tantivy.Occur.Must, tantivy.Query.const_score_query(term, 0.0)))
+        result = self.searcher.search(tantivy.Query.boolean_query(clauses), limit=limit, count=True)
+        count = getattr(result, "count", None) or 0  # (count=True fills it; the type stubs omit it)
+        if not result.hits:
+            return count, []
+        keys = self.searcher.fast_field_values("key", [addr for _score, addr in result.hits])
+        return count, [(int(k), float(score)) for k, (score, _a) in zip(keys, result.hits, strict=True)
+                       if k is not None]
 
     def prefix_titles(self, prefix: str, limit: int = 10) -> dict[int, float]:
         """Works whose titles hold every word of ``prefix``, the last one as a word prefix (autocomplete)."""

@@ -220,7 +220,7 @@ class ListRequest:
 def _integer(failures: list[Failure], raw: str | None, maximum: int | None, extra: str = "") -> int | None:
     if raw is None:
         return None
-    if not raw.isdigit() or (maximum is not None and int(raw) > maximum):
+    if not (raw.isascii() and raw.isdigit()) or (maximum is not None and int(raw) > maximum):
         bound = f" less than or equal to {maximum}" if maximum is not None else ""
         failures.append(Failure("integer-not-valid", raw,
                                 f"Integer specified as {raw} but must be a positive integer{bound}. {extra}"))
