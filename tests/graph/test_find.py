@@ -123,3 +123,21 @@ def test_text_fast_path_and_general_path_agree(graph: citegraph.Graph, words: tu
     # anything else the index cannot answer alone goes the general way
     other = q.Query(where=q.And((q.Text(q.TITLE, q.Term("open")), q.Eq(q.TYPE, ("article",)))), sort=relevance)
     assert graph._find_top_text(other) is None
+
+
+def test_text_cursor_walk_by_the_index_equals_the_general_paths_pages(graph: citegraph.Graph) -> None:
+    text = q.TextOr((q.Term("open"), q.Term("access"), q.Term("data"), q.Term("science")))
+    where = q.And((q.Eq(q.HAS_DOI, (True,)), q.Text(q.BIBLIOGRAPHIC, text)))
+    relevance = (q.Sort(q.RELEVANCE, True), q.Sort(q.WORK))
+    general = graph.store.find(q.Query(where=where, sort=relevance, page=q.Page(1, 1000)), graph._text)
+    walked: list[int] = []
+    after = None
+    while True:
+        query = q.Query(where=where, sort=relevance, page=q.Cursor(after, 7))
+        page = graph._find_top_text(query)
+        assert page is not None and page.count == general.count
+        walked += [h.key for h in page.hits]
+        if page.next_after is None:
+            break
+        after = page.next_after
+    assert general.count > 20 and walked == [h.key for h in general.hits]

@@ -43,8 +43,9 @@ DB_ENV = "CITEGRAPH_DB"
 MAX_PAGE = 1000
 #: Orders a relevance page may name for the index to answer it alone (best first, ties by key).
 RELEVANCE_ORDERS = ((q.Sort(q.RELEVANCE, True),), (q.Sort(q.RELEVANCE, True), q.Sort(q.WORK)))
-#: The deepest page (offset + rows) the index answers alone: Crossref's own offset cap; deeper goes the general way.
-TOP_TEXT_MAX = 10_000
+#: The most hits the index path ranks for one page (offset + rows, or a cursor's depth): past this the general
+#: path, which scores every match, is no slower.
+TOP_TEXT_MAX = 50_000
 #: Extra hits fetched past a page so works tied on score at its edge are ordered by key as the general path does.
 TOP_TEXT_TIE_MARGIN = 64
 #: Bumped if the cursor layout ever changes, so old cursors fail clearly instead of silently.
@@ -367,11 +368,12 @@ class Graph:
         """A relevance page of a text search whose other filters the index holds too: answered by the index alone.
 
         The general path scores every match, joins them with the works table and sorts them all (a second for
-        an OR-like query over a million works); the index ranks and counts in one pass. Anything else (other
-        filters, other orders, cursors, groups, samples, deep pages) returns None for the general path.
+        an OR-like query over a million works); the index ranks and counts in one pass. Pages and cursors are
+        both served, in the general path's order (score, then key) and with its cursor values (score, key).
+        Anything else (other filters, other orders, groups, samples, pages deeper than TOP_TEXT_MAX) returns
+        None for the general path.
         """
-        if (query.group_by is not None or query.sample is not None or not isinstance(query.page, q.Page)
-                or query.sort not in RELEVANCE_ORDERS or query.page.offset + query.page.size > TOP_TEXT_MAX):
+        if query.group_by is not None or query.sample is not None or query.sort not in RELEVANCE_ORDERS:
             return None
         texts: list[tuple[str, q.TextQuery]] = []
         flags: list[str] = []
@@ -389,9 +391,31 @@ class Graph:
         if not texts or index is None:
             return None
         page = query.page
-        count, ranked = index.top(texts, flags, page.offset + page.size + TOP_TEXT_TIE_MARGIN)
-        ranked.sort(key=lambda ks: (-ks[1], ks[0]))  # the general path's order: score, then key
-        return WorksResult(count=count, hits=[WorkHit(k, s) for k, s in ranked[page.offset:page.offset + page.size]])
+        after: tuple[float, int] | None = None
+        skip = page.offset if isinstance(page, q.Page) else 0
+        if isinstance(page, q.Cursor) and page.after is not None:
+            score, key = page.after if len(page.after) == 2 else (None, None)
+            if not isinstance(score, float | int) or not isinstance(key, int):
+                return None
+            after = (float(score), key)
+        limit = skip + page.size + TOP_TEXT_TIE_MARGIN
+        while True:
+            count, ranked = index.top(texts, flags, limit)
+            ranked.sort(key=lambda ks: (-ks[1], ks[0]))  # the general path's order: score, then key
+            rest = ranked if after is None else [r for r in ranked if (-r[1], r[0]) > (-after[0], after[1])]
+            complete = len(ranked) >= count
+            # enough when the page and the next hit are in hand and no work tied with the next hit was cut off
+            boundary = skip + page.size
+            if complete or (len(rest) > boundary and ranked[-1][1] < rest[boundary][1]):
+                break
+            if limit >= TOP_TEXT_MAX:
+                return None  # deeper than the index path goes: the general path pages it
+            limit = min(limit * 4, TOP_TEXT_MAX)
+        chosen = rest[skip:skip + page.size]
+        next_after = None
+        if isinstance(page, q.Cursor) and len(rest) > page.size and chosen:
+            next_after = (chosen[-1][1], chosen[-1][0])
+        return WorksResult(count=count, hits=[WorkHit(k, s) for k, s in chosen], next_after=next_after)
 
     def _groups(self, field: str, found: list[Any]) -> list[Group]:
         kind = q.FIELDS[field]
