@@ -110,7 +110,7 @@ def main() -> int:
                 time.sleep(0.1)
         import http.client
 
-        client = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        client = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
         try:
             bib = [f"/crossref/works?{urlencode({'query.bibliographic': q, 'rows': 20})}" for q in queries]
             latency(client, bib[:30])  # warm the code paths and the index's pages
@@ -122,18 +122,21 @@ def main() -> int:
                                                "items": len(hits["items"])}
             facet = (f"/crossref/works?filter=from-pub-date:{first},until-pub-date:{last}&rows=0&"
                      f"{urlencode({'facet': FACETS})}")
-            latency(client, [facet] * min(3, args.facet_requests))
-            report["facets_1conn"] = latency(client, [facet] * args.facet_requests)
-            answer = httpx.get(base + facet, timeout=60).json()["message"]
-            report["facets_filtered_set"] = {"years": [first, last], "total_results": answer["total-results"],
-                                             "expected": expected, "facets": sorted(answer["facets"])}
+            if args.facet_requests:  # 0 skips the facets (minutes a request until they have their own engine)
+                latency(client, [facet] * min(1, args.facet_requests))
+                report["facets_1conn"] = latency(client, [facet] * args.facet_requests)
+                answer = httpx.get(base + facet, timeout=600).json()["message"]
+                report["facets_filtered_set"] = {"years": [first, last], "total_results": answer["total-results"],
+                                                 "expected": expected, "facets": sorted(answer["facets"])}
             for key in ("bibliographic_top20_1conn", "facets_1conn"):
+                if key not in report:
+                    continue
                 p50 = report[key]["p50_us"]  # type: ignore[index]
                 report[f"{key}_p50_ratio_to_constant"] = round(p50 / constant["p50_us"], 1)
         finally:
             client.close()
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        os.killpg(server.pid, signal.SIGKILL)  # (a facet request may still be running: no graceful wait)
         server.wait(20)
     print(json.dumps(report, indent=2))
     return 0

@@ -376,13 +376,13 @@ class Graph:
         if query.group_by is not None or query.sample is not None or query.sort not in RELEVANCE_ORDERS:
             return None
         texts: list[tuple[str, q.TextQuery]] = []
-        flags: list[str] = []
+        without: list[str] = []  # flags a match must not carry (see INDEXED_FLAGS)
         for part in query.where.parts if query.where is not None else ():
             if isinstance(part, q.Text) and not part.negate:
                 texts.append((part.field, part.query))
             elif (isinstance(part, q.Eq) and not part.negate and part.values == (True,)
                   and part.field in INDEXED_FLAGS):
-                flags.append(INDEXED_FLAGS[part.field])
+                without.append(INDEXED_FLAGS[part.field])
             else:
                 return None
         if query.text is not None:
@@ -400,7 +400,7 @@ class Graph:
             after = (float(score), key)
         limit = skip + page.size + TOP_TEXT_TIE_MARGIN
         while True:
-            count, ranked = index.top(texts, flags, limit)
+            count, ranked = index.top(texts, without, limit)
             ranked.sort(key=lambda ks: (-ks[1], ks[0]))  # the general path's order: score, then key
             rest = ranked if after is None else [r for r in ranked if (-r[1], r[0]) > (-after[0], after[1])]
             complete = len(ranked) >= count

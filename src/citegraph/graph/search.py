@@ -26,13 +26,15 @@ TOKENIZER = "en_stem"
 #: Search fields of the index.
 TEXT_FIELDS = ("title", "abstract", "authors", "venue", "affiliations", "publisher", "funders", "year",
                "bibliographic")
-#: A field of whole-token flags a text search may require without SQL (``has_doi``: Crossref's implicit filter).
+#: A field of whole-token flags a text search may filter on without SQL (``has_doi``: Crossref's implicit filter).
 FLAGS_FIELD = "flags"
-#: The flag each indexed boolean query field is filed under, when true.
-INDEXED_FLAGS: dict[str, str] = {q.HAS_DOI: "has_doi"}
+#: The flag each indexed boolean query field is filed under, on the works where it is *false*: nearly every work
+#: has a DOI, so excluding the few without one is cheap where requiring the many with one is not (1.7 ms of a
+#: 3.2 ms query.bibliographic on 1M works).
+INDEXED_FLAGS: dict[str, str] = {q.HAS_DOI: "no_doi"}
 #: Bumped whenever TEXT_FIELDS, the flags or the analyser change: an index of another schema is rebuilt, never
 #: queried.
-INDEX_SCHEMA = 4
+INDEX_SCHEMA = 5
 #: Which index fields each query text field searches.
 FIELD_MAP: dict[str, tuple[str, ...]] = {
     q.TITLE: ("title",),
@@ -87,7 +89,7 @@ def document_text(work: Work) -> dict[str, str]:
         "funders": " ; ".join(f.name for f in work.funders if f.name),
         "year": year,
         "bibliographic": " ; ".join(t for t in (title, authors, venue, year) if t),
-        FLAGS_FIELD: INDEXED_FLAGS[q.HAS_DOI] if any(i.scheme == "doi" for i in work.ids) else "",
+        FLAGS_FIELD: "" if any(i.scheme == "doi" for i in work.ids) else INDEXED_FLAGS[q.HAS_DOI],
     }
 
 
@@ -222,10 +224,10 @@ class SearchIndex:
         keys = self.searcher.fast_field_values("key", addresses)
         return {int(k): float(score) for k, (score, _addr) in zip(keys, result.hits, strict=True) if k is not None}
 
-    def top(self, texts: Sequence[tuple[str, q.TextQuery]], flags: Sequence[str],
+    def top(self, texts: Sequence[tuple[str, q.TextQuery]], without: Sequence[str],
             limit: int) -> tuple[int, list[tuple[int, float]]]:
-        """The ``limit`` best works matching every text (scores summed) and holding every flag, best first, and
-        how many works match in all."""
+        """The ``limit`` best works matching every text (scores summed) and holding none of the flags ``without``,
+        best first, and how many works match in all."""
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
         for field, text in texts:
             fields = FIELD_MAP.get(field)
@@ -235,9 +237,8 @@ class SearchIndex:
             if built is None:
                 return 0, []  # a text with no searchable word matches nothing (as in ``search``)
             clauses.append((tantivy.Occur.Must, built))
-        for flag in flags:  # required, scoring nothing
-            term = tantivy.Query.term_query(self.index.schema, FLAGS_FIELD, flag)
-            clauses.append((tantivy.Occur.Must, tantivy.Query.const_score_query(term, 0.0)))
+        for flag in without:
+            clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_query(self.index.schema, FLAGS_FIELD, flag)))
         result = self.searcher.search(tantivy.Query.boolean_query(clauses), limit=limit, count=True)
         count = getattr(result, "count", None) or 0  # (count=True fills it; the type stubs omit it)
         if not result.hits:
