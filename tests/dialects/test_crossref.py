@@ -329,3 +329,26 @@ def test_crossrefapi_over_crossref_records(cr_base: str) -> None:
         assert len(list(works.sample(3))) == 3
     finally:
         cr.build_url_endpoint = original
+
+
+def test_list_items_spliced_from_records_equal_the_decoded_ones(cr_http: httpx.Client, cr_graph_db: Path) -> None:
+    from citegraph.dialects.crossref.render import spliced_record
+
+    listed = cr_http.get("/works", params={"query.bibliographic": "ecology species", "rows": 40}).json()["message"]
+    assert listed["items"]
+    with citegraph.open(cr_graph_db) as graph:
+        for item in listed["items"]:
+            one = cr_http.get(f"/works/{item['DOI']}").json()["message"]  # decoded, counts set, score 1
+            assert item == dict(one, score=item["score"]) and item["score"] > 0
+            work = graph.work(f"doi:{item['DOI']}")
+            raw = graph.record(work.key, "crossref")
+            if raw is not None:
+                spliced = spliced_record(raw, 7, 8, 0.5)
+                assert spliced is not None
+                expected = dict(json.loads(raw), **{"is-referenced-by-count": 7, "references-count": 8, "score": 0.5})
+                if "reference-count" in expected:
+                    expected["reference-count"] = 8
+                assert json.loads(spliced) == expected
+    # a count key written twice (here inside a title) is ambiguous as text: no splice, the record is decoded
+    assert spliced_record(b'{"title":["\\"score\\": 1"],"score":0,"references-count":1,'
+                          b'"is-referenced-by-count":2,"x":{"score":3}}', 1, 1, 0.1) is None

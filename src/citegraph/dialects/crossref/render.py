@@ -8,6 +8,7 @@ drawn in Crossref's shape from the canonical record.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -147,6 +148,35 @@ def canonical_item(work: Work, cited_by_count: int, referenced_works_count: int,
     return out
 
 
+#: The count fields of a Crossref record (top-level keys, a number each) that serving replaces.
+_COUNT_RE = re.compile(rb'"(is-referenced-by-count|references-count|reference-count|score)"[ \t\r\n]*:[ \t\r\n]*'
+                       rb'-?[0-9][0-9.eE+-]*')
+
+
+def spliced_record(record: bytes, cited_by_count: int, referenced_works_count: int, score: float) -> bytes | None:
+    """A stored Crossref record with our counts and ``score`` put in, as bytes, without decoding it.
+
+    Each of the four keys must occur exactly once (anywhere else, such as inside a title, would make a textual
+    match ambiguous): otherwise None, and the caller decodes. ``score`` is appended when the record has none.
+    """
+    values = {b"is-referenced-by-count": str(cited_by_count).encode(),
+              b"references-count": str(referenced_works_count).encode(),
+              b"reference-count": str(referenced_works_count).encode(), b"score": repr(score).encode()}
+    found = _COUNT_RE.findall(record)
+    if len(found) != len(set(found)) or b"is-referenced-by-count" not in found or b"references-count" not in found:
+        return None
+    for key in (b"is-referenced-by-count", b"references-count", b"reference-count", b"score"):
+        if record.count(b'"' + key + b'"') != (1 if key in found else 0):
+            return None
+    out = _COUNT_RE.sub(lambda m: b'"' + m.group(1) + b'":' + values[m.group(1)], record)
+    if b"score" not in found:
+        out = out.rstrip()
+        if not out.endswith(b"}"):
+            return None
+        out = out[:-1] + b',"score":' + values[b"score"] + b"}"
+    return out
+
+
 class ItemRenderer:
     """Renders works of one graph as Crossref items."""
 
@@ -154,20 +184,27 @@ class ItemRenderer:
         self.graph = graph
 
     def items(self, keys: Sequence[int], *, select: Sequence[str] | None = None,
-              scores: Sequence[float | None] | None = None) -> list[dict[str, Any]]:
-        """Works in order as list items (``score`` on each), projected by ``select``."""
+              scores: Sequence[float | None] | None = None) -> list[dict[str, Any] | msgspec.Raw]:
+        """Works in order as list items (``score`` on each), projected by ``select``.
+
+        A Crossref record is spliced as bytes when it can be (see ``spliced_record``); the rest are dicts.
+        """
         this_year = datetime.date.today().year
         served = self.graph.served_works(keys, SOURCE, (this_year, this_year))
-        out = []
+        out: list[dict[str, Any] | msgspec.Raw] = []
         for i, key in enumerate(keys):
             sw = served.get(key)
             if sw is None:
                 continue
+            # no query: nothing was scored (Crossref gives every item the same score)
+            score = round(scores[i] or 0.0, 6) if scores is not None else 0.0
+            if select is None and sw.record is not None:
+                spliced = spliced_record(sw.record, sw.cited_by_count, sw.referenced_works_count, score)
+                if spliced is not None:
+                    out.append(msgspec.Raw(spliced))
+                    continue
             item = self._item(key, sw)
-            if scores is not None:
-                item["score"] = round(scores[i] or 0.0, 6)
-            else:
-                item["score"] = 0.0  # no query: nothing was scored (Crossref gives every item the same score)
+            item["score"] = score
             if select is not None:
                 item = {k: item[k] for k in select if k in item}
             out.append(item)
@@ -207,8 +244,8 @@ class ItemRenderer:
         return canonical_item(work, sw.cited_by_count, sw.referenced_works_count, refs)
 
 
-def list_message(*, items: list[dict[str, Any]], total: int, rows: int, offset: int, search_terms: str | None,
-                 facets: dict[str, Any], next_cursor: str | None) -> dict[str, Any]:
+def list_message(*, items: list[dict[str, Any] | msgspec.Raw], total: int, rows: int, offset: int,
+                 search_terms: str | None, facets: dict[str, Any], next_cursor: str | None) -> dict[str, Any]:
     """A ``work-list`` message; ``next-cursor`` only when a cursor was asked for."""
     message: dict[str, Any] = {"facets": facets, "total-results": total, "items": items, "items-per-page": rows,
                                "query": {"start-index": offset, "search-terms": search_terms}}
