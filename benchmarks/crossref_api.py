@@ -41,7 +41,10 @@ def bibliographic_queries(graph: citegraph.Graph, n: int, seed: int) -> list[str
     """``n`` query strings: words of real titles of the corpus and an author's family name."""
     conn = graph.store.conn  # type: ignore[attr-defined]
     rng = random.Random(seed)
-    keys = [r[0] for r in conn.execute("SELECT id FROM works WHERE stub=0 ORDER BY random() LIMIT ?", (n * 2,))]
+    # works spread evenly over the key range: the same queries in every run, so runs compare
+    total = conn.execute("SELECT max(id) FROM works").fetchone()[0] or 1
+    step = max(1, total // (n * 2))
+    keys = [r[0] for r in conn.execute("SELECT id FROM works WHERE stub=0 AND id % ? = 0 LIMIT ?", (step, n * 2))]
     out: list[str] = []
     for key in keys:
         work = graph.work(key).work

@@ -8,7 +8,6 @@ drawn in Crossref's shape from the canonical record.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -148,33 +147,58 @@ def canonical_item(work: Work, cited_by_count: int, referenced_works_count: int,
     return out
 
 
-#: The count fields of a Crossref record (top-level keys, a number each) that serving replaces.
-_COUNT_RE = re.compile(rb'"(is-referenced-by-count|references-count|reference-count|score)"[ \t\r\n]*:[ \t\r\n]*'
-                       rb'-?[0-9][0-9.eE+-]*')
+#: The count fields of a Crossref record (top-level keys with a number each) that serving replaces, quoted.
+_COUNT_KEYS = (b'"is-referenced-by-count"', b'"references-count"', b'"reference-count"', b'"score"')
+_SPACE = b" \t\r\n"
+_NUMBER = frozenset(b"0123456789.eE+-")
 
 
 def spliced_record(record: bytes, cited_by_count: int, referenced_works_count: int, score: float) -> bytes | None:
     """A stored Crossref record with our counts and ``score`` put in, as bytes, without decoding it.
 
-    Each of the four keys must occur exactly once (anywhere else, such as inside a title, would make a textual
-    match ambiguous): otherwise None, and the caller decodes. ``score`` is appended when the record has none.
+    Each key must occur at most once in the whole record, holding a number (a second occurrence, such as inside a
+    title, would make a textual match ambiguous), and the first two must be there: otherwise None, and the caller
+    decodes. ``score`` is appended when the record has none. ~10 µs where decoding and encoding take ~65.
     """
-    values = {b"is-referenced-by-count": str(cited_by_count).encode(),
-              b"references-count": str(referenced_works_count).encode(),
-              b"reference-count": str(referenced_works_count).encode(), b"score": repr(score).encode()}
-    found = _COUNT_RE.findall(record)
-    if len(found) != len(set(found)) or b"is-referenced-by-count" not in found or b"references-count" not in found:
-        return None
-    for key in (b"is-referenced-by-count", b"references-count", b"reference-count", b"score"):
-        if record.count(b'"' + key + b'"') != (1 if key in found else 0):
+    values = (str(cited_by_count).encode(), str(referenced_works_count).encode(),
+              str(referenced_works_count).encode(), repr(score).encode())
+    cuts: list[tuple[int, int, bytes]] = []
+    for i, key in enumerate(_COUNT_KEYS):
+        at = record.find(key)
+        if at < 0:
+            if i < 2:
+                return None
+            continue
+        if record.find(key, at + len(key)) >= 0:
             return None
-    out = _COUNT_RE.sub(lambda m: b'"' + m.group(1) + b'":' + values[m.group(1)], record)
-    if b"score" not in found:
-        out = out.rstrip()
-        if not out.endswith(b"}"):
+        colon = at + len(key)
+        while colon < len(record) and record[colon] in _SPACE:
+            colon += 1
+        if colon >= len(record) or record[colon] != 0x3A:  # ':'
             return None
-        out = out[:-1] + b',"score":' + values[b"score"] + b"}"
-    return out
+        begin = colon + 1
+        while begin < len(record) and record[begin] in _SPACE:
+            begin += 1
+        end = begin
+        while end < len(record) and record[end] in _NUMBER:
+            end += 1
+        if end == begin:
+            return None  # not a number (null, a string): decode instead
+        cuts.append((begin, end, values[i]))
+    cuts.sort()
+    parts: list[bytes] = []
+    last = 0
+    for begin, end, value in cuts:
+        parts += (record[last:begin], value)
+        last = end
+    tail = record[last:]
+    if len(cuts) < 4 and record.find(_COUNT_KEYS[3]) < 0:  # no score of its own: add one before the last brace
+        tail = tail.rstrip(_SPACE)
+        if not tail.endswith(b"}"):
+            return None
+        tail = tail[:-1] + b',"score":' + values[3] + b"}"
+    parts.append(tail)
+    return b"".join(parts)
 
 
 class ItemRenderer:
