@@ -246,3 +246,21 @@ def test_a_version_1_database_is_migrated_and_its_records_are_not_trusted_clean(
     assert s.conn.execute("SELECT v.field, v.value, f.work_id FROM facets f JOIN facet_values v ON v.id = f.value_id"
                           " ORDER BY 1").fetchall() == [("author_id", "openalex:A1", 1), ("keyword", "x", 1)]
     s.close()
+
+
+def test_remembered_counts_follow_writes_from_this_and_other_connections(tmp_path: Path) -> None:
+    import citegraph
+    from citegraph import query as q
+
+    works = Path(__file__).resolve().parents[1] / "data" / "openalex" / "works.jsonl.gz"
+    crossref_file = Path(__file__).resolve().parents[1] / "data" / "crossref" / "1item.json.gz"
+    db = tmp_path / "g.db"
+    everything = q.Query(where=q.And((q.Eq(q.HAS_DOI, (True,)),)), page=q.Page(1, 1))
+    with citegraph.open(db, create=True) as graph, citegraph.open(db, create=True) as other:
+        graph.load([works], workers=0)
+        before = graph.find(everything).count
+        assert graph.find(everything).count == before  # (now remembered)
+        other.load([crossref_file], workers=0)  # another connection commits one more work with a DOI
+        assert graph.find(everything).count == before + 1
+        graph.load([crossref_file.with_name("3items.json.gz")], workers=0)  # this connection writes three more
+        assert graph.find(everything).count == before + 4

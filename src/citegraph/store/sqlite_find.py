@@ -32,6 +32,10 @@ FAST_CITER_SORTS: dict[tuple[tuple[str, bool], ...], str] = {
     ((q.PUBLICATION_DATE, True), (q.WORK, True)): "publication_date:desc",
     ((q.PUBLICATION_DATE, False), (q.WORK, False)): "publication_date:asc",
 }
+#: Query counts remembered per connection while the database is unchanged (oldest dropped first).
+COUNT_CACHE_SIZE = 512
+#: Queries with a parameter longer than this (a text search's list of hits) are not remembered: too big to keep.
+COUNT_CACHE_MAX_PARAM = 4096
 #: Group-by fields computed from an expression rather than a column.
 GROUP_EXPRESSIONS: dict[str, str] = {
     q.HAS_REFERENCES: "(w.referenced_works_count > 0)",
@@ -62,7 +66,7 @@ class SQLiteQueries:
         bparams = comp.join_params + comp.params
         if query.group_by is not None:
             return self._groups(query, base, bparams)
-        count = self.conn.execute(f"SELECT count(*) {base}", bparams).fetchone()[0]
+        count = self._count(base, bparams)
         if query.sample is not None:
             return self._sample(query, base, bparams, count)
         sorts = tuple(query.sort) or DEFAULT_SORT
@@ -91,6 +95,26 @@ class SQLiteQueries:
         scored = query.is_search
         return FindResult(count=count, hits=[FoundWork(r[0], float(r[1] or 0.0) if scored else None) for r in rows],
                           next_after=next_after)
+
+    def _count(self, base: str, params: list[object]) -> int:
+        """``count(*)`` of a query's works, remembered while the database is unchanged (a cursor walk asks the
+        same count on every page, and counting a large set is most of a page's time)."""
+        key = (base, *params)
+        if any(isinstance(p, str) and len(p) > COUNT_CACHE_MAX_PARAM for p in params):
+            return int(self.conn.execute(f"SELECT count(*) {base}", params).fetchone()[0])
+        # data_version moves when another connection commits, total_changes when this one writes
+        version = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
+        cache: dict[tuple[object, ...], int] | None = getattr(self, "_counts", None)
+        if cache is None or getattr(self, "_counts_version", None) != version:
+            cache = {}
+            self._counts, self._counts_version = cache, version
+        found = cache.get(key)
+        if found is None:
+            found = int(self.conn.execute(f"SELECT count(*) {base}", params).fetchone()[0])
+            if len(cache) >= COUNT_CACHE_SIZE:
+                cache.pop(next(iter(cache)))  # the oldest
+            cache[key] = found
+        return found
 
     def _find_citers_fast(self, query: Query) -> FindResult | None:
         """``cites:X`` alone, in a citation-index order: a range scan of the index, not a join and a sort."""
