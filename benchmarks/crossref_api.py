@@ -16,11 +16,11 @@ The issue's targets: query.bibliographic p50 ≤ 5 ms on the 1M corpus, facets o
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import random
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,7 +31,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import citegraph  # noqa: E402
-from http_api import free_port, latency  # noqa: E402
+from http_api import latency, start_server  # noqa: E402
 
 #: The facets of the facet benchmark.
 FACETS = "type-name:*,publisher-name:20,container-title:20,funder-name:20,published:*,license:10,issn:20"
@@ -97,22 +97,10 @@ def main() -> int:
             return 1
         queries = bibliographic_queries(graph, args.queries, seed=5)
         first, last, expected = year_range(graph, args.target)
-    port = free_port()
-    env = {**os.environ, "CITEGRAPH_BENCH_ENDPOINTS": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "citegraph.cli", "serve", "--db", str(args.db), "--port",
-                               str(port)], env=env, start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, port = start_server(args.db)
     base = f"http://127.0.0.1:{port}"
     report: dict[str, object] = {"db": str(args.db)}
     try:
-        for _ in range(600):
-            try:
-                httpx.get(f"{base}/-/health")
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        import http.client
-
         client = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
         try:
             bib = [f"/crossref/works?{urlencode({'query.bibliographic': q, 'rows': 20})}" for q in queries]

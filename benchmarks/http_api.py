@@ -38,6 +38,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def start_server(db: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], int]:
+    """``citegraph serve`` of ``db`` on a free 127.0.0.1 port, with the benchmark endpoints, once it answers;
+    stop it with ``os.killpg(proc.pid, …)``."""
+    port = free_port()
+    env = {**os.environ, "CITEGRAPH_BENCH_ENDPOINTS": "1"}
+    server = subprocess.Popen([sys.executable, "-m", "citegraph.cli", "serve", "--db", str(db), "--port",
+                               str(port), "--workers", str(workers)], env=env, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/-/health")
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return server, port
+
+
 def latency(client: http.client.HTTPConnection, urls: list[str]) -> dict[str, float]:
     """Percentiles of one request at a time over ``urls`` on one keep-alive connection, in microseconds.
 
@@ -92,20 +109,10 @@ def main() -> None:
         most = conn.execute("SELECT key_id FROM works ORDER BY cited_by_count DESC LIMIT 1").fetchone()[0]
     rng.shuffle(ids)
     most_w = most.split(":", 1)[1]
-    port = free_port()
-    env = {**os.environ, "CITEGRAPH_BENCH_ENDPOINTS": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "citegraph.cli", "serve", "--db", str(args.db), "--port",
-                               str(port), "--workers", str(args.workers)], env=env, start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, port = start_server(args.db, args.workers)
     base = f"http://127.0.0.1:{port}"
     report: dict[str, object] = {"db": str(args.db), "workers": args.workers, "most_cited": most_w}
     try:
-        for _ in range(300):
-            try:
-                httpx.get(f"{base}/-/health")
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         try:
             work_urls = [f"/openalex/works/{w}" for w in ids]

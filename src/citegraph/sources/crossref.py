@@ -42,7 +42,14 @@ from citegraph.model import (
     Work,
 )
 from citegraph.sources import Mapped, RecordError
-from citegraph.sources.jsonio import DOCUMENT_MAX_BYTES, LEADING, is_json_line, lines, read_bounded
+from citegraph.sources.jsonio import (
+    DOCUMENT_MAX_BYTES,
+    LEADING,
+    decode_record,
+    is_json_line,
+    lines,
+    read_bounded,
+)
 
 SOURCE = "crossref"
 
@@ -463,18 +470,6 @@ def _references(w: _Work, own: str, issues: list[str]) -> tuple[list[Reference],
     return out, duplicates, selfs
 
 
-def _decode(raw: bytes) -> _Work:
-    try:
-        return _WORK_DECODER.decode(raw)
-    except msgspec.ValidationError as exc:  # (a subclass of DecodeError: caught first)
-        text = str(exc)
-        if text.startswith("Expected `object`"):
-            raise RecordError(f"not a JSON object: {text}") from None
-        raise RecordError(f"unexpected value type: {text}") from None
-    except msgspec.DecodeError as exc:
-        raise RecordError(f"invalid JSON: {exc}") from None
-
-
 def stored_raw(raw: bytes) -> bytes:
     """The bytes kept for an item: compact JSON (a pretty-printed part file's indentation is not data)."""
     if b"\n" in raw:
@@ -489,7 +484,7 @@ def map_record(raw: bytes) -> Mapped:
     """
     if raw.startswith(DAMAGED_MEMBER):
         raise RecordError(raw[1:].decode("utf-8", "replace") + "; the rest of that member is not loaded")
-    w = _decode(raw)
+    w: _Work = decode_record(raw, _WORK_DECODER)
     if not w.DOI:
         raise RecordError("record has no DOI")
     own = _normalised(ids.DOI, w.DOI)

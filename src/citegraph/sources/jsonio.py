@@ -6,9 +6,11 @@ Shared by the source modules so each reads lines and documents the same way (and
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import msgspec
+
+from citegraph.sources import RecordError
 
 #: Whitespace and a UTF-8 byte-order mark may precede the first JSON value of a file.
 LEADING = b"\xef\xbb\xbf \t\r\n"
@@ -57,3 +59,16 @@ def read_bounded(head: bytes, stream: BinaryIO, limit: int = DOCUMENT_MAX_BYTES)
             break
         buf += chunk
     return bytes(buf)
+
+
+def decode_record(raw: bytes, decoder: msgspec.json.Decoder[Any]) -> Any:
+    """``raw`` decoded by ``decoder``; a RecordError saying what is wrong when it cannot be (one reason per kind)."""
+    try:
+        return decoder.decode(raw)
+    except msgspec.ValidationError as exc:  # (a subclass of DecodeError: catch it first)
+        text = str(exc)
+        if text.startswith("Expected `object`"):
+            raise RecordError(f"not a JSON object: {text}") from None
+        raise RecordError(f"unexpected value type: {text}") from None
+    except msgspec.DecodeError as exc:
+        raise RecordError(f"invalid JSON: {exc}") from None

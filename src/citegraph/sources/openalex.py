@@ -41,7 +41,14 @@ from citegraph.model import (
     Work,
 )
 from citegraph.sources import Mapped, RecordError, ServingHints
-from citegraph.sources.jsonio import DOCUMENT_MAX_BYTES, LEADING, is_json_line, lines, read_bounded
+from citegraph.sources.jsonio import (
+    DOCUMENT_MAX_BYTES,
+    LEADING,
+    decode_record,
+    is_json_line,
+    lines,
+    read_bounded,
+)
 
 SOURCE = "openalex"
 
@@ -666,7 +673,7 @@ def _abstract_facts(raw: bytes, value: msgspec.Raw, issues: list[str]) -> _Abstr
         if probed is not None:
             return probed, False, None
     # the exact answer, and for a value of a wrong type the same RecordError as the full mapping
-    decoded: _AbstractOnly = _decode(raw, _ABSTRACT_ONLY_DECODER)
+    decoded: _AbstractOnly = decode_record(raw, _ABSTRACT_ONLY_DECODER)
     inv = _abstract_index(decoded.abstract_inverted_index, issues)
     return _has_text(inv), False, None
 
@@ -948,18 +955,6 @@ def _related(w: _Work | _IndexWork, own: str, issues: list[str]) -> list[Id]:
     return [Id(scheme, k) for k in unique]
 
 
-def _decode(raw: bytes, decoder: msgspec.json.Decoder[Any]) -> Any:
-    try:
-        return decoder.decode(raw)
-    except msgspec.ValidationError as exc:  # (a subclass of DecodeError: catch it first)
-        text = str(exc)
-        if text.startswith("Expected `object`"):
-            raise RecordError(f"not a JSON object: {text}") from None
-        raise RecordError(f"unexpected value type: {text}") from None
-    except msgspec.DecodeError as exc:
-        raise RecordError(f"invalid JSON: {exc}") from None
-
-
 def _work_key(value: str | None) -> str:
     if value is None:
         raise RecordError("record has no id")
@@ -1016,7 +1011,7 @@ def _stored_raw(raw: bytes, w: _WorkCore, string_abstract: bool, inv: dict[str, 
 
 
 def _map_core(raw: bytes) -> Mapped:
-    c: _CoreRecord = _decode(raw, _CORE_DECODER)
+    c: _CoreRecord = decode_record(raw, _CORE_DECODER)
     own = _work_key(c.id)
     issues: list[str] = []
     references, duplicates, selfs = _references(c, own, issues)
@@ -1030,7 +1025,7 @@ def _map_core(raw: bytes) -> Mapped:
 
 
 def _map_index(raw: bytes) -> Mapped:
-    w: _IndexWork = _decode(raw, _INDEX_DECODER)
+    w: _IndexWork = decode_record(raw, _INDEX_DECODER)
     own = _work_key(w.id)
     issues: list[str] = []
     work_ids = _work_ids(w, own, issues)  # (issues are noted in the full mapping's order)
@@ -1084,7 +1079,7 @@ def map_record(raw: bytes, *, mode: Mode = "full", core_only: bool = False) -> M
         return _map_index(raw)
     if mode != "full":
         raise ValueError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
-    w: _Work = _decode(raw, _WORK_DECODER)
+    w: _Work = decode_record(raw, _WORK_DECODER)
     own = _work_key(w.id)
     issues: list[str] = []
     work_ids = _work_ids(w, own, issues)
