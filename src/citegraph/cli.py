@@ -215,11 +215,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             db = os.path.join(tempfile.mkdtemp(prefix="citegraph-demo-"), "demo.db")
         with citegraph.open(db, create=True) as g:
             report = g.load(demo_corpus(), workers=0)
-        sys.stderr.write(f"citegraph: demo corpus loaded into {db} ({report.loaded} works, {report.edges} edges)\n")
+        sys.stderr.write(f"citegraph: demo corpus loaded into {db} ({report.loaded} records, {report.edges} edges)\n")
     else:
         citegraph.open(db, readonly=True).close()  # a missing or foreign database fails here, clearly
     sys.stderr.write(f"citegraph: serving {db} on http://{args.host}:{args.port}"
-                     f" (OpenAlex at /openalex; our own endpoints at /-/)\n")
+                     f" ({'; '.join(f'{name} API at /{name}' for name in DIALECTS)}; our own endpoints at /-/)\n")
     serve(db, host=args.host, port=args.port, workers=args.workers, root=args.root)
     return 0
 
