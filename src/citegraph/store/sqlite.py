@@ -41,7 +41,7 @@ from citegraph.store.codec import Codec
 from citegraph.store.sqlite_find import SQLiteQueries
 
 #: Bump when the schema changes; ``MIGRATIONS`` must then carry the old version forward.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Records are keyed work_id << RECORD_SHIFT | source index: room for 8 sources per work.
 RECORD_SHIFT = 3
@@ -94,6 +94,7 @@ CREATE TABLE IF NOT EXISTS works(
     referenced_works_count INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS works_cbc ON works(cited_by_count DESC, id);
+CREATE INDEX IF NOT EXISTS works_pub_date ON works(publication_date);
 CREATE TABLE IF NOT EXISTS work_ids(
     scheme TEXT NOT NULL, value TEXT NOT NULL, work_id INTEGER NOT NULL,
     PRIMARY KEY(scheme, value)) WITHOUT ROWID;
@@ -153,6 +154,9 @@ MIGRATIONS: dict[int, str] = {
     2: "".join(f"ALTER TABLE works ADD COLUMN {c} TEXT;" for c in (
         "created_date", "deposited_date", "indexed_date", "print_date", "online_date", "member", "doi_prefix",
         "reference_visibility")),
+    # v4: publication dates indexed: date-range filters (Crossref's from-/until-pub-date, OpenAlex's
+    # from_/to_publication_date) read their range instead of every work (0.4 s for 35k of 920k works before)
+    3: "CREATE INDEX IF NOT EXISTS works_pub_date ON works(publication_date);",
 }
 
 #: records.flags bit: the stored record needs no cleaning before it is served (the source checked at load).
