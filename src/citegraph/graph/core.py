@@ -364,6 +364,16 @@ class Graph:
             groups = self._groups(query.group_by.field, found.groups)
         return WorksResult(count=found.count, hits=hits, next_after=found.next_after, groups=groups)
 
+    def count(self, query: q.Query) -> int:
+        """How many works match ``query`` (its filters and text; no page is read): a ``rows=0`` answer."""
+        query = dataclasses.replace(query, page=q.Page(1, 1), group_by=None, sample=None)
+        if query.where is not None and any(getattr(p, "field", None) == q.RELATED_TO for p in q.walk(query.where)):
+            return self.find(query).count
+        top = self._find_top_text(query)
+        if top is not None:
+            return top.count
+        return self.store.count(query, self._text)
+
     def _find_top_text(self, query: q.Query) -> WorksResult | None:
         """A relevance page of a text search whose other filters the index holds too: answered by the index alone.
 

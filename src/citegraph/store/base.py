@@ -246,6 +246,9 @@ class Store(Protocol):
     def find(self, query: Query, resolve_text: Callable[[Text], dict[int, float]]) -> FindResult:
         """Answer a query over works (text predicates answered by ``resolve_text``)."""
 
+    def count(self, query: Query, resolve_text: Callable[[Text], dict[int, float]]) -> int:
+        """How many works a query's filters and text select (its order, page and groups are ignored)."""
+
     def stats(self) -> dict[str, int]:
         """Corpus-wide counts: works, stubs, edges, ids, self-loops, conflicts, records per source."""
 

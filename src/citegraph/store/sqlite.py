@@ -38,6 +38,7 @@ from citegraph.store.base import (
     WorkRow,
 )
 from citegraph.store.codec import Codec
+from citegraph.store.sqlite_columns import SQLiteColumns
 from citegraph.store.sqlite_find import SQLiteQueries
 
 #: Bump when the schema changes; ``MIGRATIONS`` must then carry the old version forward.
@@ -266,7 +267,9 @@ def connect(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.
 class SQLiteStore(SQLiteQueries):
     """The storage contract on one SQLite file."""
 
-    def __init__(self, path: str | os.PathLike[str], *, create: bool = True, readonly: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True, readonly: bool = False,
+                 columnar: bool = True) -> None:
+        """Open (or create) the database at ``path``; ``columnar=False`` answers group-bys by SQL alone."""
         self.path = Path(path)
         self.url = f"sqlite:///{self.path}"
         if not self.path.exists():
@@ -279,6 +282,7 @@ class SQLiteStore(SQLiteQueries):
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a usable citegraph database: {exc}") from exc
         self._codec: Codec | None = None
+        self.columns = SQLiteColumns(self.conn) if columnar else None
 
     # --- lifecycle -------------------------------------------------------------------------------
     def _check_schema(self, *, create: bool) -> None:
@@ -598,6 +602,8 @@ class SQLiteStore(SQLiteQueries):
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        if self.columns is not None:
+            self.columns.save()  # the filter and facet columns of this build, for the readers that follow
         res.seconds = time.perf_counter() - t0
         return res
 
@@ -767,10 +773,16 @@ class SQLiteStore(SQLiteQueries):
     def names(self, pairs: Iterable[IdPair]) -> dict[IdPair, str]:
         """Display names of entity ids (authors, institutions, venues, topics …) that records gave."""
         out: dict[IdPair, str] = {}
+        by_scheme: dict[str, list[str]] = {}
         for scheme, value in set(pairs):
-            row = self.conn.execute("SELECT name FROM names WHERE scheme=? AND value=?", (scheme, value)).fetchone()
-            if row:
-                out[(scheme, value)] = row[0]
+            by_scheme.setdefault(scheme, []).append(value)
+        for scheme, values in by_scheme.items():  # one query per chunk, not per name (a facet shows 1000)
+            for i in range(0, len(values), MAX_IN_PARAMS):
+                chunk = values[i:i + MAX_IN_PARAMS]
+                for value, name in self.conn.execute(
+                        f"SELECT value, name FROM names WHERE scheme=? AND value IN ({','.join('?' * len(chunk))})",
+                        (scheme, *chunk)):
+                    out[(scheme, value)] = name
         return out
 
     def counts_by_year(self, work_id: int, since: int | None = None) -> dict[int, int]:

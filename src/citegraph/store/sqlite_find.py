@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from typing import Any
 
 from citegraph import query as q
 from citegraph.query import Query
 from citegraph.store.base import CitationRow, FindResult, FoundGroup, FoundWork, IdPair
+from citegraph.store.sqlite_columns import SQLiteColumns
 from citegraph.store.sqlquery import (
     COLUMN_FIELDS,
     FACET_FIELDS,
@@ -46,6 +48,8 @@ class SQLiteQueries:
     """The ``find`` part of the storage contract, over the connection of a SQLiteStore."""
 
     conn: sqlite3.Connection
+    #: numpy copies of the filter and facet fields that answer group-bys (None: SQL answers them)
+    columns: SQLiteColumns | None = None
 
     def resolve(self, pair: IdPair) -> int | None:  # provided by SQLiteStore
         raise NotImplementedError
@@ -65,7 +69,7 @@ class SQLiteQueries:
         base = f"FROM works w{comp.joins} WHERE {comp.where}"
         bparams = comp.join_params + comp.params
         if query.group_by is not None:
-            return self._groups(query, base, bparams)
+            return self._groups(query, base, bparams, resolve_text)
         count = self._count(base, bparams)
         if query.sample is not None:
             return self._sample(query, base, bparams, count)
@@ -95,6 +99,11 @@ class SQLiteQueries:
         scored = query.is_search
         return FindResult(count=count, hits=[FoundWork(r[0], float(r[1] or 0.0) if scored else None) for r in rows],
                           next_after=next_after)
+
+    def count(self, query: Query, resolve_text: TextResolver) -> int:
+        """How many works a query's filters and text select, without reading any of them."""
+        comp = Compiler(resolve_text).compile(query)
+        return self._count(f"FROM works w{comp.joins} WHERE {comp.where}", comp.join_params + comp.params)
 
     def _count(self, base: str, params: list[object]) -> int:
         """``count(*)`` of a query's works, remembered while the database is unchanged (a cursor walk asks the
@@ -172,11 +181,19 @@ class SQLiteQueries:
                                  [*params, size, limit, offset]).fetchall() if limit else []
         return FindResult(count=min(count, size), hits=[FoundWork(r[0]) for r in rows])
 
-    def _groups(self, query: Query, base: str, params: list[object]) -> FindResult:
+    def _groups(self, query: Query, base: str, params: list[object], resolve_text: TextResolver) -> FindResult:
         gb = query.group_by
         assert gb is not None
         name = gb.field
         p = list(params)
+        columns = self.columns
+        if columns is not None and columns.can_group(name):
+            mask = columns.mask(query, resolve_text)
+            page = query.page
+            # a page by count needs only the values that can reach it
+            top = (min(page.size * page.number, MAX_GROUPS)
+                   if isinstance(page, q.Page) and gb.order == "count" and gb.descending else None)
+            return self._group_page(query, int(mask.sum()), columns.groups(name, mask, gb.include_unknown, top))
         if name in COLUMN_FIELDS or name in GROUP_EXPRESSIONS:
             expr = COLUMN_FIELDS.get(name) or GROUP_EXPRESSIONS[name]
             if q.FIELDS[name] is q.FieldKind.KEYWORD:
@@ -192,7 +209,14 @@ class SQLiteQueries:
         else:
             raise q.QueryError(f"cannot group by {name} in this store")
         count = self.conn.execute(f"SELECT count(*) {base}", params).fetchone()[0]
-        rows = [(v, n) for v, n in self.conn.execute(sql, p) if v is not None or gb.include_unknown]
+        return self._group_page(query, count, self.conn.execute(sql, p).fetchall())
+
+    @staticmethod
+    def _group_page(query: Query, count: int, found: list[tuple[object, int]]) -> FindResult:
+        """The page of groups a query asks for, from every (value, works) pair."""
+        gb = query.group_by
+        assert gb is not None
+        rows: list[tuple[Any, int]] = [(v, n) for v, n in found if v is not None or gb.include_unknown]
         page = query.page
         if isinstance(page, q.Cursor):
             rows.sort(key=lambda r: (r[0] is None, r[0] if r[0] is not None else 0))

@@ -39,6 +39,7 @@ from citegraph.dialects.crossref.render import (
     failure_body,
     list_message,
 )
+from citegraph.graph import WorksResult
 
 if TYPE_CHECKING:
     from citegraph.graph import Graph
@@ -190,9 +191,7 @@ def answer_list(graph: Graph, renderer: ItemRenderer, req: ListRequest) -> dict[
             except q.CursorError:
                 raise CursorInvalid(req.cursor) from None
         if after == (_END,) or req.rows == 0:
-            query = q.Query(where=where, text=req.text, sort=req.sort, page=q.Page(1, 1))
-            result = graph.find(query)
-            result.hits = []
+            result = WorksResult(count=graph.count(q.Query(where=where, text=req.text, sort=req.sort)), hits=[])
             next_cursor = req.cursor if req.cursor != "*" else q.encode_cursor((_END,))
         else:
             try:
@@ -201,6 +200,8 @@ def answer_list(graph: Graph, renderer: ItemRenderer, req: ListRequest) -> dict[
                 raise CursorInvalid(req.cursor) from None
             result = graph.find(query)
             next_cursor = q.encode_cursor(tuple(result.next_after) if result.next_after is not None else (_END,))
+    elif req.rows == 0:  # the count (and facets) alone: no page is read
+        result = WorksResult(count=graph.count(q.Query(where=where, text=req.text, sort=req.sort)), hits=[])
     else:
         size = max(req.rows, 1)
         if req.offset % size == 0:
