@@ -239,3 +239,17 @@ def test_a_damaged_save_is_computed_again(db: Path, tmp_path: Path) -> None:
         for query in (query_type, query_title):
             assert [(g.key, g.count) for g in damaged.find(query).groups or []] == [
                 (g.key, g.count) for g in whole.find(query).groups or []]
+
+
+def test_a_build_that_cannot_save_its_columns_still_loads(tmp_path: Path) -> None:
+    """The save is derived data: a folder in its way does not fail the load, and readers compute the columns."""
+    path = tmp_path / "g.db"
+    path.with_name("g.db" + COLUMNS_SUFFIX).write_text("a file where the columns folder would go")
+    with citegraph.open(path, create=True) as g:
+        report = g.load([OPENALEX], workers=0)
+        assert report.loaded == 369
+    with citegraph.open(path, readonly=True) as g, citegraph.Graph(
+            SQLiteStore(path, readonly=True, columnar=False)) as plain:
+        query = q.Query(group_by=q.GroupBy(q.PUBLICATION_YEAR), page=q.Page(1, 200))
+        assert [(x.key, x.count) for x in g.find(query).groups or []] == [
+            (x.key, x.count) for x in plain.find(query).groups or []]

@@ -14,6 +14,7 @@ Layout (see ``SCHEMA``):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sqlite3
@@ -603,7 +604,10 @@ class SQLiteStore(SQLiteQueries):
             conn.execute("ROLLBACK")
             raise
         if self.columns is not None:
-            self.columns.save()  # the filter and facet columns of this build, for the readers that follow
+            # the filter and facet columns of this build, for the readers that follow; derived data only: when
+            # they cannot be written, readers compute them from the database
+            with contextlib.suppress(OSError):
+                self.columns.save()
         res.seconds = time.perf_counter() - t0
         return res
 
