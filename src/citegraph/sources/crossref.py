@@ -46,6 +46,7 @@ from citegraph.sources.jsonio import (
     DOCUMENT_MAX_BYTES,
     LEADING,
     decode_record,
+    first_line,
     is_json_line,
     lines,
     read_bounded,
@@ -703,16 +704,10 @@ def _line_records(source: Iterator[bytes], start: int, containers: bool) -> Iter
 
 def _stream_records(stream: BinaryIO, start: int) -> Iterator[tuple[int, bytes]]:
     """The works of one decompressed data file (not a tar), numbered from 0."""
-    blank = 0
-    first = stream.readline()
-    while first and not first.strip(LEADING):
-        blank += 1
-        first = stream.readline()
-    if not first:
+    opening = first_line(stream)
+    if opening is None:
         return
-    if first.startswith(b"\xef\xbb\xbf"):
-        first = first[3:]
-    prefix = b"\n" * blank  # blank lines keep their numbers, so positions stay stable for resuming
+    first, prefix = opening
     whole = first.strip(LEADING)
     if _holds_many(first) and len(whole) > 1 and whole.endswith((b"}", b"]")):
         # a part or API answer on one line (a part is one ~20 MB line): decoded once, into its items

@@ -30,6 +30,21 @@ def is_json_line(line: bytes) -> bool:
     return True
 
 
+def first_line(stream: BinaryIO) -> tuple[bytes, bytes] | None:
+    """The first non-blank line of ``stream`` (a byte-order mark removed) and, to put before it, one newline
+    per blank line skipped, so that line numbers (resume positions) stay as in the file; None when empty."""
+    blank = 0
+    first = stream.readline()
+    while first and not first.strip(LEADING):
+        blank += 1
+        first = stream.readline()
+    if not first:
+        return None
+    if first.startswith(b"\xef\xbb\xbf"):
+        first = first[3:]
+    return first, b"\n" * blank
+
+
 def lines(first: bytes, stream: BinaryIO) -> Iterator[bytes]:
     """``first`` (buffered bytes, possibly ending mid-line) followed by the stream, as lines."""
     parts = first.split(b"\n")

@@ -45,6 +45,7 @@ from citegraph.sources.jsonio import (
     DOCUMENT_MAX_BYTES,
     LEADING,
     decode_record,
+    first_line,
     is_json_line,
     lines,
     read_bounded,
@@ -1566,16 +1567,10 @@ def iter_raw(stream: BinaryIO, *, start: int = 0) -> Iterator[tuple[int, bytes]]
     the mapper to reject with a reason. Records before ``start`` are skipped without being parsed
     (list pages are parsed, but only into raw slices).
     """
-    blank = 0
-    first = stream.readline()
-    while first and not first.strip(LEADING):
-        blank += 1
-        first = stream.readline()
-    if not first:
+    opening = first_line(stream)
+    if opening is None:
         return
-    if first.startswith(b"\xef\xbb\xbf"):
-        first = first[3:]
-    prefix = b"\n" * blank  # re-inserted so blank lines keep their numbers
+    first, prefix = opening
     head = first.lstrip(LEADING)
     if not head.startswith((b"{", b"[")) or is_json_line(first):
         yield from _line_records(lines(prefix + first, stream), start, pages=_holds_many(first))
