@@ -167,7 +167,7 @@ class SQLiteColumns:
         tmp.mkdir(parents=True)
         np.save(tmp / "real.npy", self._real)
         for name in sorted({*COLUMN_FIELDS, *FACET_FIELDS}):
-            found = self._fields.get(name) if name in self._fields else self._load(name)
+            found = self._load(name)
             self._fields[name] = found
             _write_field(tmp / name, found)
         shutil.rmtree(final, ignore_errors=True)

@@ -65,11 +65,14 @@ class SQLiteQueries:
         fast = self._find_citers_fast(query)
         if fast is not None:
             return fast
+        columns = self.columns
+        if query.group_by is not None and columns is not None and columns.can_group(query.group_by.field):
+            return self._column_groups(query, columns, resolve_text)  # (before compiling: no text resolved twice)
         comp = Compiler(resolve_text).compile(query)
         base = f"FROM works w{comp.joins} WHERE {comp.where}"
         bparams = comp.join_params + comp.params
         if query.group_by is not None:
-            return self._groups(query, base, bparams, resolve_text)
+            return self._groups(query, base, bparams)
         count = self._count(base, bparams)
         if query.sample is not None:
             return self._sample(query, base, bparams, count)
@@ -181,19 +184,23 @@ class SQLiteQueries:
                                  [*params, size, limit, offset]).fetchall() if limit else []
         return FindResult(count=min(count, size), hits=[FoundWork(r[0]) for r in rows])
 
-    def _groups(self, query: Query, base: str, params: list[object], resolve_text: TextResolver) -> FindResult:
+    def _column_groups(self, query: Query, columns: SQLiteColumns, resolve_text: TextResolver) -> FindResult:
+        """A group-by answered from the numpy columns: the filters as a mask, the groups as counts."""
+        gb = query.group_by
+        assert gb is not None
+        mask = columns.mask(query, resolve_text)
+        page = query.page
+        # a page by count needs only the values that can reach it
+        top = (min(page.size * page.number, MAX_GROUPS)
+               if isinstance(page, q.Page) and gb.order == "count" and gb.descending else None)
+        return self._group_page(query, int(mask.sum()), columns.groups(gb.field, mask, gb.include_unknown, top))
+
+    def _groups(self, query: Query, base: str, params: list[object]) -> FindResult:
+        """A group-by answered by SQL (fields the columns do not hold, or a store without them)."""
         gb = query.group_by
         assert gb is not None
         name = gb.field
         p = list(params)
-        columns = self.columns
-        if columns is not None and columns.can_group(name):
-            mask = columns.mask(query, resolve_text)
-            page = query.page
-            # a page by count needs only the values that can reach it
-            top = (min(page.size * page.number, MAX_GROUPS)
-                   if isinstance(page, q.Page) and gb.order == "count" and gb.descending else None)
-            return self._group_page(query, int(mask.sum()), columns.groups(name, mask, gb.include_unknown, top))
         if name in COLUMN_FIELDS or name in GROUP_EXPRESSIONS:
             expr = COLUMN_FIELDS.get(name) or GROUP_EXPRESSIONS[name]
             if q.FIELDS[name] is q.FieldKind.KEYWORD:
