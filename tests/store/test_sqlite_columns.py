@@ -253,3 +253,25 @@ def test_a_build_that_cannot_save_its_columns_still_loads(tmp_path: Path) -> Non
         query = q.Query(group_by=q.GroupBy(q.PUBLICATION_YEAR), page=q.Page(1, 200))
         assert [(x.key, x.count) for x in g.find(query).groups or []] == [
             (x.key, x.count) for x in plain.find(query).groups or []]
+
+
+def test_an_interrupted_save_is_never_read_and_the_next_build_clears_it(tmp_path: Path) -> None:
+    """A save cut short leaves only its temporary folder: readers compute instead, the next build replaces it."""
+    path = tmp_path / "g.db"
+    with citegraph.open(path, create=True) as g:
+        g.load([OPENALEX], workers=0)
+    folder = path.with_name("g.db" + COLUMNS_SUFFIX)
+    (done,) = folder.iterdir()
+    cut = done.with_name(done.name + ".tmp")
+    done.rename(cut)  # as if the process died before the rename that publishes the save
+    (cut / f"{q.TYPE}.codes.npy").write_bytes(b"half written")
+    query = q.Query(group_by=q.GroupBy(q.TYPE), page=q.Page(1, 50))
+    with citegraph.open(path, readonly=True) as reader, citegraph.Graph(
+            SQLiteStore(path, readonly=True, columnar=False)) as plain:
+        assert reader.find(query).count == 369
+        assert reader.store.columns._saved is None  # type: ignore[attr-defined]
+        assert [(x.key, x.count) for x in reader.find(query).groups or []] == [
+            (x.key, x.count) for x in plain.find(query).groups or []]
+    with citegraph.open(path) as g:
+        g.load([CROSSREF], workers=0)
+    assert [p.name.endswith(".tmp") for p in folder.iterdir()] == [False]
