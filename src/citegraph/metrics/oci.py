@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import re
 from importlib import resources
 from typing import Final
@@ -49,12 +50,12 @@ def _tables() -> tuple[dict[str, str], dict[str, str]]:
     """(character → code, code → character) from the bundled lookup table; a later row wins, as upstream."""
     encode: dict[str, str] = {}
     decode: dict[str, str] = {}
-    with resources.files("citegraph").joinpath("data/oci_lookup.csv").open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh)
-        next(reader)  # "c","code"
-        for char, code in reader:
-            encode[char] = code
-            decode[code] = char
+    text = resources.files("citegraph").joinpath("data/oci_lookup.csv").read_bytes().decode("utf-8")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader)  # "c","code"
+    for char, code in reader:
+        encode[char] = code
+        decode[code] = char
     return encode, decode
 
 
