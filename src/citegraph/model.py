@@ -239,6 +239,22 @@ class Citation(msgspec.Struct, omit_defaults=True):
     intents: list[str] = []
 
 
+class AssertedCitation(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    """A citation as a source file states it, before identity resolution: each end as every id the source gave.
+
+    ``journal_sc``/``author_sc`` are the source's own flags (None when it left them empty); ``creation`` is the
+    citing work's publication date at the precision given; ``oci`` and ``timespan`` as the source wrote them.
+    """
+
+    citing: tuple[tuple[str, str], ...]
+    cited: tuple[tuple[str, str], ...]
+    oci: str | None = None
+    creation: str | None = None
+    timespan: str | None = None
+    journal_sc: bool | None = None
+    author_sc: bool | None = None
+
+
 class Counts(msgspec.Struct):
     """A work's counts from our merged graph, beside what its sources asserted."""
 
@@ -251,6 +267,7 @@ class Counts(msgspec.Struct):
 __all__ = [
     "SOURCES",
     "Affiliation",
+    "AssertedCitation",
     "Author",
     "Biblio",
     "Citation",

@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import os
 import time
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,13 +27,13 @@ import msgspec
 from isal import igzip
 
 from citegraph.graph.search import IndexUpdater, document_text
-from citegraph.sources import RecordError, ServingHints, crossref, openalex
+from citegraph.sources import RecordError, ServingHints, crossref, openalex, opencitations
 from citegraph.store.base import FileState, PreparedRecord, Store
 from citegraph.store.codec import DICT_SAMPLE_RECORDS, NO_DICT, Codec, train_dictionary
 from citegraph.store.fields import facets_of, names_of, scalars_of
 
 #: Every source module the loader can read, by name.
-SOURCE_MODULES: dict[str, ModuleType] = {"openalex": openalex, "crossref": crossref}
+SOURCE_MODULES: dict[str, ModuleType] = {"openalex": openalex, "crossref": crossref, "opencitations": opencitations}
 
 #: Records per batch: one transaction and one worker task; large enough to amortise both.
 BATCH_RECORDS = 2000
@@ -83,6 +84,8 @@ class LoadReport:
     rejected_files: int = 0
     conflicts: int = 0
     refs: int = 0
+    citations: int = 0  # rows of citation files written as edges (self-loops not included)
+    citation_self_loops: int = 0  # rows of citation files whose two ends are one work
     edges: int = 0
     edges_added: int = 0
     stubs_created: int = 0
@@ -180,10 +183,15 @@ class InputFile:
 
     def __init__(self, path: Path) -> None:
         self.raw = open(path, "rb")  # noqa: SIM115 - closed by close()/__exit__
-        magic = self.raw.read(2)
+        magic = self.raw.read(4)
         self.raw.seek(0)
-        self.stream: IO[bytes] = (igzip.IGzipFile(fileobj=self.raw, mode="rb")  # type: ignore[assignment]
-                                  if magic == b"\x1f\x8b" else self.raw)
+        self.stream: IO[bytes]
+        if magic[:2] == b"\x1f\x8b":
+            self.stream = igzip.IGzipFile(fileobj=self.raw, mode="rb")  # type: ignore[assignment]
+        elif magic == ZIP_MAGIC:
+            self.stream = ZipMembers(self.raw)  # type: ignore[assignment]
+        else:
+            self.stream = self.raw
 
     @property
     def consumed(self) -> int:
@@ -200,6 +208,52 @@ class InputFile:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: The first bytes of a zip archive (OpenCitations distributes its dumps as zips of CSV files).
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+class ZipMembers(io.RawIOBase):
+    """The files of a zip archive read as one stream, in name order; a member not ending in a newline gets one.
+
+    Readers of line-based files (CSV, JSON Lines) then see one file; a member's header line that recurs is theirs
+    to skip.
+    """
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._zip = zipfile.ZipFile(raw)
+        self._names = sorted(i.filename for i in self._zip.infolist() if not i.is_dir())
+        self._current: IO[bytes] | None = None
+        self._last = b"\n"
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        while True:
+            if self._current is None:
+                if not self._names:
+                    return 0
+                self._current = self._zip.open(self._names.pop(0))
+            data = self._current.read(len(view))
+            if data:
+                view[:len(data)] = data
+                self._last = data[-1:]
+                return len(data)
+            self._current.close()
+            self._current = None
+            if self._last != b"\n":
+                view[:1] = b"\n"
+                self._last = b"\n"
+                return 1
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.close()
+        self._zip.close()
+        super().close()
 
 
 def open_input(path: Path) -> InputFile:
@@ -432,16 +486,12 @@ def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport,
         rejects.write({"path": key, "reason": reason})
         return FileReport(key, None, "rejected", reason=reason)
     module = SOURCE_MODULES[name]
-    state = store.file_state(key)
-    if state is not None and state.size == st.st_size and state.mtime_ns == st.st_mtime_ns:
-        if state.done:
-            return FileReport(key, name, "skipped", records=state.loaded, rejected=state.rejected,
-                              reason="already loaded")
-        start = state.position
-    else:
-        start = 0
-        store.start_file(FileState(path=key, size=st.st_size, mtime_ns=st.st_mtime_ns, source=name, position=0,
-                                   done=False, loaded=0, rejected=0))
+    if getattr(module, "KIND", "records") == "citations":
+        return _load_citation_file(store, path, name, module, report, rejects, progress, t0, done_bytes,
+                                   total_bytes)
+    start = _resume_position(store, key, name, st)
+    if start is None:
+        return _skipped(store, key, name)
     dict_id = _ensure_dictionary(store, name, module, path)
     codec = store.codec
     fr = FileReport(key, name, "loaded")
@@ -493,6 +543,64 @@ def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport,
     except DAMAGE_ERRORS as exc:
         # truncated gzip, an unreadable tail: what was read stays loaded, the file is reported
         reason = f"file damaged after record {position}: {type(exc).__name__}: {exc}"
+        rejects.write({"path": key, "position": position, "reason": reason})
+        report.rejected_files += 1
+        fr.status, fr.reason = "partial", reason
+    store.record_file_rejects(key, next_position=position, rejected=0, done=True)
+    return fr
+
+
+def _resume_position(store: Store, key: str, name: str, st: os.stat_result) -> int | None:
+    """Where a file's load resumes: None when it is loaded already; 0 (recorded as started) when new or changed."""
+    state = store.file_state(key)
+    if state is not None and state.size == st.st_size and state.mtime_ns == st.st_mtime_ns:
+        return None if state.done else state.position
+    store.start_file(FileState(path=key, size=st.st_size, mtime_ns=st.st_mtime_ns, source=name, position=0,
+                               done=False, loaded=0, rejected=0))
+    return 0
+
+
+def _skipped(store: Store, key: str, name: str) -> FileReport:
+    """The report of a file a previous load finished."""
+    state = store.file_state(key)
+    assert state is not None
+    return FileReport(key, name, "skipped", records=state.loaded, rejected=state.rejected, reason="already loaded")
+
+
+def _load_citation_file(store: Store, path: Path, name: str, module: ModuleType, report: LoadReport,
+                        rejects: _Rejects, progress: ProgressCallback | None, t0: float, done_bytes: int,
+                        total_bytes: int) -> FileReport:
+    """Load a file of citations (an OpenCitations Index dump): rows become edges, each chunk one transaction."""
+    key = os.fspath(path)
+    st = path.stat()
+    start = _resume_position(store, key, name, st)
+    if start is None:
+        return _skipped(store, key, name)
+    fr = FileReport(key, name, "loaded")
+    position = start
+    try:
+        with open_input(path) as fh:
+            for chunk in module.iter_citations(fh.stream, start=start):
+                position = chunk.next_position
+                for pos, reason, snippet in chunk.rejects:
+                    rejects.write({"path": key, "position": pos, "reason": reason, "record": snippet})
+                if chunk.citations:
+                    res = store.write_citations(module.SOURCE, chunk.citations, path=key, next_position=position,
+                                                rejected=len(chunk.rejects), done=False)
+                    report.citations += res.edges
+                    report.citation_self_loops += res.self_loops
+                    report.conflicts += res.conflicts
+                else:
+                    store.record_file_rejects(key, next_position=position, rejected=len(chunk.rejects), done=False)
+                report.loaded += len(chunk.citations)
+                report.rejected += len(chunk.rejects)
+                fr.records += len(chunk.citations)
+                fr.rejected += len(chunk.rejects)
+                if progress is not None:
+                    progress(Progress(report.loaded, report.rejected, done_bytes + fh.consumed, total_bytes,
+                                      time.perf_counter() - t0, key))
+    except DAMAGE_ERRORS as exc:
+        reason = f"file damaged after row {position}: {type(exc).__name__}: {exc}"
         rejects.write({"path": key, "position": position, "reason": reason})
         report.rejected_files += 1
         fr.status, fr.reason = "partial", reason

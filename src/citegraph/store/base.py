@@ -11,6 +11,7 @@ from typing import Literal, Protocol
 
 import msgspec
 
+from citegraph.model import AssertedCitation
 from citegraph.query import Query, Text
 from citegraph.store.codec import Codec
 
@@ -86,6 +87,27 @@ class BatchResult(msgspec.Struct):
     refs: int = 0
     written: list[tuple[int, int]] = []  # (index in the batch, work key) of every record written
     merged_keys: list[int] = []  # keys of works that now hold records from more than one source
+
+
+class CitationBatchResult(msgspec.Struct):
+    """What one written batch of asserted citations did."""
+
+    edges: int = 0  # citations written (new edges, or a source added to an edge)
+    self_loops: int = 0  # rows whose two ends are one work: counted and kept aside, never served
+    stubs: int = 0  # works created for ends the store did not know
+    conflicts: int = 0  # ends whose ids named different works (the lowest-numbered kept, the rest recorded)
+
+
+class AssertedRow(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    """What a source asserted about one citation, as stored: its OCI, creation date, timespan and flags."""
+
+    citing: int
+    cited: int
+    oci: str | None
+    creation: str | None
+    timespan: str | None
+    journal_sc: bool | None
+    author_sc: bool | None
 
 
 class BuildResult(msgspec.Struct):
@@ -184,6 +206,11 @@ class Store(Protocol):
     def write_batch(self, source: str, records: Sequence[PreparedRecord], *, path: str | None,
                     next_position: int, rejected: int, done: bool) -> BatchResult:
         """Write one batch in one transaction, with the file's progress, so a re-run resumes after it."""
+
+    def write_citations(self, source: str, citations: Sequence[AssertedCitation], *, path: str | None,
+                        next_position: int, rejected: int, done: bool) -> CitationBatchResult:
+        """Write citations a source's citation file asserts, resolving each end's ids (unknown ends become stubs
+        keyed by every id given), with the file's progress, in one transaction."""
 
     def record_file_rejects(self, path: str, *, next_position: int, rejected: int, done: bool) -> None:
         """Advance a file's progress without writing records (a batch of rejects, the file's end)."""

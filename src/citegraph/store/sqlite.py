@@ -24,11 +24,12 @@ from pathlib import Path
 
 import msgspec
 
-from citegraph.model import SOURCES, sources_of
+from citegraph.model import SOURCES, AssertedCitation, sources_of
 from citegraph.store.base import (
     SCALAR_COLUMNS,
     BatchResult,
     BuildResult,
+    CitationBatchResult,
     CitationRow,
     FileState,
     IdPair,
@@ -43,7 +44,7 @@ from citegraph.store.sqlite_columns import SQLiteColumns
 from citegraph.store.sqlite_find import SQLiteQueries
 
 #: Bump when the schema changes; ``MIGRATIONS`` must then carry the old version forward.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: Records are keyed work_id << RECORD_SHIFT | source index: room for 8 sources per work.
 RECORD_SHIFT = 3
@@ -133,6 +134,9 @@ CREATE TABLE IF NOT EXISTS citers(
     cited INTEGER NOT NULL, neg_cbc INTEGER NOT NULL, citing INTEGER NOT NULL, pub_key INTEGER NOT NULL,
     PRIMARY KEY(cited, neg_cbc, citing)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS citers_date ON citers(cited, pub_key, citing);
+CREATE TABLE IF NOT EXISTS asserted(
+    citing INTEGER NOT NULL, cited INTEGER NOT NULL, source INTEGER NOT NULL, oci TEXT, creation TEXT, timespan TEXT,
+    flags INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(citing, cited, source)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS counts_by_year(
     work_id INTEGER NOT NULL, year INTEGER NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY(work_id, year)) WITHOUT ROWID;
@@ -162,7 +166,21 @@ MIGRATIONS: dict[int, str] = {
     # 920k works before)
     3: "CREATE INDEX IF NOT EXISTS works_pub_date ON works(publication_date);"
        "CREATE INDEX IF NOT EXISTS works_pub_year ON works(publication_year);",
+    # v5: what a source's citation file asserted about each citation (OpenCitations' OCI, creation, timespan, flags)
+    4: "CREATE TABLE IF NOT EXISTS asserted(citing INTEGER NOT NULL, cited INTEGER NOT NULL, source INTEGER NOT NULL,"
+       " oci TEXT, creation TEXT, timespan TEXT, flags INTEGER NOT NULL DEFAULT 0,"
+       " PRIMARY KEY(citing, cited, source)) WITHOUT ROWID;",
 }
+
+#: asserted.flags bits: each self-citation flag as said (a flag not said has neither bit of its pair).
+JOURNAL_SC_NO, JOURNAL_SC_YES, AUTHOR_SC_NO, AUTHOR_SC_YES = 1, 2, 4, 8
+
+#: Sources whose citations come from citation files (written by ``write_citations``), not from their records'
+#: reference lists: loading such a source's record again must not drop its edges.
+CITATION_FILE_SOURCES = frozenset({"opencitations"})
+
+#: Ids remembered by the citation writer between batches (about 150 bytes each); past this the memory is cleared.
+ID_CACHE_MAX = 4_000_000
 
 #: records.flags bit: the stored record needs no cleaning before it is served (the source checked at load).
 RECORD_CLIENT_CLEAN = 1
@@ -283,6 +301,7 @@ class SQLiteStore(SQLiteQueries):
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a usable citegraph database: {exc}") from exc
         self._codec: Codec | None = None
+        self._id_cache: dict[IdPair, int] = {}  # the citation writer's memory of resolved ids
         self.columns = SQLiteColumns(self.conn) if columnar else None
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -516,6 +535,111 @@ class SQLiteStore(SQLiteQueries):
             raise
         return result
 
+    def write_citations(self, source: str, citations: Sequence[AssertedCitation], *, path: str | None,
+                        next_position: int, rejected: int, done: bool) -> CitationBatchResult:
+        """Write citations a source's citation file asserts, with the file's progress, in one transaction.
+
+        Each end joins the work its ids name (the lowest-numbered when they name several; the others are recorded
+        as conflicts); ids of an end not yet known are added to its work; an end none of whose ids is known
+        becomes a stub keyed by every id given, numbered in order of appearance (so a resumed load numbers them
+        the same way). A stub takes the citing date (``creation``) as its publication date. A row whose ends are
+        one work is a self-loop: counted, never an edge. The same citation written twice stays one edge.
+        """
+        src = _source_index(source)
+        bit = 1 << src
+        result = CitationBatchResult()
+        conn = self.conn
+        cache = self._id_cache
+        if len(cache) > ID_CACHE_MAX:
+            cache.clear()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            wanted = {pair for c in citations for end in (c.citing, c.cited) for pair in end if pair not in cache}
+            if wanted:
+                cache.update(self._lookup_ids(wanted))
+            next_id = self._next_work_id()
+            new_ids: list[tuple[str, str, int]] = []
+            stubs: list[tuple[int, str, str | None, int | None, int]] = []
+            conflicts: list[tuple[str, str, str, str, int, int, str]] = []
+            dates: dict[int, str] = {}  # citing work → the citing date given
+            edges: list[tuple[int, int, int]] = []
+            asserted: list[tuple[int, int, int, str | None, str | None, str | None, int]] = []
+            loops: dict[int, int] = {}
+            get = cache.get
+            for c in citations:
+                ends = []
+                for end in (c.citing, c.cited):
+                    if len(end) == 1:
+                        work = get(end[0])
+                    else:
+                        found = {get(pair) for pair in end}
+                        found.discard(None)
+                        work = min(found) if found else None  # type: ignore[type-var]
+                        if work is not None and len(found) > 1:
+                            record = f"{end[0][0]}:{end[0][1]}"
+                            for pair in end:
+                                other = get(pair)
+                                if other is not None and other != work:
+                                    conflicts.append((source, record, pair[0], pair[1], work, other,
+                                                      "lowest-work-of-citation-end"))
+                    if work is None:
+                        work = next_id
+                        next_id += 1
+                        first = end[0]
+                        stubs.append((work, f"{first[0]}:{first[1]}", None, None, 0))
+                    for pair in end:
+                        if pair not in cache:
+                            cache[pair] = work
+                            new_ids.append((pair[0], pair[1], work))
+                    ends.append(work)
+                citing, cited = ends
+                if citing == cited:
+                    loops[citing] = loops.get(citing, 0) + 1
+                    continue
+                if c.creation is not None:
+                    dates.setdefault(citing, c.creation)
+                edges.append((citing, cited, bit))
+                flags = (0 if c.journal_sc is None else JOURNAL_SC_YES if c.journal_sc else JOURNAL_SC_NO) | (
+                    0 if c.author_sc is None else AUTHOR_SC_YES if c.author_sc else AUTHOR_SC_NO)
+                asserted.append((citing, cited, src, c.oci, c.creation, c.timespan, flags))
+            if stubs:
+                stubs = [(w, key, *_dated(dates.pop(w, None))) for w, key, *_ in stubs]
+                conn.executemany("INSERT INTO works(id, stub, key_id, publication_date, publication_year, pub_key)"
+                                 " VALUES(?, 1, ?, ?, ?, ?)", stubs)
+            if new_ids:
+                conn.executemany("INSERT OR IGNORE INTO work_ids(scheme, value, work_id) VALUES(?,?,?)", new_ids)
+            if conflicts:
+                conn.executemany("INSERT OR IGNORE INTO conflicts(source, record_id, scheme, value, kept_work,"
+                                 " other_work, rule) VALUES(?,?,?,?,?,?,?)", conflicts)
+            if dates:
+                # the citing date OpenCitations gives is the only date a stub has; a loaded record's date wins
+                conn.executemany("UPDATE works SET publication_date = ?, publication_year = ?, pub_key = ?"
+                                 " WHERE id = ? AND stub = 1 AND publication_date IS NULL",
+                                 [(*_dated(date), w) for w, date in dates.items()])
+            edges.sort()
+            conn.executemany("INSERT INTO edges(citing, cited, sources) VALUES(?,?,?) ON CONFLICT(citing, cited)"
+                             " DO UPDATE SET sources = sources | excluded.sources", edges)
+            asserted.sort(key=lambda r: (r[0], r[1]))  # key order: B-tree appends; the last of a repeat wins
+            conn.executemany("INSERT OR REPLACE INTO asserted VALUES(?,?,?,?,?,?,?)", asserted)
+            if loops:
+                conn.executemany("INSERT INTO self_loops VALUES(?, ?) ON CONFLICT(work_id)"
+                                 " DO UPDATE SET sources = sources | excluded.sources",
+                                 [(w, bit) for w in loops])
+            conn.execute("INSERT OR REPLACE INTO meta VALUES('dirty', '1')")
+            if path is not None:
+                conn.execute("UPDATE load_files SET position=?, done=?, loaded=loaded+?, rejected=rejected+?"
+                             " WHERE path=?", (next_position, int(done), len(citations), rejected, path))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            cache.clear()  # it may name stubs that were never written
+            raise
+        result.edges = len(edges)
+        result.self_loops = sum(loops.values())
+        result.stubs = len(stubs)
+        result.conflicts = len(conflicts)
+        return result
+
     def record_file_rejects(self, path: str, *, next_position: int, rejected: int, done: bool) -> None:
         """Advance a file's progress when a batch held only rejected records."""
         self.conn.execute("UPDATE load_files SET position=?, done=?, rejected=rejected+? WHERE path=?",
@@ -542,6 +666,8 @@ class SQLiteStore(SQLiteQueries):
         try:
             # 1. records that replaced an older version drop that source's edges first
             for (src,) in conn.execute("SELECT DISTINCT source FROM stage_replaced").fetchall():
+                if SOURCES[src] in CITATION_FILE_SOURCES:
+                    continue  # its edges come from its citation files, not from the records replaced
                 bit = 1 << src
                 touched = "SELECT work_id FROM stage_replaced WHERE source = ?"
                 step("replace", f"UPDATE edges SET sources = sources & ~{bit} WHERE citing IN ({touched})", (src,))
@@ -818,6 +944,14 @@ class SQLiteStore(SQLiteQueries):
         return [dict(zip(cols, r, strict=True)) for r in self.conn.execute(
             "SELECT id, source, record_id, scheme, value, kept_work, other_work, rule FROM conflicts"
             " ORDER BY id DESC LIMIT ?", (limit,))]
+
+
+def _dated(date: str | None) -> tuple[str | None, int | None, int]:
+    """(publication_date, publication_year, pub_key) of a date at any precision, or of none."""
+    if date is None:
+        return None, None, 0
+    year = int(date[:4])
+    return date, year, pub_key(date, year)
 
 
 def _record_flags(rec: PreparedRecord) -> int:

@@ -1,0 +1,192 @@
+"""OpenCitations Index dumps: the three CSV shapes, bad rows set aside with reasons, zips, and loading as edges."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import citegraph
+from citegraph.graph.load import load, read_rejects
+from citegraph.sources import opencitations as oc
+from citegraph.store import SQLiteStore
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "opencitations"
+HEADER = "id,citing,cited,creation,timespan,journal_sc,author_sc\n"
+
+
+def _read(text: str) -> oc.Chunk:
+    chunks = list(oc.iter_citations(io.BytesIO(text.encode())))
+    out = oc.Chunk()
+    for c in chunks:
+        out.citations += c.citations
+        out.positions += c.positions
+        out.rejects += c.rejects
+        out.next_position = c.next_position
+    return out
+
+
+@pytest.mark.parametrize(("name", "rows"), [("citations_sample.csv", 10), ("citations_data.csv", 6),
+                                            ("croci_citations.csv", 13), ("crossref_citations.csv", 40),
+                                            ("noci_citations.csv", 10)])
+def test_every_shape_is_read(name: str, rows: int) -> None:
+    data = (DATA / name).read_bytes()
+    assert oc.sniff(data[:4096])
+    got = _read(data.decode())
+    assert len(got.citations) == rows and not got.rejects
+
+
+def test_current_rows_keep_what_opencitations_asserted() -> None:
+    first = _read((DATA / "citations_sample.csv").read_text()).citations[0]
+    assert first.citing == (("omid", "br/06801597168"),)
+    assert first.cited == (("omid", "br/062402843420"),)
+    assert (first.oci, first.creation, first.timespan) == ("06801597168-062402843420", "2018-06-29", "P124Y7M")
+    assert (first.journal_sc, first.author_sc) == (False, False)
+
+
+def test_id_lists_and_legacy_dois() -> None:
+    got = _read(HEADER + "oci:06101801781-06180334099,omid:br/06101801781 doi:10.7717/PEERJ-CS.421 pmid:33817056,"
+                "omid:br/06180334099,2021-03-09,P3Y,yes,no\n")
+    (c,) = got.citations
+    assert c.citing == (("omid", "br/06101801781"), ("doi", "10.7717/peerj-cs.421"), ("pmid", "33817056"))
+    assert (c.journal_sc, c.author_sc) == (True, False)
+    coci = _read((DATA / "citations_data.csv").read_text()).citations[0]
+    assert coci.citing == (("doi", "10.1038/sj.cdd.4401289"),)
+    assert coci.oci is not None and coci.oci.startswith("020")
+
+
+@pytest.mark.parametrize(("row", "reason"), [
+    ("oci:061-062,omid:br/061,omid:br/062,2020\n", "expected 7 columns"),
+    ("oci:06101-06201,omid:br/06101,foo:123,2020,P1Y,no,no\n", "no known identifier prefix"),
+    ("oci:06101-06201,omid:br/06101,issn:1234-5679,2020,P1Y,no,no\n", "does not identify a work"),
+    ("oci:06101-06201,omid:br/06101,,2020,P1Y,no,no\n", "cited: no identifier"),
+    ("oci:06x-06201,omid:br/06101,omid:br/06201,2020,P1Y,no,no\n", "oci:"),
+    ("oci:06102-06201,omid:br/06101,omid:br/06201,2020,P1Y,no,no\n", "names another citing work"),
+    ("oci:06101-06201,omid:br/06101,omid:br/06201,2020-13,P1Y,no,no\n", "creation:"),
+    ("oci:06101-06201,omid:br/06101,omid:br/06201,2021-02-30,P1Y,no,no\n", "creation:"),
+    ("oci:06101-06201,omid:br/06101,omid:br/06201,2020,1 year,no,no\n", "timespan:"),
+    ("oci:06101-06201,omid:br/06101,omid:br/06201,2020,P1Y,maybe,no\n", "journal_sc:"),
+    ("oci:06101-06201,omid:br/06101,omid:br/06201,2020,P1Y,no,TRUE\n", "author_sc:"),
+])
+def test_bad_rows_are_set_aside_with_their_reason(row: str, reason: str) -> None:
+    good = "oci:06102-06202,omid:br/06102,omid:br/06202,2020,P1Y,no,no\n"
+    got = _read(HEADER + good + row + good.replace("06202", "06203"))
+    assert len(got.citations) == 2
+    assert [r[0] for r in got.rejects] == [1]
+    assert reason in got.rejects[0][1]
+    assert got.positions == [0, 2]
+
+
+def test_a_doi_oci_must_name_the_rows_dois() -> None:
+    head = '"oci","citing","cited","creation","timespan","journal_sc","author_sc"\n'
+    row = ('"02001000002361927283705040000-02001000002361927283705030002","10.1002/jrs.5400","10.1002/jrs.9999",'
+           '"2018-06","P0Y6M","yes","yes"\n')
+    assert "names another cited work" in _read(head + row).rejects[0][1]
+
+
+def test_a_file_without_a_header_is_one_reject() -> None:
+    got = _read("omid:br/06101,omid:br/06201\n")
+    assert not got.citations and "no header" in got.rejects[0][1]
+    assert not oc.sniff(b"omid:br/06101,omid:br/06201\n")
+
+
+def test_a_resumed_read_starts_after_the_position() -> None:
+    text = (DATA / "citations_sample.csv").read_text()
+    assert [c.oci for c in _read(text).citations[4:]] == [
+        c.oci for chunk in oc.iter_citations(io.BytesIO(text.encode()), start=4) for c in chunk.citations]
+
+
+def _store(tmp_path: Path) -> SQLiteStore:
+    return SQLiteStore(tmp_path / "oc.db")
+
+
+def test_loading_makes_edges_stubs_and_dates(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    report = load(store, [DATA / "citations_sample.csv"], workers=0)
+    assert report.ok and report.citations == 10
+    g = citegraph.Graph(store)
+    row = store.work_row(g.resolve("omid:br/06801597168"))
+    assert row is not None and row.stub and row.publication_date == "2018-06-29"
+    assert g.counts("omid:br/06801597168").referenced_works_count == 3
+    assert g.counts("omid:br/062502266813").cited_by_count == 1
+    assert store.stats()["edges"] == 10
+
+
+def test_the_same_edges_loaded_twice_stay_one_edge(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    load(store, [DATA / "citations_sample.csv"], workers=0)
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes((DATA / "citations_sample.csv").read_bytes())
+    load(store, [copy], workers=0)
+    assert store.stats()["edges"] == 10
+
+
+def test_an_end_known_by_any_of_its_ids_joins_that_work(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    path = tmp_path / "a.csv"
+    path.write_text(HEADER + "oci:06101-06201,omid:br/06101 doi:10.1234/a,omid:br/06201,2020,,no,no\n"
+                    + "oci:06301-06201,omid:br/06301,omid:br/06201 pmid:42,2020,,no,no\n"
+                    + ",doi:10.1234/A,pmid:42,2020,,no,no\n")
+    load(store, [path], workers=0)
+    g = citegraph.Graph(store)
+    assert g.resolve("doi:10.1234/a") == g.resolve("omid:br/06101")
+    assert g.resolve("pmid:42") == g.resolve("omid:br/06201")
+    assert g.counts("pmid:42").cited_by_count == 2  # the third row is the first one again
+
+
+def test_self_loops_are_counted_not_served(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    path = tmp_path / "loops.csv"
+    path.write_text(HEADER + "oci:06101-06101,omid:br/06101,omid:br/06101,2020,P0Y,yes,yes\n"
+                    + "oci:06101-06201,omid:br/06101 doi:10.1/x,omid:br/06201 doi:10.1/X,2020,P0Y,yes,yes\n"
+                    + "oci:06101-06301,omid:br/06101,omid:br/06301,2020,P0Y,no,no\n")
+    report = load(store, [path], workers=0)
+    assert report.citation_self_loops == 1 and report.citations == 1  # the second row's ends share a DOI: rejected
+    assert report.rejected == 1
+    assert store.stats()["self_loops"] == 1
+    assert citegraph.Graph(store).counts("omid:br/06101").referenced_works_count == 1
+
+
+def test_a_zip_of_dumps_is_read_member_by_member(tmp_path: Path) -> None:
+    path = tmp_path / "dump.zip"
+    sample = (DATA / "citations_sample.csv").read_text().splitlines()
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("part1.csv", "\n".join(sample[:6]))  # no newline at the end: the reader adds one
+        z.writestr("part2.csv", "\n".join([sample[0], *sample[6:]]) + "\n")
+    store = _store(tmp_path)
+    report = load(store, [path], workers=0)
+    assert report.ok and report.citations == 10 and report.files[0].source == "opencitations"
+
+
+def test_bad_rows_are_reported_and_the_rest_loads(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(HEADER + "oci:06101-06201,omid:br/06101,omid:br/06201,2020,P1Y,no,no\n"
+                    + "oci:06101-06301,omid:br/06101,omid:br/06301,2020-02-31,P1Y,no,no\n")
+    store = _store(tmp_path)
+    report = load(store, [path], workers=0, rejects_path=tmp_path / "rejects.jsonl")
+    assert report.citations == 1 and report.rejected == 1
+    (entry,) = read_rejects(tmp_path / "rejects.jsonl")
+    assert entry["position"] == 1 and "creation" in entry["reason"]
+
+
+def test_an_interrupted_load_resumes_to_the_same_database(tmp_path: Path) -> None:
+    rows = [f"oci:0610{i}-0620{i % 7},omid:br/0610{i},omid:br/0620{i % 7},2020,P1Y,no,no" for i in range(1, 301)]
+    path = tmp_path / "many.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    whole = _store(tmp_path / "whole")
+    load(whole, [path], workers=0)
+    part = _store(tmp_path / "part")
+    stream = oc.iter_citations(open(path, "rb"), chunk_rows=100)  # noqa: SIM115
+    first = next(stream)
+    part.start_file(citegraph.store.base.FileState(path=str(path.resolve()), size=path.stat().st_size,
+                                                   mtime_ns=path.stat().st_mtime_ns, source="opencitations",
+                                                   position=0, done=False, loaded=0, rejected=0))
+    part.write_citations("opencitations", first.citations, path=str(path.resolve()),
+                         next_position=first.next_position, rejected=0, done=False)
+    load(part, [path], workers=0)  # resumes after the first chunk
+    q = "SELECT w.key_id, count(*) FROM edges e JOIN works w ON w.id = e.cited GROUP BY 1 ORDER BY 1"
+    assert part.conn.execute(q).fetchall() == whole.conn.execute(q).fetchall()
+    assert part.conn.execute("SELECT id, key_id FROM works ORDER BY id").fetchall() == whole.conn.execute(
+        "SELECT id, key_id FROM works ORDER BY id").fetchall()
