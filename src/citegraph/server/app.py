@@ -186,7 +186,8 @@ def openapi_document(mounted: dict[str, list[str]]) -> dict[str, Any]:
 _DOCS_HTML = """<!doctype html><html><head><meta charset="utf-8"><title>citegraph API</title></head>
 <body><h1>citegraph</h1><p>A self-hosted scholarly citation index.</p>
 <p>The OpenAPI description is at <a href="/-/openapi.json">/-/openapi.json</a>.
-Dialects: OpenAlex under <code>/openalex</code>, Crossref under <code>/crossref</code>.</p></body></html>"""
+Dialects: OpenAlex under <code>/openalex</code>, Crossref under <code>/crossref</code>, OpenCitations under
+<code>/opencitations</code>.</p></body></html>"""
 
 
 async def _not_found(request: Request, _exc: Exception) -> Response:
@@ -246,6 +247,10 @@ def dialect_routes(name: str, graph: Graph) -> list[BaseRoute]:
         from citegraph.dialects.crossref.routes import routes as crossref_routes
 
         return crossref_routes(graph)
+    if name == "opencitations":
+        from citegraph.dialects.opencitations.routes import routes as opencitations_routes
+
+        return opencitations_routes(graph)
     raise ValueError(f"unknown dialect {name!r}")
 
 

@@ -110,6 +110,15 @@ class AssertedRow(msgspec.Struct, frozen=True, array_like=True, gc=False):
     author_sc: bool | None
 
 
+class CitationFacts(msgspec.Struct, gc=False):
+    """A work's facts a citation object is made of: its ids, its date, its author and venue keys."""
+
+    ids: list[IdPair]
+    publication_date: str | None
+    authors: frozenset[str]
+    venues: frozenset[str]
+
+
 class BuildResult(msgspec.Struct):
     """What resolving staged references and rebuilding derived tables did."""
 
@@ -263,6 +272,15 @@ class Store(Protocol):
 
     def ids_of(self, keys: Sequence[int], scheme: str) -> dict[int, str]:
         """The ``scheme`` id of each of ``keys`` that has one."""
+
+    def citation_facts(self, keys: Sequence[int]) -> dict[int, CitationFacts]:
+        """What a citation object needs of each work: every id, the publication date, author and venue keys."""
+
+    def asserted(self, pairs: Sequence[tuple[int, int]], source: str) -> dict[tuple[int, int], AssertedRow]:
+        """What ``source`` asserted about each of these (citing, cited) citations, where it did."""
+
+    def venue_citation_count(self, issn: str) -> int:
+        """Citations received by all works of the venue with this (canonical) ISSN."""
 
     def names(self, pairs: Iterable[IdPair]) -> dict[IdPair, str]:
         """Display names of entity ids that records gave."""

@@ -25,11 +25,14 @@ from pathlib import Path
 import msgspec
 
 from citegraph.model import SOURCES, AssertedCitation, sources_of
+from citegraph.query import AUTHOR_ID, AUTHOR_ORCID, VENUE_ID, VENUE_ISSN
 from citegraph.store.base import (
     SCALAR_COLUMNS,
+    AssertedRow,
     BatchResult,
     BuildResult,
     CitationBatchResult,
+    CitationFacts,
     CitationRow,
     FileState,
     IdPair,
@@ -900,6 +903,56 @@ class SQLiteStore(SQLiteQueries):
                 out.setdefault(work_id, value)
         return out
 
+    def citation_facts(self, keys: Sequence[int]) -> dict[int, CitationFacts]:
+        """Every id, the publication date, and the author and venue keys of each work, a few reads per chunk."""
+        ids: dict[int, list[IdPair]] = {}
+        dates: dict[int, str | None] = {}
+        people: dict[int, set[str]] = {}
+        venues: dict[int, set[str]] = {}
+        for i in range(0, len(keys), MAX_IN_PARAMS):
+            chunk = list(keys[i:i + MAX_IN_PARAMS])
+            marks = ",".join("?" * len(chunk))
+            for work_id, date in self.conn.execute(
+                    f"SELECT id, publication_date FROM works WHERE id IN ({marks})", chunk):
+                dates[work_id] = date
+            for scheme, value, work_id in self.conn.execute(
+                    f"SELECT scheme, value, work_id FROM work_ids WHERE work_id IN ({marks})", chunk):
+                ids.setdefault(work_id, []).append((scheme, value))
+            for work_id, field, value in self.conn.execute(
+                    f"SELECT f.work_id, v.field, v.value FROM facets f JOIN facet_values v ON v.id = f.value_id"
+                    f" WHERE f.work_id IN ({marks}) AND v.field IN (?, ?, ?, ?)",
+                    (*chunk, *_SELF_CITATION_FIELDS)):
+                (people if field in _AUTHOR_FIELDS else venues).setdefault(work_id, set()).add(value)
+        return {k: CitationFacts(ids=sorted(ids.get(k, []), key=_pid_order), publication_date=dates[k],
+                                 authors=frozenset(people.get(k, ())), venues=frozenset(venues.get(k, ())))
+                for k in keys if k in dates}
+
+    def asserted(self, pairs: Sequence[tuple[int, int]], source: str) -> dict[tuple[int, int], AssertedRow]:
+        """What ``source`` asserted about each (citing, cited) pair it asserted something of (primary-key reads)."""
+        src = _source_index(source)
+        out: dict[tuple[int, int], AssertedRow] = {}
+        step = MAX_IN_PARAMS // 2
+        for i in range(0, len(pairs), step):
+            chunk = pairs[i:i + step]
+            where = " OR ".join(["(citing = ? AND cited = ?)"] * len(chunk))
+            flat = [x for pair in chunk for x in pair]
+            for citing, cited, oci, creation, span, flags in self.conn.execute(
+                    "SELECT citing, cited, oci, creation, timespan, flags FROM asserted"
+                    f" WHERE source = ? AND ({where})", (src, *flat)):
+                out[(citing, cited)] = AssertedRow(
+                    citing, cited, oci, creation, span,
+                    None if not flags & (JOURNAL_SC_NO | JOURNAL_SC_YES) else bool(flags & JOURNAL_SC_YES),
+                    None if not flags & (AUTHOR_SC_NO | AUTHOR_SC_YES) else bool(flags & AUTHOR_SC_YES))
+        return out
+
+    def venue_citation_count(self, issn: str) -> int:
+        """Citations received by the works filed under this ISSN (their cited_by_count summed)."""
+        row = self.conn.execute(
+            "SELECT coalesce(sum(w.cited_by_count), 0) FROM facet_values v JOIN facets f ON f.value_id = v.id"
+            " JOIN works w ON w.id = f.work_id WHERE v.field = ? AND v.value = ?",
+            (VENUE_ISSN, f"issn:{issn}")).fetchone()
+        return int(row[0])
+
     def names(self, pairs: Iterable[IdPair]) -> dict[IdPair, str]:
         """Display names of entity ids (authors, institutions, venues, topics …) that records gave."""
         out: dict[IdPair, str] = {}
@@ -944,6 +997,18 @@ class SQLiteStore(SQLiteQueries):
         return [dict(zip(cols, r, strict=True)) for r in self.conn.execute(
             "SELECT id, source, record_id, scheme, value, kept_work, other_work, rule FROM conflicts"
             " ORDER BY id DESC LIMIT ?", (limit,))]
+
+
+#: The facet fields that say who wrote a work and where it appeared: the inputs of self-citation.
+_AUTHOR_FIELDS = frozenset({AUTHOR_ID, AUTHOR_ORCID})
+_SELF_CITATION_FIELDS = (AUTHOR_ID, AUTHOR_ORCID, VENUE_ID, VENUE_ISSN)
+#: Id schemes in the order OpenCitations lists a work's ids (its OMID first, then the ids Meta holds).
+PID_ORDER = ("omid", "doi", "pmid", "pmcid", "openalex", "wikidata", "arxiv")
+
+
+def _pid_order(pair: IdPair) -> tuple[int, str, str]:
+    scheme = pair[0]
+    return (PID_ORDER.index(scheme) if scheme in PID_ORDER else len(PID_ORDER), scheme, pair[1])
 
 
 def _dated(date: str | None) -> tuple[str | None, int | None, int]:

@@ -1,0 +1,159 @@
+"""The OpenCitations dialects over a real server: recorded COCI answers reproduced, v2 rows, counts, CSV, errors.
+
+The database holds the rows the recorded COCI v1 answers (ropensci/citecorp cassettes) carry, loaded twice over:
+once as a COCI dump with every field OpenCitations gave (served back as asserted), and once more as bare edges
+with the citing date only, into a second database, where OCIs, timespans and flags are computed by our rules and
+must still match what COCI served.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+import citegraph
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "opencitations"
+JD = "10.1108/jd-12-2013-0166"
+PGEN = "10.1371/journal.pgen.1005937"
+COCI_FIELDS = ["oci", "citing", "cited", "creation", "timespan", "journal_sc", "author_sc"]
+
+
+def _recorded() -> list[dict[str, str]]:
+    with open(DATA / "coci_v1_citations_from_api.csv", encoding="utf-8", newline="") as fh:
+        return [r for r in csv.DictReader(fh) if r["oci"].startswith("020")]
+
+
+def _recorded_for(path: str) -> dict[str, dict[str, str]]:
+    return {r["oci"]: {k: r[k] for k in COCI_FIELDS} for r in _recorded() if r["api_path"] == path}
+
+
+@pytest.fixture(scope="module")
+def asserted_root(tmp_path_factory: pytest.TempPathFactory, serve_db: Callable[..., str]) -> str:
+    folder = tmp_path_factory.mktemp("oc-asserted")
+    dump = folder / "coci.csv"
+    with open(dump, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, quoting=csv.QUOTE_ALL)
+        w.writerow(COCI_FIELDS)
+        for r in _recorded():
+            w.writerow([r[k] for k in COCI_FIELDS])
+    sample = DATA / "citations_sample.csv"
+    with citegraph.open(folder / "oc.db", create=True) as graph:
+        report = graph.load([dump, sample])
+    assert report.ok and report.citations == len(_recorded()) + 10
+    return serve_db(folder / "oc.db")
+
+
+@pytest.fixture(scope="module")
+def computed_root(tmp_path_factory: pytest.TempPathFactory, serve_db: Callable[..., str]) -> str:
+    folder = tmp_path_factory.mktemp("oc-computed")
+    dump = folder / "edges.csv"
+    with open(dump, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["citing", "cited", "creation"])
+        for r in _recorded():
+            w.writerow([r["citing"], r["cited"], r["creation"]])
+    with citegraph.open(folder / "oc.db", create=True) as graph:
+        assert graph.load([dump]).ok
+    return serve_db(folder / "oc.db")
+
+
+def _get(root: str, path: str, **params: str) -> httpx.Response:
+    return httpx.get(root + "/opencitations" + path, params=params, timeout=20)
+
+
+@pytest.mark.parametrize("doi", [JD, PGEN])
+@pytest.mark.parametrize("kind", ["citations", "references"])
+def test_recorded_coci_answers_are_reproduced_field_by_field(asserted_root: str, doi: str, kind: str) -> None:
+    path = f"/index/coci/api/v1/{kind}/{doi}"
+    want = _recorded_for(path)
+    assert len(want) >= 18
+    r = _get(asserted_root, path)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    got = {row["oci"]: row for row in r.json()}
+    assert got == want
+
+
+def test_computed_ocis_timespans_and_flags_match_cocis(computed_root: str) -> None:
+    # only edges and citing dates were loaded: the DOI OCI, the Index-build timespan (the cited work's date is the
+    # creation of its own reference rows) and "no" flags (no author or venue known) are ours, and match COCI's
+    path = f"/index/coci/api/v1/citations/{JD}"
+    want = _recorded_for(path)
+    got = {row["oci"]: row for row in _get(computed_root, path).json()}
+    assert got.keys() == want.keys()
+    for oci, row in want.items():
+        assert got[oci]["timespan"] == row["timespan"], oci
+        assert got[oci] == row
+
+
+def test_v2_rows_counts_and_a_citation_by_oci(asserted_root: str) -> None:
+    rows = _get(asserted_root, "/index/v2/references/omid:br/06801597168").json()
+    assert {r["cited"] for r in rows} == {"omid:br/062402843420", "omid:br/062501437493", "omid:br/06602862275"}
+    first = next(r for r in rows if r["cited"] == "omid:br/062402843420")
+    assert first == {"oci": "06801597168-062402843420", "citing": "omid:br/06801597168",
+                     "cited": "omid:br/062402843420", "creation": "2018-06-29", "timespan": "P124Y7M",
+                     "journal_sc": "no", "author_sc": "no"}
+    assert _get(asserted_root, "/index/v2/reference-count/omid:br/06801597168").json() == [{"count": "3"}]
+    assert _get(asserted_root, "/index/v2/citation-count/OMID:BR/062402843420").json() == [{"count": "1"}]
+    assert _get(asserted_root, f"/index/v2/citation-count/doi:{JD.upper()}").json() == [{"count": "20"}]
+    assert _get(asserted_root, "/index/v2/citation/06801597168-062402843420").json() == [first]
+
+
+def test_v2_prints_doi_lists_and_v1_bare_dois(asserted_root: str) -> None:
+    v2 = _get(asserted_root, f"/index/v2/citations/doi:{JD}").json()
+    assert len(v2) == 20 and all(r["cited"] == f"doi:{JD}" for r in v2)
+    v1 = _get(asserted_root, f"/index/v1/citations/{JD}").json()
+    assert len(v1) == 20 and all(r["cited"] == JD and r["citing"].startswith("10.") for r in v1)
+
+
+def test_csv_by_accept_and_by_format(asserted_root: str) -> None:
+    for r in (httpx.get(asserted_root + f"/opencitations/index/v2/citations/doi:{JD}",
+                        headers={"Accept": "text/csv"}),
+              _get(asserted_root, f"/index/v2/citations/doi:{JD}", format="csv")):
+        assert r.headers["content-type"].startswith("text/csv")
+        lines = list(csv.reader(r.text.splitlines()))
+        assert lines[0] == COCI_FIELDS and len(lines) == 21
+
+
+def test_ramose_require_filter_and_sort(asserted_root: str) -> None:
+    path = f"/index/coci/api/v1/references/{JD}"
+    every = _get(asserted_root, path).json()
+    with_span = _get(asserted_root, path, require="timespan").json()
+    assert 0 < len(with_span) <= len(every) and all(r["timespan"] for r in with_span)
+    ordered = _get(asserted_root, path, sort="desc(creation)").json()
+    assert [r["oci"] for r in ordered] != [] and len(ordered) == len(every)
+    only = _get(asserted_root, path, filter="cited:^10\\.1016").json()
+    assert only and all(r["cited"].startswith("10.1016") for r in only)
+    assert _get(asserted_root, path, filter="cited:(").status_code == 400
+
+
+def test_unknown_ids_are_empty_and_bad_paths_are_404(asserted_root: str) -> None:
+    assert _get(asserted_root, "/index/v2/citations/doi:10.9999/nothing").json() == []
+    assert _get(asserted_root, "/index/v2/citation-count/pmid:1").json() == [{"count": "0"}]
+    r = _get(asserted_root, f"/index/v2/citations/{JD}")  # v2 wants doi:
+    assert r.status_code == 404 and r.text == f"No API operation found at URL '/opencitations/index/v2/citations/{JD}'"
+    assert _get(asserted_root, "/index/v2/citation/oci:0610-0620").status_code == 404
+    assert _get(asserted_root, "/index/v2/nothing/doi:10.1/x").status_code == 404
+    assert _get(asserted_root, "/index/v2/citation/0610-0620").json() == []  # well formed, not an OCI we hold
+
+
+def test_the_v1_wrapper(asserted_root: str) -> None:
+    r = _get(asserted_root, "/v1/citations", doi=JD, limit="5").json()
+    assert r["success"] and r["status"] == "ok" and r["meta"]["request_id"]
+    assert r["data"]["count"] == 5 and r["data"]["total"] == 20
+    item = r["data"]["citations"][0]
+    assert set(item) == {"doi", "oci", "creation", "timespan", "author_self_citation", "journal_self_citation"}
+    assert isinstance(item["author_self_citation"], bool) and item["doi"].startswith("10.")
+    refs = _get(asserted_root, "/v1/references", doi=JD).json()["data"]
+    assert refs["direction"] == "outgoing" and refs["count"] == refs["total"] == 37
+    count = _get(asserted_root, "/v1/count", doi=JD).json()["data"]
+    assert count == {"doi": JD, "cited_by_count": 20, "reference_count": 37}
+    for params in ({}, {"doi": "not a doi"}, {"doi": JD, "limit": "0"}, {"doi": JD, "limit": "201"},
+                   {"doi": JD, "limit": "x"}):
+        bad = _get(asserted_root, "/v1/citations", **params)
+        assert bad.status_code == 400 and bad.json()["success"] is False and bad.json()["data"] is None
+    assert _get(asserted_root, "/v1/meta").json()["data"]["endpoints"][0] == "/v1/citations"
