@@ -528,15 +528,19 @@ class SQLiteStore(SQLiteQueries):
                 conn.executemany("INSERT INTO stage_replaced VALUES(?,?)", replaced)
             # a record staged twice before a build keeps only its newest staging (the primary key)
             conn.executemany("INSERT OR REPLACE INTO stage VALUES(?,?,?,?,?,?)", stage_rows)
-            conn.execute("INSERT OR REPLACE INTO meta VALUES('dirty', '1')")
-            if path is not None:
-                conn.execute("UPDATE load_files SET position=?, done=?, loaded=loaded+?, rejected=rejected+?"
-                             " WHERE path=?", (next_position, int(done), len(records), rejected, path))
+            self._written(path, next_position, done, len(records), rejected)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         return result
+
+    def _written(self, path: str | None, next_position: int, done: bool, loaded: int, rejected: int) -> None:
+        """Inside a writing transaction: mark the database as needing a build and advance the file's progress."""
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES('dirty', '1')")
+        if path is not None:
+            self.conn.execute("UPDATE load_files SET position=?, done=?, loaded=loaded+?, rejected=rejected+?"
+                              " WHERE path=?", (next_position, int(done), loaded, rejected, path))
 
     def write_citations(self, source: str, citations: Sequence[AssertedCitation], *, path: str | None,
                         next_position: int, rejected: int, done: bool) -> CitationBatchResult:
@@ -628,10 +632,7 @@ class SQLiteStore(SQLiteQueries):
                 conn.executemany("INSERT INTO self_loops VALUES(?, ?) ON CONFLICT(work_id)"
                                  " DO UPDATE SET sources = sources | excluded.sources",
                                  [(w, bit) for w in loops])
-            conn.execute("INSERT OR REPLACE INTO meta VALUES('dirty', '1')")
-            if path is not None:
-                conn.execute("UPDATE load_files SET position=?, done=?, loaded=loaded+?, rejected=rejected+?"
-                             " WHERE path=?", (next_position, int(done), len(citations), rejected, path))
+            self._written(path, next_position, done, len(citations), rejected)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
