@@ -157,3 +157,15 @@ def test_the_v1_wrapper(asserted_root: str) -> None:
         bad = _get(asserted_root, "/v1/citations", **params)
         assert bad.status_code == 400 and bad.json()["success"] is False and bad.json()["data"] is None
     assert _get(asserted_root, "/v1/meta").json()["data"]["endpoints"][0] == "/v1/citations"
+
+
+def test_v1_and_coci_leave_out_citations_of_works_without_a_doi(tmp_path: Path,
+                                                                 serve_db: Callable[..., str]) -> None:
+    dump = tmp_path / "mixed.csv"
+    dump.write_text("citing,cited,creation\ndoi:10.1234/a,pmid:17,2020\ndoi:10.1234/a,doi:10.1234/b,2020\n")
+    with citegraph.open(tmp_path / "mixed.db", create=True) as graph:
+        assert graph.load([dump]).ok
+    root = serve_db(tmp_path / "mixed.db")
+    assert len(_get(root, "/index/v2/references/doi:10.1234/a").json()) == 2
+    for path in ("/index/v1/references/10.1234/a", "/index/coci/api/v1/references/10.1234/a"):
+        assert [r["cited"] for r in _get(root, path).json()] == ["10.1234/b"]

@@ -137,7 +137,10 @@ class Index:
             return _answer(request, iter(()))
         assert isinstance(key, int)
         objects = citation_objects(self.graph, key, direction, self.form)
-        return _answer(request, (row(c, self.version) for c in objects))
+        rows = (row(c, self.version) for c in objects)
+        if self.version != "v2":
+            rows = (r for r in rows if r["citing"] and r["cited"])  # v1 and COCI hold only works with DOIs
+        return _answer(request, rows)
 
     def count(self, request: Request, direction: Direction) -> Response:
         op = "citation-count" if direction == "citations" else "reference-count"
