@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import random
 import shutil
 import sys
 import time
@@ -40,34 +39,57 @@ OMID_BASE = 6_101_000_000
 
 
 def generate(path: Path, rows: int, works: int, seed: int) -> None:
-    """Write the synthetic dump: deterministic in (rows, works, seed)."""
+    """Write the synthetic dump: deterministic in (rows, works, seed).
+
+    As in the real dumps: rows grouped by citing work, no row twice, one creation date per citing work (its
+    publication date, at the precision known), the timespan to the cited work's date, mostly ``no`` flags.
+    """
     rng = np.random.default_rng(seed)
-    pyrng = random.Random(seed)
     refs_per_work = max(1, rows // works)
-    # cited works: a Zipf-like draw so the head is heavy (the top work gets hundreds of thousands of citers)
-    ranks = rng.zipf(1.6, size=rows)
-    cited = np.minimum(ranks - 1, works - 1)
-    perm = rng.permutation(works)
-    cited = perm[cited]
+    # cited works: one reference in ten from a Zipf head (the top work gets about 2% of all citations, hundreds
+    # of thousands in a 20M-row dump), the rest uniform; a citing work's references are distinct
+    ranks = np.minimum(rng.zipf(1.2, size=rows), works) - 1
+    cited = np.where(rng.random(size=rows) < 0.1, rng.permutation(works)[ranks], rng.integers(0, works, size=rows))
+    spare = rng.integers(0, works, size=rows)
     years = rng.integers(1950, 2025, size=works)
     months = rng.integers(1, 13, size=works)
     days = rng.integers(1, 29, size=works)
+    precision = rng.random(size=works)
+    flag_draw = rng.random(size=rows)
+    written = 0
     with open(path, "w", encoding="utf-8", newline="") as fh:
         fh.write("id,citing,cited,creation,timespan,journal_sc,author_sc\n")
         citing = 0
-        for i in range(rows):
-            if i and i % refs_per_work == 0 and citing < works - 1:
-                citing += 1
-            a, b = OMID_BASE + citing, OMID_BASE + int(cited[i])
-            precision = pyrng.random()
-            y, m, d = int(years[citing]), int(months[citing]), int(days[citing])
-            creation = f"{y}" if precision < 0.1 else f"{y}-{m:02d}" if precision < 0.3 else f"{y}-{m:02d}-{d:02d}"
-            span_y = abs(y - int(years[cited[i]]))
-            span = f"P{span_y}Y" if precision < 0.1 else f"P{span_y}Y{m % 12}M" if precision < 0.3 else (
-                f"P{span_y}Y{m % 12}M{d % 28}D")
-            jsc = "yes" if precision > 0.97 else "no"
-            asc = "yes" if precision > 0.95 else "no"
-            fh.write(f"oci:0{a}-0{b},omid:br/0{a},omid:br/0{b},{creation},{span},{jsc},{asc}\n")
+        at = 0
+        while written < rows:
+            citing_work = citing % works
+            chosen = set(cited[at:at + refs_per_work].tolist()) - {citing_work}
+            extra = at
+            while len(chosen) < refs_per_work and extra < at + 4 * refs_per_work:
+                chosen.add(int(spare[extra % rows]))
+                extra += 1
+            refs = sorted(chosen - {citing_work})
+            at = (at + refs_per_work) % rows
+            citing += 1
+            y, m, d, p = (int(years[citing_work]), int(months[citing_work]), int(days[citing_work]),
+                          float(precision[citing_work]))
+            creation = f"{y}" if p < 0.1 else f"{y}-{m:02d}" if p < 0.3 else f"{y}-{m:02d}-{d:02d}"
+            a = OMID_BASE + citing_work
+            lines = []
+            for ref in refs:
+                if written >= rows:
+                    break
+                span_y = y - int(years[ref])
+                sign = "-" if span_y < 0 else ""
+                span = f"{sign}P{abs(span_y)}Y" if p < 0.1 else f"{sign}P{abs(span_y)}Y{m % 12}M" if p < 0.3 else (
+                    f"{sign}P{abs(span_y)}Y{m % 12}M{d % 28}D")
+                f = flag_draw[written]
+                jsc = "yes" if f > 0.97 else "no"
+                asc = "yes" if f > 0.95 else "no"
+                b = OMID_BASE + ref
+                lines.append(f"oci:0{a}-0{b},omid:br/0{a},omid:br/0{b},{creation},{span},{jsc},{asc}\n")
+                written += 1
+            fh.write("".join(lines))
 
 
 def baseline(path: Path) -> float:

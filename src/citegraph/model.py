@@ -11,9 +11,11 @@ Dates are ISO strings at the precision known (``"2020"``, ``"2020-08"``, ``"2020
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import msgspec
+import numpy as np
 
 SourceName = Literal["openalex", "crossref", "opencitations", "s2"]
 
@@ -255,6 +257,101 @@ class AssertedCitation(msgspec.Struct, frozen=True, array_like=True, gc=False):
     author_sc: bool | None = None
 
 
+#: Bits of a citation's asserted flags: each self-citation flag as said (a flag not said has neither bit of its
+#: pair), and whether the source's OCI is the OMID rule over the OMIDs its row named (kept as this bit, not text).
+JOURNAL_SC_NO, JOURNAL_SC_YES, AUTHOR_SC_NO, AUTHOR_SC_YES, OCI_FROM_OMIDS = 1, 2, 4, 8, 16
+
+
+_PACKABLE_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+#: A timespan that packs: years, months, days without leading zeros and within the bits :func:`pack_timespan`
+#: gives them (years < 4096, months < 64, days < 128 are checked apart).
+PACKABLE_TIMESPAN = r"(?P<neg>-?)P(?P<y>0|[1-9][0-9]{0,3})Y(?:(?P<mo>0|[1-9][0-9]?)M(?:(?P<dd>0|[1-9][0-9]{0,2})D)?)?"
+_PACKABLE_SPAN = re.compile(PACKABLE_TIMESPAN)
+
+
+def pack_date(text: str | None) -> int | None:
+    """``2018``, ``2018-06``, ``2018-06-29`` as the integer ``YYYYMMDD`` with zeros for the parts not given (so it
+    sorts like the date); 0 for None; None when the text would not come back the same from :func:`unpack_date`."""
+    if text is None:
+        return 0
+    m = _PACKABLE_DATE.fullmatch(text)
+    if m is None:
+        return None
+    v = int(m[1]) * 10000 + (int(m[2]) * 100 if m[2] else 0) + (int(m[3]) if m[3] else 0)
+    return v if v and unpack_date(v) == text else None
+
+
+def unpack_date(v: int) -> str | None:
+    """The text :func:`pack_date` packed."""
+    if not v:
+        return None
+    y, m, d = v // 10000, v // 100 % 100, v % 100
+    return f"{y:04d}" if not m else f"{y:04d}-{m:02d}" if not d else f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def pack_timespan(text: str | None) -> int | None:
+    """``-P2Y9M6D`` and its shorter forms (``P2Y``, ``P2Y9M``) in 28 bits: form 2, sign 1, years 12, months 6,
+    days 7; 0 for None; None when it does not fit or would not come back the same (leading zeros)."""
+    if text is None:
+        return 0
+    m = _PACKABLE_SPAN.fullmatch(text)
+    if m is None:
+        return None
+    form = 3 if m["dd"] else 2 if m["mo"] else 1
+    y, mo, d = int(m["y"]), int(m["mo"] or 0), int(m["dd"] or 0)
+    if y >= 1 << 12 or mo >= 1 << 6 or d >= 1 << 7:
+        return None
+    return form | (1 if m["neg"] else 0) << 2 | y << 3 | mo << 15 | d << 21
+
+
+def unpack_timespan(v: int) -> str | None:
+    """The text :func:`pack_timespan` packed."""
+    form = v & 3
+    if not form:
+        return None
+    sign = "-" if v >> 2 & 1 else ""
+    y, mo, d = v >> 3 & 0xFFF, v >> 15 & 0x3F, v >> 21 & 0x7F
+    return f"{sign}P{y}Y" + (f"{mo}M" if form >= 2 else "") + (f"{d}D" if form == 3 else "")
+
+
+class CitationColumns:
+    """Citations whose two ends are each one bibliographic-resource OMID, as columns: the bulk of an Index dump.
+
+    ``citing``/``cited`` hold each OMID's digits as an integer (``br/06101801781`` → 6101801781; every such OMID
+    starts with ``06``, so the leading zero is implied); ``creation`` is packed by :func:`pack_date`,
+    ``timespan`` by :func:`pack_timespan` (0: not given); ``flags`` holds the bits above.
+    """
+
+    __slots__ = ("cited", "citing", "creation", "flags", "timespan")
+
+    def __init__(self, citing: np.ndarray, cited: np.ndarray, creation: np.ndarray, timespan: np.ndarray,
+                 flags: np.ndarray) -> None:
+        self.citing, self.cited = citing, cited
+        self.creation, self.timespan = creation, timespan
+        self.flags = flags
+
+    def __len__(self) -> int:
+        return len(self.citing)
+
+    def take(self, rows: np.ndarray) -> CitationColumns:
+        """These rows only."""
+        return CitationColumns(self.citing[rows], self.cited[rows], self.creation[rows], self.timespan[rows],
+                               self.flags[rows])
+
+    def citations(self) -> list[AssertedCitation]:
+        """The rows one by one (for tests and small files; the store writes the columns as they are)."""
+        out = []
+        for a, b, c, t, f in zip(self.citing.tolist(), self.cited.tolist(), self.creation.tolist(),
+                                 self.timespan.tolist(), self.flags.tolist(), strict=True):
+            out.append(AssertedCitation(
+                citing=(("omid", f"br/0{a}"),), cited=(("omid", f"br/0{b}"),),
+                oci=f"0{a}-0{b}" if f & OCI_FROM_OMIDS else None,
+                creation=unpack_date(c), timespan=unpack_timespan(t),
+                journal_sc=None if not f & (JOURNAL_SC_NO | JOURNAL_SC_YES) else bool(f & JOURNAL_SC_YES),
+                author_sc=None if not f & (AUTHOR_SC_NO | AUTHOR_SC_YES) else bool(f & AUTHOR_SC_YES)))
+        return out
+
+
 class Counts(msgspec.Struct):
     """A work's counts from our merged graph, beside what its sources asserted."""
 
@@ -265,12 +362,19 @@ class Counts(msgspec.Struct):
 
 
 __all__ = [
+    "AUTHOR_SC_NO",
+    "AUTHOR_SC_YES",
+    "JOURNAL_SC_NO",
+    "JOURNAL_SC_YES",
+    "OCI_FROM_OMIDS",
+    "PACKABLE_TIMESPAN",
     "SOURCES",
     "Affiliation",
     "AssertedCitation",
     "Author",
     "Biblio",
     "Citation",
+    "CitationColumns",
     "Concept",
     "Counts",
     "Dates",
@@ -281,6 +385,10 @@ __all__ = [
     "Reference",
     "SourceName",
     "UpstreamCounts",
+    "pack_date",
+    "pack_timespan",
+    "unpack_date",
+    "unpack_timespan",
     "Venue",
     "Work",
     "source_bit",

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import citegraph
+from citegraph.graph.citations import citation_between
 from citegraph.graph.load import load, read_rejects
 from citegraph.sources import opencitations as oc
 from citegraph.store import SQLiteStore
@@ -21,8 +22,8 @@ def _read(text: str) -> oc.Chunk:
     chunks = list(oc.iter_citations(io.BytesIO(text.encode())))
     out = oc.Chunk()
     for c in chunks:
-        out.citations += c.citations
-        out.positions += c.positions
+        out.citations += c.all_citations()
+        out.positions += c.all_positions()
         out.rejects += c.rejects
         out.next_position = c.next_position
     return out
@@ -76,7 +77,7 @@ def test_bad_rows_are_set_aside_with_their_reason(row: str, reason: str) -> None
     assert len(got.citations) == 2
     assert [r[0] for r in got.rejects] == [1]
     assert reason in got.rejects[0][1]
-    assert got.positions == [0, 2]
+    assert sorted(got.positions) == [0, 2]
 
 
 def test_a_doi_oci_must_name_the_rows_dois() -> None:
@@ -95,7 +96,7 @@ def test_a_file_without_a_header_is_one_reject() -> None:
 def test_a_resumed_read_starts_after_the_position() -> None:
     text = (DATA / "citations_sample.csv").read_text()
     assert [c.oci for c in _read(text).citations[4:]] == [
-        c.oci for chunk in oc.iter_citations(io.BytesIO(text.encode()), start=4) for c in chunk.citations]
+        c.oci for chunk in oc.iter_citations(io.BytesIO(text.encode()), start=4) for c in chunk.all_citations()]
 
 
 def _store(tmp_path: Path) -> SQLiteStore:
@@ -171,22 +172,106 @@ def test_bad_rows_are_reported_and_the_rest_loads(tmp_path: Path) -> None:
     assert entry["position"] == 1 and "creation" in entry["reason"]
 
 
-def test_an_interrupted_load_resumes_to_the_same_database(tmp_path: Path) -> None:
+def test_an_interrupted_load_resumes_to_the_same_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(oc, "CHUNK_ROWS", 100)  # three chunks, as a big file has many: interrupted after the first
     rows = [f"oci:0610{i}-0620{i % 7},omid:br/0610{i},omid:br/0620{i % 7},2020,P1Y,no,no" for i in range(1, 301)]
     path = tmp_path / "many.csv"
     path.write_text(HEADER + "\n".join(rows) + "\n")
     whole = _store(tmp_path / "whole")
     load(whole, [path], workers=0)
     part = _store(tmp_path / "part")
-    stream = oc.iter_citations(open(path, "rb"), chunk_rows=100)  # noqa: SIM115
+    stream = oc.iter_citations(open(path, "rb"))  # noqa: SIM115
     first = next(stream)
     part.start_file(citegraph.store.base.FileState(path=str(path.resolve()), size=path.stat().st_size,
                                                    mtime_ns=path.stat().st_mtime_ns, source="opencitations",
                                                    position=0, done=False, loaded=0, rejected=0))
-    part.write_citations("opencitations", first.citations, path=str(path.resolve()),
+    assert first.columns is not None and len(first) == 100  # omid:br/06200 is not canonical: read row by row
+    part.write_citations("opencitations", first.citations, columns=first.columns, path=str(path.resolve()),
                          next_position=first.next_position, rejected=0, done=False)
     load(part, [path], workers=0)  # resumes after the first chunk
     q = "SELECT w.key_id, count(*) FROM edges e JOIN works w ON w.id = e.cited GROUP BY 1 ORDER BY 1"
     assert part.conn.execute(q).fetchall() == whole.conn.execute(q).fetchall()
     assert part.conn.execute("SELECT id, key_id FROM works ORDER BY id").fetchall() == whole.conn.execute(
         "SELECT id, key_id FROM works ORDER BY id").fetchall()
+
+
+def test_blocks_cut_anywhere_read_the_same_rows_at_the_same_positions() -> None:
+    rows = [f"oci:0610{i}-0620{i % 7 + 1},omid:br/0610{i},omid:br/0620{i % 7 + 1},2020-0{i % 9 + 1},P1Y,no,no"
+            for i in range(1, 40)]
+    rows[5] = '"oci:06105-06206","omid:br/06105","omid:br/06206","2020","P1Y","no","no"'  # quoted: row by row
+    rows[9] = "oci:06109-06203,omid:br/06109 doi:10.1234/x,omid:br/06203,2020,P1Y,no,no"  # an id list
+    rows[12] = "oci:06112-06206,omid:br/06112,omid:br/06206,2020-13,P1Y,no,no"  # a bad date: rejected
+    rows[20] = ""  # a blank line is no row, but keeps its place
+    text = (HEADER + "\n".join(rows) + "\n").encode()
+    whole = list(oc.iter_citations(io.BytesIO(text)))
+    assert len(whole) == 1 and whole[0].columns is None  # a quote in the block: read row by row
+    expect = sorted(zip(whole[0].all_positions(), whole[0].all_citations(), strict=True))
+    assert len(expect) == 37 and [r[0] for r in whole[0].rejects] == [12]
+    for block_bytes in (97, 256, 1000):
+        chunks = list(oc.iter_citations(io.BytesIO(text), block_bytes=block_bytes))
+        assert any(c.columns is not None and len(c.columns) for c in chunks)  # most blocks are read in bulk
+        got = sorted((p, c) for ch in chunks for p, c in zip(ch.all_positions(), ch.all_citations(), strict=True))
+        assert got == expect
+        assert [r[0] for ch in chunks for r in ch.rejects] == [12]
+        assert chunks[-1].next_position == 39
+        resumed = [(p, c) for ch in oc.iter_citations(io.BytesIO(text), start=17, block_bytes=block_bytes)
+                   for p, c in zip(ch.all_positions(), ch.all_citations(), strict=True)]
+        assert sorted(resumed) == [e for e in expect if e[0] >= 17]
+
+
+@pytest.mark.parametrize("values", [
+    ["P2Y9M6D", "-P0Y7M0D", "P15Y", "P0Y6M", "", "P4095Y63M127D", "P4096Y", "P1Y64M", "P1Y1M128D", "P01Y",
+     "1 year", "P1Y2D", "-P3Y", "P1Y0M", "P0Y0M0D", "P10Y11M30D", "p1y"],
+])
+def test_timespans_are_packed_in_bulk_as_one_by_one(values: list[str]) -> None:
+    import pyarrow as pa
+
+    from citegraph.model import pack_timespan, unpack_timespan
+    got = oc.packed_timespans(pa.array(values * 2)).tolist()
+    want = [0 if v == "" else -1 if pack_timespan(v) is None else pack_timespan(v) for v in values] * 2
+    assert got == want
+    assert [unpack_timespan(p) for p in got if p > 0] == [v for v, p in zip(values * 2, got, strict=True) if p > 0]
+
+
+def test_reader_processes_read_zip_members_with_other_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(oc, "CHUNK_ROWS", 4)  # many blocks in flight when the other header comes: read again
+    path = tmp_path / "dump.zip"
+    rows = [f"oci:0610{i}-0620{i % 5 + 1},omid:br/0610{i},omid:br/0620{i % 5 + 1},2020-0{i % 9 + 1},P1Y,no,yes"
+            for i in range(1, 31)]
+    other = "citing,cited,oci,creation,timespan,journal_sc,author_sc\n" + "".join(
+        f"omid:br/0630{i},omid:br/0610{i},oci:0630{i}-0610{i},2021,P0Y,yes,no\n" for i in range(1, 11))
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("a.csv", HEADER + "\n".join(rows[:15]) + "\n")
+        z.writestr("b.csv", HEADER + "\n".join(rows[15:]) + "\n")  # the same header again
+        z.writestr("c.csv", other)  # columns in another order
+    store = _store(tmp_path)
+    report = load(store, [path], workers=2, pool_min_bytes=0)  # blocks read by worker processes
+    assert report.ok and report.rejected == 0 and report.citations == 40
+    g = citegraph.Graph(store)
+    assert g.counts("omid:br/06303").referenced_works_count == 1
+    c = citation_between(g, g.resolve("omid:br/06303"), g.resolve("omid:br/06103"))
+    assert c is not None and (c.oci, c.creation, c.timespan, c.journal_sc, c.author_sc) == (
+        "06303-06103", "2021", "P0Y", True, False)
+    c = citation_between(g, g.resolve("omid:br/06107"), g.resolve("omid:br/06203"))
+    assert c is not None and (c.creation, c.journal_sc, c.author_sc) == ("2020-08", False, True)
+
+
+def test_a_stub_first_cited_takes_its_citing_date_and_a_later_file_says_it_again(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(oc, "CHUNK_ROWS", 1)  # every row its own chunk: the cited stub is staged before it cites
+    first = tmp_path / "first.csv"
+    first.write_text(HEADER + "oci:06101-06201,omid:br/06101,omid:br/06201,2020-05,P1Y,no,no\n"
+                     + "oci:06201-06301,omid:br/06201,omid:br/06301,2019-03-02,P9Y,no,no\n")
+    store = _store(tmp_path)
+    load(store, [first], workers=0)
+    g = citegraph.Graph(store)
+    row = store.work_row(g.resolve("omid:br/06201"))
+    assert row is not None and row.stub and row.publication_date == "2019-03-02"
+    again = tmp_path / "again.csv"
+    again.write_text(HEADER + "oci:06201-06301,omid:br/06201,omid:br/06301,2019-03-02,P8Y,yes,no\n")
+    load(store, [again], workers=0)
+    assert store.stats()["edges"] == 2
+    c = citation_between(g, g.resolve("omid:br/06201"), g.resolve("omid:br/06301"))
+    assert c is not None and (c.timespan, c.journal_sc) == ("P8Y", True)  # the later file's word
+    assert store.conn.execute("SELECT count(*) FROM asserted_runs").fetchone()[0] == 2
+    assert store.stats()["pending_citations"] == 0

@@ -231,6 +231,8 @@ def test_a_version_1_database_is_migrated_and_its_records_are_not_trusted_clean(
             c.execute(f"ALTER TABLE works DROP COLUMN {column}")
         c.execute("DROP INDEX works_pub_date")  # (v4)
         c.execute("DROP INDEX works_pub_year")
+        for table in ("asserted", "asserted_runs", "stage_citations", "stage_stubs", "stage_dates"):  # (v5, v6)
+            c.execute(f"DROP TABLE {table}")
         c.execute("DROP TABLE facets")
         c.execute("DROP TABLE facet_values")
         c.execute("CREATE TABLE facets(field TEXT NOT NULL, value TEXT NOT NULL, work_id INTEGER NOT NULL,"
@@ -245,6 +247,8 @@ def test_a_version_1_database_is_migrated_and_its_records_are_not_trusted_clean(
     assert set(V3_WORK_COLUMNS) <= columns  # v2 → v3 ran after v1 → v2
     indexes = {r[1] for r in s.conn.execute("PRAGMA index_list(works)")}
     assert {"works_pub_date", "works_pub_year"} <= indexes  # and v3 → v4
+    tables = {r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"asserted", "asserted_runs", "stage_citations", "stage_stubs", "stage_dates"} <= tables  # v4 → v6
     key = s.resolve(W(1)) or -1
     assert s.served_works([key], "openalex", (0, 9999))[key].record_client_clean is False  # unknown means check
     assert s.conn.execute("SELECT v.field, v.value, f.work_id FROM facets f JOIN facet_values v ON v.id = f.value_id"

@@ -59,7 +59,12 @@ def _first(pairs: Sequence[tuple[str, str]], scheme: str) -> str | None:
 
 
 def _oci(citing: Sequence[tuple[str, str]], cited: Sequence[tuple[str, str]], asserted: str | None,
-         form: OciForm) -> str | None:
+         form: OciForm, asserted_omids: bool = False) -> str | None:
+    omid_a, omid_b = _first(citing, ids.OMID), _first(cited, ids.OMID)
+    by_omid = omid_oci(omid_a, omid_b) if omid_a and omid_b and omid_a.startswith("br/") and omid_b.startswith(
+        "br/") else None
+    if asserted_omids and by_omid is not None:
+        asserted = by_omid  # what the source asserted, kept as "the OMID rule over these two works"
     doi_a, doi_b = _first(citing, ids.DOI), _first(cited, ids.DOI)
     by_doi = doi_oci(doi_a, doi_b) if doi_a and doi_b else None
     if form == "coci" and by_doi is not None and not (asserted and asserted[:3] in DOI_PREFIXES):
@@ -68,10 +73,7 @@ def _oci(citing: Sequence[tuple[str, str]], cited: Sequence[tuple[str, str]], as
         return asserted
     if by_doi is not None:
         return by_doi
-    omid_a, omid_b = _first(citing, ids.OMID), _first(cited, ids.OMID)
-    if omid_a and omid_b and omid_a.startswith("br/") and omid_b.startswith("br/"):
-        return omid_oci(omid_a, omid_b)
-    return None
+    return by_omid
 
 
 def make_citation(citing: CitationFacts, cited: CitationFacts, citing_key: int, cited_key: int,
@@ -87,7 +89,8 @@ def make_citation(citing: CitationFacts, cited: CitationFacts, citing_key: int, 
             span = None  # a stored date we cannot read gives no span rather than an error
     return CitationObject(
         citing=citing_key, cited=cited_key, citing_ids=citing.ids, cited_ids=cited.ids,
-        oci=_oci(citing.ids, cited.ids, a.oci if a is not None else None, form),
+        oci=_oci(citing.ids, cited.ids, a.oci if a is not None else None, form,
+                 a is not None and a.oci_from_omids),
         creation=creation, timespan=span,
         journal_sc=a.journal_sc if a is not None and a.journal_sc is not None else journal_self_citation(
             citing.venues, cited.venues),

@@ -14,14 +14,17 @@ import glob
 import io
 import json
 import multiprocessing
+import multiprocessing.pool
 import os
+import queue
+import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import msgspec
 from isal import igzip
@@ -52,6 +55,46 @@ IGNORED_NAMES = frozenset({"manifest", "LICENSE", "README", "README.md", "RELEAS
 #: What reading a damaged file raises (a truncated gzip or tar, undecodable bytes): the file is reported as
 #: damaged and what was read before stays loaded.
 DAMAGE_ERRORS = (OSError, EOFError, msgspec.DecodeError, ValueError)
+_T = TypeVar("_T")
+#: Processes reading a big citation file's blocks (this one cuts them and writes what they read): one per core.
+CITATION_WORKERS = max(2, os.cpu_count() or 2)
+#: Chunks of a citation file read ahead by a thread while the store writes the one before (both release the GIL).
+PREFETCH_CHUNKS = 2
+
+
+def prefetched(items: Iterator[_T], depth: int) -> Iterator[_T]:
+    """``items`` produced by a background thread, at most ``depth`` ahead; its exceptions re-raised here."""
+    q: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        q.put((0, item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put((1, None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            q.put((2, exc))
+
+    thread = threading.Thread(target=produce, name="citegraph-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == 1:
+                return
+            if kind == 2:
+                raise value
+            yield value
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 class LoadError(Exception):
@@ -488,7 +531,7 @@ def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport,
     module = SOURCE_MODULES[name]
     if getattr(module, "KIND", "records") == "citations":
         return _load_citation_file(store, path, name, module, report, rejects, progress, t0, done_bytes,
-                                   total_bytes)
+                                   total_bytes, use_pool)
     start = _resume_position(store, key, name, st)
     if start is None:
         return _skipped(store, key, name)
@@ -550,6 +593,41 @@ def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport,
     return fr
 
 
+def _parse_in_pool(fh: InputFile, module: ModuleType, start: int, workers: int) -> Iterator[tuple[Any, int]]:
+    """A citation file's chunks in order: this process cuts the blocks, ``workers`` processes read them. A block
+    that brings a header with other columns has the blocks after it read again with those columns."""
+    ctx = multiprocessing.get_context("spawn")
+    pool = ctx.Pool(workers)
+    state = module.CutState()
+    in_flight: collections.deque[tuple[Any, Any, int]] = collections.deque()  # (task, its result, bytes read)
+
+    def submit(item: Any) -> Any:
+        return pool.apply_async(module.parse_block, (item,)) if isinstance(item, module.BlockTask) else item
+
+    def next_chunk() -> tuple[Any, int]:
+        item, result, consumed = in_flight.popleft()
+        chunk = result.get() if isinstance(result, multiprocessing.pool.AsyncResult) else result
+        if getattr(chunk, "header", None) is not None:
+            state.header, state.header_line = chunk.header, ",".join(chunk.header).encode()
+            for i, (later, _, was) in enumerate(in_flight):
+                if isinstance(later, module.BlockTask):
+                    later = later._replace(header=state.header, header_line=state.header_line)
+                    in_flight[i] = (later, submit(later), was)
+        return chunk, consumed
+
+    try:
+        for item in module.citation_tasks(fh.stream, start=start, state=state):
+            in_flight.append((item, submit(item), fh.consumed))
+            while len(in_flight) > IN_FLIGHT_PER_WORKER * workers or (
+                    in_flight and not isinstance(in_flight[0][1], multiprocessing.pool.AsyncResult)):
+                yield next_chunk()
+        while in_flight:
+            yield next_chunk()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
 def _resume_position(store: Store, key: str, name: str, st: os.stat_result) -> int | None:
     """Where a file's load resumes: None when it is loaded already; 0 (recorded as started) when new or changed."""
     state = store.file_state(key)
@@ -569,8 +647,12 @@ def _skipped(store: Store, key: str, name: str) -> FileReport:
 
 def _load_citation_file(store: Store, path: Path, name: str, module: ModuleType, report: LoadReport,
                         rejects: _Rejects, progress: ProgressCallback | None, t0: float, done_bytes: int,
-                        total_bytes: int) -> FileReport:
-    """Load a file of citations (an OpenCitations Index dump): rows become edges, each chunk one transaction."""
+                        total_bytes: int, use_process: bool) -> FileReport:
+    """Load a file of citations (an OpenCitations Index dump): rows become edges, each chunk one transaction.
+
+    This process cuts the file into blocks and writes; for a big load (``use_process``) worker processes read the
+    blocks column-wise meanwhile, else a thread reads ahead.
+    """
     key = os.fspath(path)
     st = path.stat()
     start = _resume_position(store, key, name, st)
@@ -580,24 +662,28 @@ def _load_citation_file(store: Store, path: Path, name: str, module: ModuleType,
     position = start
     try:
         with open_input(path) as fh:
-            for chunk in module.iter_citations(fh.stream, start=start):
+            chunks = (_parse_in_pool(fh, module, start, CITATION_WORKERS) if use_process else
+                      ((c, fh.consumed) for c in prefetched(module.iter_citations(fh.stream, start=start),
+                                                             PREFETCH_CHUNKS)))
+            for chunk, consumed in chunks:
                 position = chunk.next_position
                 for pos, reason, snippet in chunk.rejects:
                     rejects.write({"path": key, "position": pos, "reason": reason, "record": snippet})
-                if chunk.citations:
-                    res = store.write_citations(module.SOURCE, chunk.citations, path=key, next_position=position,
-                                                rejected=len(chunk.rejects), done=False)
+                rows = len(chunk) - len(chunk.rejects)
+                if rows:
+                    res = store.write_citations(module.SOURCE, chunk.citations, columns=chunk.columns, path=key,
+                                                next_position=position, rejected=len(chunk.rejects), done=False)
                     report.citations += res.edges
                     report.citation_self_loops += res.self_loops
                     report.conflicts += res.conflicts
                 else:
                     store.record_file_rejects(key, next_position=position, rejected=len(chunk.rejects), done=False)
-                report.loaded += len(chunk.citations)
+                report.loaded += rows
                 report.rejected += len(chunk.rejects)
-                fr.records += len(chunk.citations)
+                fr.records += rows
                 fr.rejected += len(chunk.rejects)
                 if progress is not None:
-                    progress(Progress(report.loaded, report.rejected, done_bytes + fh.consumed, total_bytes,
+                    progress(Progress(report.loaded, report.rejected, done_bytes + consumed, total_bytes,
                                       time.perf_counter() - t0, key))
     except DAMAGE_ERRORS as exc:
         reason = f"file damaged after row {position}: {type(exc).__name__}: {exc}"

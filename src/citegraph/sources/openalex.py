@@ -1312,7 +1312,7 @@ def _references_exact(top: dict[str, msgspec.Raw]) -> bool:
         return False
     # each entry exactly as the graph prints it: the URL of a canonical W id (no leading zeros); an
     # entry holding a newline would add a line, which the count rules out
-    joined = "\n".join(listed) + "\n"  # no None: checked above
+    joined = "\n".join(x for x in listed if x is not None) + "\n"  # none is None: checked above
     return joined.count("\n") == len(listed) and _CANONICAL_WORK_URL_LINES_RE.fullmatch(joined) is not None
 
 

@@ -11,7 +11,7 @@ from typing import Literal, Protocol
 
 import msgspec
 
-from citegraph.model import AssertedCitation
+from citegraph.model import AssertedCitation, CitationColumns
 from citegraph.query import Query, Text
 from citegraph.store.codec import Codec
 
@@ -108,6 +108,7 @@ class AssertedRow(msgspec.Struct, frozen=True, array_like=True, gc=False):
     timespan: str | None
     journal_sc: bool | None
     author_sc: bool | None
+    oci_from_omids: bool = False  # the source's OCI is the OMID rule over the two works' OMIDs (kept as a bit)
 
 
 class CitationFacts(msgspec.Struct, gc=False):
@@ -217,9 +218,11 @@ class Store(Protocol):
         """Write one batch in one transaction, with the file's progress, so a re-run resumes after it."""
 
     def write_citations(self, source: str, citations: Sequence[AssertedCitation], *, path: str | None,
-                        next_position: int, rejected: int, done: bool) -> CitationBatchResult:
+                        next_position: int, rejected: int, done: bool,
+                        columns: CitationColumns | None = None) -> CitationBatchResult:
         """Write citations a source's citation file asserts, resolving each end's ids (unknown ends become stubs
-        keyed by every id given), with the file's progress, in one transaction."""
+        keyed by every id given), with the file's progress, in one transaction; ``columns`` are more of them,
+        each end one OMID, written vectorised."""
 
     def record_file_rejects(self, path: str, *, next_position: int, rejected: int, done: bool) -> None:
         """Advance a file's progress without writing records (a batch of rejects, the file's end)."""

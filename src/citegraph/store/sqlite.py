@@ -23,8 +23,21 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import msgspec
+import numpy as np
 
-from citegraph.model import SOURCES, AssertedCitation, sources_of
+from citegraph import ids
+from citegraph.model import (
+    AUTHOR_SC_NO,
+    AUTHOR_SC_YES,
+    JOURNAL_SC_NO,
+    JOURNAL_SC_YES,
+    OCI_FROM_OMIDS,
+    SOURCES,
+    AssertedCitation,
+    CitationColumns,
+    pack_date,
+    sources_of,
+)
 from citegraph.query import AUTHOR_ID, AUTHOR_ORCID, VENUE_ID, VENUE_ISSN
 from citegraph.store.base import (
     SCALAR_COLUMNS,
@@ -43,11 +56,20 @@ from citegraph.store.base import (
     WorkRow,
 )
 from citegraph.store.codec import Codec
+from citegraph.store.sqlite_citations import (
+    OmidIndex,
+    build_staged,
+    read_runs,
+    stage_columns,
+    stage_dates,
+    staged_next_id,
+    unpack_meta,
+)
 from citegraph.store.sqlite_columns import SQLiteColumns
 from citegraph.store.sqlite_find import SQLiteQueries
 
 #: Bump when the schema changes; ``MIGRATIONS`` must then carry the old version forward.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: Records are keyed work_id << RECORD_SHIFT | source index: room for 8 sources per work.
 RECORD_SHIFT = 3
@@ -140,6 +162,13 @@ CREATE INDEX IF NOT EXISTS citers_date ON citers(cited, pub_key, citing);
 CREATE TABLE IF NOT EXISTS asserted(
     citing INTEGER NOT NULL, cited INTEGER NOT NULL, source INTEGER NOT NULL, oci TEXT, creation TEXT, timespan TEXT,
     flags INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(citing, cited, source)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS asserted_runs(
+    citing INTEGER NOT NULL, source INTEGER NOT NULL, cited BLOB NOT NULL, meta BLOB NOT NULL,
+    PRIMARY KEY(citing, source)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stage_citations(
+    id INTEGER PRIMARY KEY, source INTEGER NOT NULL, rows INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS stage_stubs(id INTEGER PRIMARY KEY, count INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS stage_dates(id INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS counts_by_year(
     work_id INTEGER NOT NULL, year INTEGER NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY(work_id, year)) WITHOUT ROWID;
@@ -173,10 +202,15 @@ MIGRATIONS: dict[int, str] = {
     4: "CREATE TABLE IF NOT EXISTS asserted(citing INTEGER NOT NULL, cited INTEGER NOT NULL, source INTEGER NOT NULL,"
        " oci TEXT, creation TEXT, timespan TEXT, flags INTEGER NOT NULL DEFAULT 0,"
        " PRIMARY KEY(citing, cited, source)) WITHOUT ROWID;",
+    # v6: citation files read in bulk are staged as packed blocks and built into one row per citing work
+    5: "CREATE TABLE IF NOT EXISTS asserted_runs(citing INTEGER NOT NULL, source INTEGER NOT NULL,"
+       " cited BLOB NOT NULL, meta BLOB NOT NULL, PRIMARY KEY(citing, source)) WITHOUT ROWID;"
+       "CREATE TABLE IF NOT EXISTS stage_citations(id INTEGER PRIMARY KEY, source INTEGER NOT NULL,"
+       " rows INTEGER NOT NULL, data BLOB NOT NULL);"
+       "CREATE TABLE IF NOT EXISTS stage_stubs(id INTEGER PRIMARY KEY, count INTEGER NOT NULL, data BLOB NOT NULL);"
+       "CREATE TABLE IF NOT EXISTS stage_dates(id INTEGER PRIMARY KEY, data BLOB NOT NULL);",
 }
 
-#: asserted.flags bits: each self-citation flag as said (a flag not said has neither bit of its pair).
-JOURNAL_SC_NO, JOURNAL_SC_YES, AUTHOR_SC_NO, AUTHOR_SC_YES = 1, 2, 4, 8
 
 #: Sources whose citations come from citation files (written by ``write_citations``), not from their records'
 #: reference lists: loading such a source's record again must not drop its edges.
@@ -305,6 +339,7 @@ class SQLiteStore(SQLiteQueries):
             raise StoreError(f"{self.path} is not a usable citegraph database: {exc}") from exc
         self._codec: Codec | None = None
         self._id_cache: dict[IdPair, int] = {}  # the citation writer's memory of resolved ids
+        self._omids = OmidIndex()  # the bulk citation writer's: every br OMID held, as sorted integers
         self.columns = SQLiteColumns(self.conn) if columnar else None
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -396,8 +431,16 @@ class SQLiteStore(SQLiteQueries):
     def _lookup_ids(self, pairs: set[IdPair]) -> dict[IdPair, int]:
         found: dict[IdPair, int] = {}
         by_scheme: dict[str, list[str]] = {}
+        omids = [v for s, v in pairs if s == ids.OMID and v.startswith("br/06") and v[3:].isdigit() and len(v) <= 21]
+        if omids and (self._omids.loaded or self.conn.execute("SELECT 1 FROM stage_stubs LIMIT 1").fetchone()):
+            # OMIDs of stubs staged but not yet built are known to the bulk writer's index only
+            if not self._omids.loaded:
+                self._omids.load(self.conn)
+            work = self._omids.lookup(np.array([int(v[3:]) for v in omids], dtype=np.int64))
+            found.update({(ids.OMID, v): int(w) for v, w in zip(omids, work.tolist(), strict=True) if w >= 0})
         for scheme, value in pairs:
-            by_scheme.setdefault(scheme, []).append(value)
+            if (scheme, value) not in found:
+                by_scheme.setdefault(scheme, []).append(value)
         for scheme, values in by_scheme.items():
             for i in range(0, len(values), MAX_IN_PARAMS):
                 chunk = values[i:i + MAX_IN_PARAMS]
@@ -419,7 +462,7 @@ class SQLiteStore(SQLiteQueries):
 
     def _next_work_id(self) -> int:
         row = self.conn.execute("SELECT max(id) FROM works").fetchone()
-        return (row[0] or 0) + 1
+        return max((row[0] or 0) + 1, staged_next_id(self.conn))
 
     def write_batch(self, source: str, records: Sequence[PreparedRecord], *, path: str | None,
                     next_position: int, rejected: int, done: bool) -> BatchResult:
@@ -434,6 +477,7 @@ class SQLiteStore(SQLiteQueries):
         src = _source_index(source)
         result = BatchResult()
         conn = self.conn
+        self._omids.clear()  # OMIDs this writes are not tracked by the bulk citation writer
         conn.execute("BEGIN IMMEDIATE")
         try:
             wanted = {pair for rec in records for pair in rec.ids}
@@ -543,7 +587,8 @@ class SQLiteStore(SQLiteQueries):
                               " WHERE path=?", (next_position, int(done), loaded, rejected, path))
 
     def write_citations(self, source: str, citations: Sequence[AssertedCitation], *, path: str | None,
-                        next_position: int, rejected: int, done: bool) -> CitationBatchResult:
+                        next_position: int, rejected: int, done: bool,
+                        columns: CitationColumns | None = None) -> CitationBatchResult:
         """Write citations a source's citation file asserts, with the file's progress, in one transaction.
 
         Each end joins the work its ids name (the lowest-numbered when they name several; the others are recorded
@@ -551,6 +596,7 @@ class SQLiteStore(SQLiteQueries):
         becomes a stub keyed by every id given, numbered in order of appearance (so a resumed load numbers them
         the same way). A stub takes the citing date (``creation``) as its publication date. A row whose ends are
         one work is a self-loop: counted, never an edge. The same citation written twice stays one edge.
+        ``columns`` (rows whose ends are one OMID each) are written first, vectorised, in the same transaction.
         """
         src = _source_index(source)
         bit = 1 << src
@@ -561,6 +607,9 @@ class SQLiteStore(SQLiteQueries):
             cache.clear()
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if columns is not None and len(columns):
+                bulk = stage_columns(conn, self._omids, src, columns, self._next_work_id())
+                result.edges, result.self_loops, result.stubs = bulk.edges, bulk.self_loops, bulk.stubs
             wanted = {pair for c in citations for end in (c.citing, c.cited) for pair in end if pair not in cache}
             if wanted:
                 cache.update(self._lookup_ids(wanted))
@@ -615,6 +664,7 @@ class SQLiteStore(SQLiteQueries):
                                  " VALUES(?, 1, ?, ?, ?, ?)", stubs)
             if new_ids:
                 conn.executemany("INSERT OR IGNORE INTO work_ids(scheme, value, work_id) VALUES(?,?,?)", new_ids)
+                self._omids.add_pairs(new_ids)
             if conflicts:
                 conn.executemany("INSERT OR IGNORE INTO conflicts(source, record_id, scheme, value, kept_work,"
                                  " other_work, rule) VALUES(?,?,?,?,?,?,?)", conflicts)
@@ -623,6 +673,12 @@ class SQLiteStore(SQLiteQueries):
                 conn.executemany("UPDATE works SET publication_date = ?, publication_year = ?, pub_key = ?"
                                  " WHERE id = ? AND stub = 1 AND publication_date IS NULL",
                                  [(*_dated(date), w) for w, date in dates.items()])
+                if staged_next_id(conn):  # a stub staged by the bulk writer is dated by the build
+                    owed = [(w, pack_date(d)) for w, d in dates.items()]
+                    owed = [(w, d) for w, d in owed if d]
+                    if owed:
+                        w_, d_ = zip(*owed, strict=True)
+                        stage_dates(conn, np.array(w_, dtype=np.int64), np.array(d_, dtype=np.int64))
             edges.sort()
             conn.executemany("INSERT INTO edges(citing, cited, sources) VALUES(?,?,?) ON CONFLICT(citing, cited)"
                              " DO UPDATE SET sources = sources | excluded.sources", edges)
@@ -637,10 +693,11 @@ class SQLiteStore(SQLiteQueries):
         except BaseException:
             conn.execute("ROLLBACK")
             cache.clear()  # it may name stubs that were never written
+            self._omids.clear()
             raise
-        result.edges = len(edges)
-        result.self_loops = sum(loops.values())
-        result.stubs = len(stubs)
+        result.edges += len(edges)
+        result.self_loops += sum(loops.values())
+        result.stubs += len(stubs)
         result.conflicts = len(conflicts)
         return result
 
@@ -666,6 +723,7 @@ class SQLiteStore(SQLiteQueries):
             res.steps[name] = round(res.steps.get(name, 0.0) + time.perf_counter() - t, 3)
             return n
 
+        self._omids.clear()  # OMIDs this writes are not tracked by the bulk citation writer
         conn.execute("BEGIN IMMEDIATE")
         try:
             # 1. records that replaced an older version drop that source's edges first
@@ -713,6 +771,10 @@ class SQLiteStore(SQLiteQueries):
             step("facets", "INSERT OR IGNORE INTO names SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2"
                            " FROM stage s, json_each(s.names) j")
             step("edges", "DELETE FROM stage")
+            # 3b. citations staged in bulk (citation files) become edges and runs of what was asserted
+            t = time.perf_counter()
+            build_staged(conn, lambda _name, sql, params=(): conn.execute(sql, params).rowcount)
+            res.steps["citations"] = round(time.perf_counter() - t, 3)
             # 4. a reference that resolves to its own work is a self-loop: counted, kept aside
             step("edges", "INSERT INTO self_loops SELECT citing, sources FROM edges WHERE citing=cited"
                           " ON CONFLICT(work_id) DO UPDATE SET sources = sources | excluded.sources")
@@ -929,9 +991,14 @@ class SQLiteStore(SQLiteQueries):
                 for k in keys if k in dates}
 
     def asserted(self, pairs: Sequence[tuple[int, int]], source: str) -> dict[tuple[int, int], AssertedRow]:
-        """What ``source`` asserted about each (citing, cited) pair it asserted something of (primary-key reads)."""
+        """What ``source`` asserted about each (citing, cited) pair it asserted something of: its rows read in bulk
+        (runs per citing work), then the rows written one by one (primary-key reads), which say it with text."""
         src = _source_index(source)
         out: dict[tuple[int, int], AssertedRow] = {}
+        for (citing, cited), packed in read_runs(self.conn, pairs, src).items():
+            creation, span, flags = unpack_meta(packed)
+            out[(citing, cited)] = AssertedRow(
+                citing, cited, None, creation, span, *_said(flags), oci_from_omids=bool(flags & OCI_FROM_OMIDS))
         step = MAX_IN_PARAMS // 2
         for i in range(0, len(pairs), step):
             chunk = pairs[i:i + step]
@@ -940,10 +1007,8 @@ class SQLiteStore(SQLiteQueries):
             for citing, cited, oci, creation, span, flags in self.conn.execute(
                     "SELECT citing, cited, oci, creation, timespan, flags FROM asserted"
                     f" WHERE source = ? AND ({where})", (src, *flat)):
-                out[(citing, cited)] = AssertedRow(
-                    citing, cited, oci, creation, span,
-                    None if not flags & (JOURNAL_SC_NO | JOURNAL_SC_YES) else bool(flags & JOURNAL_SC_YES),
-                    None if not flags & (AUTHOR_SC_NO | AUTHOR_SC_YES) else bool(flags & AUTHOR_SC_YES))
+                out[(citing, cited)] = AssertedRow(citing, cited, oci, creation, span, *_said(flags),
+                                                   oci_from_omids=oci is None and bool(flags & OCI_FROM_OMIDS))
         return out
 
     def venue_citation_count(self, issn: str) -> int:
@@ -986,6 +1051,7 @@ class SQLiteStore(SQLiteQueries):
             "duplicate_refs": q("SELECT coalesce(sum(duplicate_refs),0) FROM records").fetchone()[0],
             "conflicts": q("SELECT count(*) FROM conflicts").fetchone()[0],
             "pending_records": q("SELECT count(*) FROM stage").fetchone()[0],
+            "pending_citations": q("SELECT coalesce(sum(rows), 0) FROM stage_citations").fetchone()[0],
         }
         for i, name in enumerate(SOURCES):
             out[f"records_{name}"] = q(f"SELECT count(*) FROM records WHERE (key & 7) = {i}").fetchone()[0]
@@ -1018,6 +1084,12 @@ def _dated(date: str | None) -> tuple[str | None, int | None, int]:
         return None, None, 0
     year = int(date[:4])
     return date, year, pub_key(date, year)
+
+
+def _said(flags: int) -> tuple[bool | None, bool | None]:
+    """The journal and author self-citation flags a source said (None: not said)."""
+    return (None if not flags & (JOURNAL_SC_NO | JOURNAL_SC_YES) else bool(flags & JOURNAL_SC_YES),
+            None if not flags & (AUTHOR_SC_NO | AUTHOR_SC_YES) else bool(flags & AUTHOR_SC_YES))
 
 
 def _record_flags(rec: PreparedRecord) -> int:
