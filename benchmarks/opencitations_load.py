@@ -2,9 +2,10 @@
 
     python benchmarks/opencitations_load.py --rows 20000000 --out /data/oc20m [--works 2000000] [--seed 1]
 
-Writes ``OUT/index.csv`` (once; reused when its size matches), a dump of ``--rows`` citations among ``--works``
-works known by OMIDs: citing works in order (about ten references each, as the dumps group them), cited works
-drawn from a power law (so one work gathers hundreds of thousands of citers), creation dates, timespans, flags.
+Writes ``OUT/index-v2-ROWS-WORKS-SEED.csv`` (once; reused by later runs), a dump of ``--rows`` citations among
+``--works`` works known by OMIDs: citing works in order (about ten distinct references each, as the dumps group
+them), one cited work in ten from a power law (so one work gathers hundreds of thousands of citers), one
+creation date per citing work, timespans, flags.
 Then, in the same run, on the same file:
 
 - the baseline: Python's csv reader over the file doing nothing else (the floor of any CSV reader in Python);
@@ -112,7 +113,7 @@ def main() -> None:
     args = ap.parse_args()
     works = args.works or max(2, args.rows // 10)
     args.out.mkdir(parents=True, exist_ok=True)
-    dump = args.out / f"index-{args.rows}-{works}-{args.seed}.csv"
+    dump = args.out / f"index-v2-{args.rows}-{works}-{args.seed}.csv"  # v2: grouped, distinct (2026-12)
     if not dump.exists():
         t = time.perf_counter()
         generate(dump, args.rows, works, args.seed)

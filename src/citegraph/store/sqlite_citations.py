@@ -15,7 +15,9 @@ value that does not pack exactly goes the row-by-row way (the ``asserted`` table
 
 from __future__ import annotations
 
+import bisect
 import sqlite3
+import sys
 from collections.abc import Callable, Sequence
 from typing import Final
 
@@ -37,6 +39,8 @@ CREATION_BITS, TIMESPAN_SHIFT, FLAGS_SHIFT = 27, 27, 55
 BUILD_PASS_ROWS: Final = 16_000_000
 #: Edge keys per INSERT statement of the build (one JSON array each).
 EDGE_INSERT_ROWS: Final = 1_000_000
+#: Runs written per statement of the build.
+RUN_WRITE_WORKS: Final = 100_000
 #: Citing works per read of stored runs (an IN list).
 RUN_READ_WORKS: Final = 500
 
@@ -390,6 +394,10 @@ def _write_runs(conn: sqlite3.Connection, step: Callable[..., int], src: int, ke
             order = np.argsort(c, kind="stable")
             c, m = c[order], m[order]
         rows.append((w, src, c.tobytes(), m.tobytes()))
+        if len(rows) >= RUN_WRITE_WORKS:  # bounded memory: the runs go out in batches
+            conn.executemany("INSERT OR REPLACE INTO asserted_runs(citing, source, cited, meta) VALUES(?, ?, ?, ?)",
+                             rows)
+            rows = []
     conn.executemany("INSERT OR REPLACE INTO asserted_runs(citing, source, cited, meta) VALUES(?, ?, ?, ?)", rows)
 
 
@@ -404,16 +412,19 @@ def read_runs(conn: sqlite3.Connection, pairs: Sequence[tuple[int, int]], src: i
         batch = works[i:i + RUN_READ_WORKS]
         for w, c, m in conn.execute("SELECT citing, cited, meta FROM asserted_runs WHERE source = ? AND citing"
                                     f" IN ({','.join('?' * len(batch))})", (src, *batch)):
-            run = np.frombuffer(c, dtype=_LE_I4)
-            if not len(run):
-                continue
-            meta = np.frombuffer(m, dtype=_LE_I8)
-            want = np.array(wanted[w], dtype=np.int64)
-            at = np.minimum(np.searchsorted(run, want), len(run) - 1)
-            hit = run[at] == want
-            for x, j in zip(want[hit].tolist(), at[hit].tolist(), strict=True):
-                out[(w, x)] = int(meta[j])
+            run = _ints(c, 4)  # a few probes of a short sorted run: bisect, no array built
+            for x in wanted[w]:
+                j = bisect.bisect_left(run, x)
+                if j < len(run) and run[j] == x:
+                    out[(w, x)] = int.from_bytes(m[8 * j:8 * j + 8], "little", signed=True)
     return out
+
+
+def _ints(data: bytes, size: int) -> Sequence[int]:
+    """Little-endian integers of ``size`` bytes as a sequence, without copying where the machine is little-endian."""
+    if sys.byteorder == "little":
+        return memoryview(data).cast("i" if size == 4 else "q")
+    return np.frombuffer(data, dtype=_LE_I4 if size == 4 else _LE_I8).tolist()
 
 
 __all__ = ["ColumnsResult", "OmidIndex", "build_staged", "read_runs", "stage_columns", "stage_dates", "staged_next_id",
