@@ -169,3 +169,29 @@ def test_v1_and_coci_leave_out_citations_of_works_without_a_doi(tmp_path: Path,
     assert len(_get(root, "/index/v2/references/doi:10.1234/a").json()) == 2
     for path in ("/index/v1/references/10.1234/a", "/index/coci/api/v1/references/10.1234/a"):
         assert [r["cited"] for r in _get(root, path).json()] == ["10.1234/b"]
+
+
+def test_opencitations_client_reads_citations_as_objects_strings_and_references(
+        asserted_root: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import opencitations_client as occ
+    import opencitations_client.json_api_client as ocj
+
+    monkeypatch.setattr(ocj, "BASE_V2", asserted_root + "/opencitations/index/v2")  # the client's documented way
+    recorded = _recorded_for(f"/index/coci/api/v1/citations/{JD}")
+    incoming = occ.get_incoming_citations(f"doi:{JD}", token="any token", return_type="citation")
+    assert len(incoming) == len(recorded) == 20
+    for c in incoming:
+        assert c.reference.prefix == "oci"
+        want = recorded[c.reference.identifier]
+        assert [r.curie for r in c.cited if r.prefix == "doi"] == [f"doi:{JD}"]
+        assert f"doi:{want['citing']}" in [r.curie for r in c.citing]
+        assert c.creation is not None and c.creation.isoformat().startswith(want["creation"])
+        # the client drops falsy values, so our "no" comes back as None
+        assert (bool(c.journal_self_citation), bool(c.author_self_citation)) == (want["journal_sc"] == "yes",
+                                                                                 want["author_sc"] == "yes")
+        assert c.timespan is not None and c.timespan.days >= 0
+    as_str = occ.get_incoming_citations(f"doi:{JD}", token="t", return_type="str")
+    assert sorted(as_str) == sorted(r["citing"] for r in recorded.values())
+    outgoing = occ.get_outgoing_citations("omid:br/06801597168", token="t", return_type="reference")
+    assert sorted(r.curie for r in outgoing) == ["omid:br/062402843420", "omid:br/062501437493",
+                                                 "omid:br/06602862275"]
