@@ -195,3 +195,51 @@ def test_opencitations_client_reads_citations_as_objects_strings_and_references(
     outgoing = occ.get_outgoing_citations("omid:br/06801597168", token="t", return_type="reference")
     assert sorted(r.curie for r in outgoing) == ["omid:br/062402843420", "omid:br/062501437493",
                                                  "omid:br/06602862275"]
+
+
+@pytest.fixture(scope="module")
+def meta_root(tmp_path_factory: pytest.TempPathFactory, serve_db: Callable[..., str]) -> str:
+    folder = tmp_path_factory.mktemp("oc-meta")
+    records = Path(__file__).resolve().parents[1] / "data"
+    with citegraph.open(folder / "oc.db", create=True) as graph:
+        assert graph.load([records / "openalex" / "W2741809807.json", records / "crossref" / "1item.json.gz",
+                           DATA / "citations_sample.csv"]).ok
+    return serve_db(folder / "oc.db")
+
+
+def test_meta_v1_rows_for_the_works_we_hold(meta_root: str) -> None:
+    got = _get(meta_root, "/meta/v1/metadata/doi:10.7717/PEERJ.4375__doi:10.9999/none__doi:10.1016/j.bjps.2022.04.046"
+                          "__doi:10.7717/peerj.4375").json()
+    assert [r["id"].split()[0] for r in got] == ["doi:10.7717/peerj.4375", "doi:10.1016/j.bjps.2022.04.046"]
+    oa, cr = got
+    assert list(oa) == ["id", "title", "author", "pub_date", "issue", "volume", "venue", "page", "type", "publisher",
+                        "editor"]
+    assert "openalex:W2741809807" in oa["id"].split()
+    assert oa["title"].startswith("The state of OA") and oa["pub_date"] == "2018-02-13"
+    # OpenAlex gives display names only: printed whole (Meta's "Family, Given" needs the parts, which Crossref has)
+    assert oa["author"].startswith("Heather Piwowar [orcid:0000-0003-1613-5981 openalex:A5048491430]; ")
+    assert (oa["volume"], oa["page"], oa["type"]) == ("6", "e4375", "journal article")
+    assert oa["venue"].startswith("PeerJ [issn:")
+    assert cr["publisher"] == "Elsevier BV [crossref:78]" and cr["type"] == "journal article"
+    assert "Serag, Saleh [orcid:0000-0001-5435-8794]" in cr["author"].split("; ")
+    assert cr["venue"].startswith("Journal of Plastic, Reconstructive") and "issn:1748-6815" in cr["venue"]
+    stub = _get(meta_root, "/meta/v1/metadata/omid:br/06801597168").json()
+    assert stub == [{**dict.fromkeys(oa, ""), "id": "omid:br/06801597168"}]  # known by its ids only
+    assert _get(meta_root, "/meta/v1/metadata/doi:10.9999/none").json() == []
+    assert _get(meta_root, "/meta/v1/metadata/foo:1").status_code == 404
+    assert _get(meta_root, "/meta/v1/metadata/doi:10.7717/peerj.4375", format="csv").text.startswith(
+        "id,title,author,pub_date,issue,volume,venue,page,type,publisher,editor\r\n")
+
+
+def test_opencitations_client_reads_meta(meta_root: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import opencitations_client as occ
+    import opencitations_client.json_api_client as ocj
+    from curies import Reference
+
+    monkeypatch.setattr(ocj, "META_V1", meta_root + "/opencitations/meta/v1")
+    (work,) = occ.get_articles([Reference.from_curie("doi:10.7717/peerj.4375")], token="t")
+    assert work.title.startswith("The state of OA")
+    assert work.authors[0].name == "Heather Piwowar"
+    assert [r.curie for r in work.authors[0].references] == ["orcid:0000-0003-1613-5981", "openalex:A5048491430"]
+    assert work.venue is not None and work.venue.name == "PeerJ"
+    assert work.pub_date is not None and work.pub_date.isoformat() == "2018-02-13"

@@ -4,7 +4,8 @@
   ``/index/v2/venue-citation-count/issn:…``, ``/index/v2/citation/{oci}``;
 - Index API v1 and the legacy COCI API (``/index/v1/…``, ``/index/coci/api/v1/…``): bare DOIs; COCI's rows carry
   DOI OCIs and Index-build timespans, as COCI served them;
-- the v1 REST wrapper of upstream doc 001: ``/v1/{citations,references,count,meta}?doi=&limit=``.
+- the v1 REST wrapper of upstream doc 001: ``/v1/{citations,references,count,meta}?doi=&limit=``;
+- Meta v1: ``/meta/v1/metadata/{ids joined by __}`` for the works we hold (:mod:`.meta`).
 
 A path no operation matches is a text 404 ``No API operation found at URL '…'``; an unknown id is ``200 []`` (or a
 zero count). Answers are JSON (pretty-printed, every value a string) or CSV (``Accept: text/csv`` or
@@ -26,6 +27,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from citegraph import ids
+from citegraph.dialects.opencitations.meta import META_FIELDS, metadata
 from citegraph.dialects.opencitations.render import (
     FIELDS,
     ParamError,
@@ -290,6 +292,12 @@ def routes(graph: Graph) -> list[BaseRoute]:
         index = Index(graph, version)
         out.append(Route(prefix + "/{op}/{id:path}", guarded(index.dispatch), methods=["GET"]))
     wrapper = Wrapper(graph)
+
+    def meta(request: Request) -> Response:
+        rows = metadata(graph, request.path_params["ids"])
+        return _not_found(request) if rows is None else _answer(request, rows, META_FIELDS)
+
+    out.append(Route("/meta/v1/metadata/{ids:path}", guarded(meta), methods=["GET"]))
     out += [
         Route("/v1/citations", guarded(lambda r: wrapper.listing(r, "citations")), methods=["GET"]),
         Route("/v1/references", guarded(lambda r: wrapper.listing(r, "references")), methods=["GET"]),

@@ -1,0 +1,116 @@
+"""OpenCitations Meta v1 (``/meta/v1/metadata/{ids joined by __}``) for the works we hold, from their canonical
+records: one row per work, every value a string, in Meta's field order.
+
+People and organisations print as Meta prints them, ``Family, Given [orcid:… openalex:A…]`` joined by ``; ``;
+the venue as ``Name [issn:… openalex:S…]``. Meta names every person and venue by its own ``omid:ra/…`` or
+``omid:br/…`` id; we print the ids we hold, in brackets that are empty when we hold none. Types are Meta's
+words for the source's type.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Final
+
+from citegraph import ids
+from citegraph.dialects.opencitations.render import META_SCHEMES
+from citegraph.model import Author, Work
+
+if TYPE_CHECKING:
+    from citegraph.graph import Graph
+
+#: The fields of a Meta row, in the order the Meta API declares them.
+META_FIELDS: Final = ("id", "title", "author", "pub_date", "issue", "volume", "venue", "page", "type", "publisher",
+                      "editor")
+#: The ``ids`` parameter as Meta's operation declares it (matched after lower-casing, as upstream does).
+META_IDS: Final = re.compile(r"(doi|issn|isbn|omid|openalex|pmid|pmcid):.+?(__(doi|issn|isbn|omid|openalex|pmid|pmcid)"
+                             r":.+?)*")
+#: Ids asked for at once at most: each is a lookup (Meta's own limit is the URL's length).
+MAX_META_IDS: Final = 200
+#: Meta's type for a Crossref type (the type a Crossref record states).
+META_TYPE_OF_CROSSREF: Final = {
+    "journal-article": "journal article", "proceedings-article": "proceedings article",
+    "book-chapter": "book chapter", "book-part": "book part", "book-section": "book section", "book": "book",
+    "monograph": "book", "edited-book": "edited book", "reference-book": "reference book",
+    "reference-entry": "reference entry", "book-series": "book series", "book-set": "book set",
+    "journal": "journal", "journal-issue": "journal issue", "journal-volume": "journal volume",
+    "proceedings": "proceedings", "proceedings-series": "proceedings series", "dataset": "dataset",
+    "dissertation": "dissertation", "report": "report", "report-series": "report series", "standard": "standard",
+    "posted-content": "web content", "peer-review": "peer review"}
+#: Meta's type for an OpenAlex type (when no Crossref type is known).
+META_TYPE_OF_OPENALEX: Final = {
+    "article": "journal article", "review": "journal article", "letter": "journal article",
+    "editorial": "journal article", "erratum": "journal article", "book-chapter": "book chapter", "book": "book",
+    "dataset": "dataset", "dissertation": "dissertation", "report": "report", "standard": "standard",
+    "preprint": "web content", "peer-review": "peer review", "reference-entry": "reference entry"}
+#: The ids printed in a person's brackets, and in a venue's.
+PERSON_SCHEMES: Final = (ids.ORCID, ids.OPENALEX)
+VENUE_SCHEMES: Final = (ids.ISSN, ids.OPENALEX)
+
+
+def _bracketed(name: str, pairs: Sequence[tuple[str, str]], schemes: Sequence[str]) -> str:
+    """``Name [ids]``, the brackets always there (empty when we hold no id), as readers of Meta expect them."""
+    return f"{name} [{' '.join(f'{s}:{v}' for s, v in pairs if s in schemes)}]"
+
+
+def _person(a: Author) -> str:
+    name = f"{a.family}, {a.given}" if a.family and a.given else (f"{a.family}," if a.family else a.name or "")
+    return _bracketed(name, [(i.scheme, i.value) for i in a.ids], PERSON_SCHEMES)
+
+
+def _meta_type(work: Work) -> str:
+    if work.type_source and work.type_source in META_TYPE_OF_CROSSREF:
+        return META_TYPE_OF_CROSSREF[work.type_source]
+    return META_TYPE_OF_OPENALEX.get(work.type or "", "")
+
+
+def meta_row(work_ids: Sequence[tuple[str, str]], work: Work | None) -> dict[str, str]:
+    """One work as a Meta row (a work known only by its ids has only ``id``)."""
+    out = dict.fromkeys(META_FIELDS, "")
+    out["id"] = " ".join(f"{s}:{v}" for s, v in work_ids if s in META_SCHEMES)
+    if work is None:
+        return out
+    out["title"] = work.title or ""
+    out["author"] = "; ".join(_person(a) for a in work.authors if a.role == "author")
+    out["editor"] = "; ".join(_person(a) for a in work.authors if a.role == "editor")
+    out["pub_date"] = work.publication_date or (str(work.publication_year) if work.publication_year else "")
+    out["issue"], out["volume"] = work.biblio.issue or "", work.biblio.volume or ""
+    first, last = work.biblio.first_page, work.biblio.last_page
+    out["page"] = "" if not first else first if not last or last == first else f"{first}-{last}"
+    if work.venue is not None and work.venue.name:
+        out["venue"] = _bracketed(work.venue.name, [(i.scheme, i.value) for i in work.venue.ids], VENUE_SCHEMES)
+    out["type"] = _meta_type(work)
+    if work.publisher:
+        out["publisher"] = _bracketed(work.publisher, [("crossref", work.member)] if work.member else [],
+                                      ("crossref",))  # Meta names a publisher by its Crossref member id
+    return out
+
+
+def metadata(graph: Graph, text: str) -> Iterator[dict[str, str]] | None:
+    """The rows for a path's ids (``doi:…__omid:br/…``), each work once, in the order asked; None when the path
+    is not of Meta's form. Ids we do not hold give no row."""
+    lowered = text.lower()
+    if not META_IDS.fullmatch(lowered):
+        return None
+    wanted = lowered.split("__")[:MAX_META_IDS]
+
+    def rows() -> Iterator[dict[str, str]]:
+        seen: set[int] = set()
+        for one in wanted:
+            try:
+                pair = ids.parse_id(one)
+            except ids.IdError:
+                continue
+            key = graph.key_of(pair)
+            if key is None or key in seen:
+                continue
+            seen.add(key)
+            found = graph.work(key)
+            facts = graph.store.citation_facts([key]).get(key)
+            yield meta_row(facts.ids if facts is not None else [(i.scheme, i.value) for i in found.ids], found.work)
+
+    return rows()
+
+
+__all__ = ["META_FIELDS", "META_IDS", "meta_row", "metadata"]
