@@ -203,7 +203,7 @@ def meta_root(tmp_path_factory: pytest.TempPathFactory, serve_db: Callable[..., 
     records = Path(__file__).resolve().parents[1] / "data"
     with citegraph.open(folder / "oc.db", create=True) as graph:
         assert graph.load([records / "openalex" / "W2741809807.json", records / "crossref" / "1item.json.gz",
-                           DATA / "citations_sample.csv"]).ok
+                           DATA / "citations_sample.csv", DATA / "articles_sample.csv"]).ok
     return serve_db(folder / "oc.db")
 
 
@@ -223,6 +223,13 @@ def test_meta_v1_rows_for_the_works_we_hold(meta_root: str) -> None:
     assert cr["publisher"] == "Elsevier BV [crossref:78]" and cr["type"] == "journal article"
     assert "Serag, Saleh [orcid:0000-0001-5435-8794]" in cr["author"].split("; ")
     assert cr["venue"].startswith("Journal of Plastic, Reconstructive") and "issn:1748-6815" in cr["venue"]
+    (meta,) = _get(meta_root, "/meta/v1/metadata/omid:br/0634096228").json()  # loaded from a Meta dump
+    assert meta["id"] == "omid:br/0634096228 doi:10.1016/j.bej.2023.108849 openalex:W4319166369"
+    assert meta["author"].split("; ")[:2] == ["Iwamoto, Eri [omid:ra/06340278658]",
+                                              "Kadoi, Kenji [omid:ra/06340278659 orcid:0000-0002-9370-6293]"]
+    assert meta["venue"] == "Biochemical Engineering Journal [omid:br/062505101 openalex:S168210271 issn:1369-703X]"
+    assert (meta["pub_date"], meta["volume"], meta["page"], meta["type"], meta["publisher"]) == (
+        "2023-03", "192", "108849", "journal article", "Elsevier Bv [crossref:78]")
     stub = _get(meta_root, "/meta/v1/metadata/omid:br/06801597168").json()
     assert stub == [{**dict.fromkeys(oa, ""), "id": "omid:br/06801597168"}]  # known by its ids only
     assert _get(meta_root, "/meta/v1/metadata/doi:10.9999/none").json() == []

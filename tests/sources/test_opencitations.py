@@ -275,3 +275,31 @@ def test_a_stub_first_cited_takes_its_citing_date_and_a_later_file_says_it_again
     assert c is not None and (c.timespan, c.journal_sc) == ("P8Y", True)  # the later file's word
     assert store.conn.execute("SELECT count(*) FROM asserted_runs").fetchone()[0] == 2
     assert store.stats()["pending_citations"] == 0
+
+
+def test_meta_rows_fill_in_the_stubs_an_index_dump_made(tmp_path: Path) -> None:
+    meta = DATA / "articles_sample.csv"
+    assert oc.sniff(meta.read_bytes()[:4096]) and oc.file_kind(meta.read_bytes()[:4096]) == "records"
+    index = tmp_path / "index.csv"
+    index.write_text(HEADER + "oci:0634096228-0634096859,omid:br/0634096228,omid:br/0634096859,2023-03,P0Y3M,no,no\n")
+    bad = tmp_path / "meta-bad.csv"
+    lines = meta.read_text().splitlines()
+    bad.write_text("\n".join([lines[0], "omid:br/0699,too,few,columns", lines[1]]) + "\n")
+    store = _store(tmp_path)
+    assert load(store, [index], workers=0).ok
+    report = load(store, [bad, meta], workers=0, rejects_path=tmp_path / "rejects.jsonl")
+    assert report.rejected == 1 and "expected 11 columns" in read_rejects(tmp_path / "rejects.jsonl")[0]["reason"]
+    g = citegraph.Graph(store)
+    key = g.resolve("doi:10.1016/j.bej.2023.108849")
+    assert key == g.resolve("omid:br/0634096228") == g.resolve("openalex:W4319166369")  # the stub, filled in
+    work = g.work(key)
+    assert not work.stub and work.work is not None
+    w = work.work
+    assert w.title is not None and w.title.startswith("Fabrication And Characterization")
+    assert (w.publication_date, w.type, w.type_source, w.biblio.volume, w.biblio.first_page) == (
+        "2023-03", "article", "journal article", "192", "108849")
+    assert [(a.family, a.given, [i.value for i in a.ids]) for a in w.authors][1] == (
+        "Kadoi", "Kenji", ["ra/06340278659", "0000-0002-9370-6293"])
+    assert w.venue is not None and w.venue.name == "Biochemical Engineering Journal"
+    assert (w.publisher, w.member) == ("Elsevier Bv", "78")
+    assert g.counts(key).referenced_works_count == 1

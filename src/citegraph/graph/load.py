@@ -529,7 +529,8 @@ def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport,
         rejects.write({"path": key, "reason": reason})
         return FileReport(key, None, "rejected", reason=reason)
     module = SOURCE_MODULES[name]
-    if getattr(module, "KIND", "records") == "citations":
+    kind = module.file_kind(head) if hasattr(module, "file_kind") else getattr(module, "KIND", "records")
+    if kind == "citations":
         return _load_citation_file(store, path, name, module, report, rejects, progress, t0, done_bytes,
                                    total_bytes, use_pool)
     start = _resume_position(store, key, name, st)

@@ -43,11 +43,13 @@ from citegraph.model import (
     CitationColumns,
     pack_date,
 )
-from citegraph.sources import RecordError
+from citegraph.sources import RecordError, opencitations_meta
 from citegraph.sources.jsonio import LEADING
+from citegraph.sources.opencitations_meta import iter_raw, map_record
 
 SOURCE: Final = "opencitations"
-#: The loader reads this module's files as citations (``iter_citations``), not as work records.
+#: The loader reads Index files as citations (``iter_citations``); Meta files are work records (``iter_raw``,
+#: ``map_record`` of :mod:`.opencitations_meta`): ``file_kind`` tells them apart.
 KIND: Final = "citations"
 
 #: Every column an Index CSV may have; ``id`` is the current dumps' name for the OCI.
@@ -115,7 +117,18 @@ def header_columns(line: str) -> Columns | None:
 
 
 def sniff(head: bytes) -> bool:
-    """Does a decompressed file start with an OpenCitations Index CSV header?"""
+    """Does a decompressed file start with an OpenCitations Index or Meta CSV header?"""
+    return file_kind(head) is not None
+
+
+def file_kind(head: bytes) -> str | None:
+    """``citations`` for an Index CSV, ``records`` for a Meta CSV (read by :mod:`.opencitations_meta`), else None."""
+    if opencitations_meta.sniff_header(head):
+        return "records"
+    return "citations" if _is_index(head) else None
+
+
+def _is_index(head: bytes) -> bool:
     text = head.lstrip(LEADING)
     first = text.split(b"\n", 1)[0].rstrip(b"\r")
     try:
@@ -553,5 +566,6 @@ def _good_date(v: str) -> bool:
     return True
 
 
-__all__ = ["KIND", "SOURCE", "BlockTask", "Chunk", "Columns", "CutState", "citation_tasks", "header_columns",
-           "iter_citations", "parse_block", "parse_end", "parse_row", "sniff"]
+__all__ = ["KIND", "SOURCE", "BlockTask", "Chunk", "Columns", "CutState", "citation_tasks", "file_kind",
+           "header_columns", "iter_citations", "iter_raw", "map_record", "parse_block", "parse_end", "parse_row",
+           "sniff"]

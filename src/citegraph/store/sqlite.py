@@ -477,11 +477,11 @@ class SQLiteStore(SQLiteQueries):
         src = _source_index(source)
         result = BatchResult()
         conn = self.conn
-        self._omids.clear()  # OMIDs this writes are not tracked by the bulk citation writer
         conn.execute("BEGIN IMMEDIATE")
         try:
             wanted = {pair for rec in records for pair in rec.ids}
             known = self._lookup_ids(wanted | {pair for rec in records for pair in rec.refs})
+            held = set(known)
             next_id = self._next_work_id()
             keys = []
             claimed_before: set[int] = set()
@@ -519,8 +519,10 @@ class SQLiteStore(SQLiteQueries):
                     known.setdefault(pair, work_id)
                 keys.append(work_id)
             # ids: new ones point at their work; ids claimed by another work keep it (recorded above)
-            conn.executemany("INSERT OR IGNORE INTO work_ids(scheme, value, work_id) VALUES(?,?,?)",
-                             [(s, v, w) for rec, w in zip(records, keys, strict=True) for (s, v) in rec.ids])
+            new_ids = list({(s, v): (s, v, w) for rec, w in reversed(list(zip(records, keys, strict=True)))
+                            for (s, v) in rec.ids if (s, v) not in held}.values())  # each id once: its first work
+            conn.executemany("INSERT OR IGNORE INTO work_ids(scheme, value, work_id) VALUES(?,?,?)", new_ids)
+            self._omids.add_pairs(new_ids)  # the bulk citation writer's index learns the OMIDs written here
             existing = {}
             rkeys = [(w << RECORD_SHIFT) | src for w in keys]
             for i in range(0, len(rkeys), MAX_IN_PARAMS):
@@ -576,6 +578,7 @@ class SQLiteStore(SQLiteQueries):
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
+            self._omids.clear()  # it may hold OMIDs that were never written
             raise
         return result
 

@@ -44,9 +44,10 @@ META_TYPE_OF_OPENALEX: Final = {
     "editorial": "journal article", "erratum": "journal article", "book-chapter": "book chapter", "book": "book",
     "dataset": "dataset", "dissertation": "dissertation", "report": "report", "standard": "standard",
     "preprint": "web content", "peer-review": "peer review", "reference-entry": "reference entry"}
+_META_TYPES: Final = frozenset(META_TYPE_OF_CROSSREF.values())
 #: The ids printed in a person's brackets, and in a venue's.
-PERSON_SCHEMES: Final = (ids.ORCID, ids.OPENALEX)
-VENUE_SCHEMES: Final = (ids.ISSN, ids.OPENALEX)
+PERSON_SCHEMES: Final = (ids.OMID, ids.ORCID, ids.OPENALEX)
+VENUE_SCHEMES: Final = (ids.OMID, ids.ISSN, ids.OPENALEX)
 
 
 def _bracketed(name: str, pairs: Sequence[tuple[str, str]], schemes: Sequence[str]) -> str:
@@ -60,6 +61,8 @@ def _person(a: Author) -> str:
 
 
 def _meta_type(work: Work) -> str:
+    if work.type_source and work.type_source in _META_TYPES:  # a Meta row's own word
+        return work.type_source
     if work.type_source and work.type_source in META_TYPE_OF_CROSSREF:
         return META_TYPE_OF_CROSSREF[work.type_source]
     return META_TYPE_OF_OPENALEX.get(work.type or "", "")
