@@ -250,3 +250,19 @@ def test_opencitations_client_reads_meta(meta_root: str, monkeypatch: pytest.Mon
     assert [r.curie for r in work.authors[0].references] == ["orcid:0000-0003-1613-5981", "openalex:A5048491430"]
     assert work.venue is not None and work.venue.name == "PeerJ"
     assert work.pub_date is not None and work.pub_date.isoformat() == "2018-02-13"
+
+
+def test_ramose_json_reshapes_fields_in_json_answers_only(meta_root: str) -> None:
+    path = "/meta/v1/metadata/omid:br/0634096228"
+    (r,) = _get(meta_root, path, json='array("; ", author)').json()
+    assert r["author"][:2] == ["Iwamoto, Eri [omid:ra/06340278658]",
+                               "Kadoi, Kenji [omid:ra/06340278659 orcid:0000-0002-9370-6293]"]
+    got = httpx.get(meta_root + "/opencitations" + path, timeout=20, params=[
+        ("json", 'array("; ", author)'), ("json", 'dict(", ", author, family, given)')]).json()
+    assert got[0]["author"][0] == {"family": "Iwamoto", "given": "Eri [omid:ra/06340278658]"}
+    rows = _get(meta_root, "/index/v2/references/omid:br/06801597168", json='array(" ", cited)').json()
+    assert all(isinstance(x["cited"], list) and x["cited"][0].startswith("omid:br/") for x in rows)
+    as_csv = _get(meta_root, path, json='array("; ", author)', format="csv").text
+    assert "Iwamoto, Eri [omid:ra/06340278658]; Kadoi" in as_csv  # CSV: untouched
+    bad = _get(meta_root, path, json="array(author)")
+    assert bad.status_code == 400 and "json" in bad.text

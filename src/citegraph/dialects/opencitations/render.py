@@ -8,7 +8,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from citegraph.graph.citations import CitationObject
 
@@ -22,6 +22,8 @@ META_SCHEMES: Final = ("omid", "doi", "pmid", "pmcid", "openalex", "wikidata", "
 _SORT: Final = re.compile(r"(asc|desc)\((.+)\)")
 #: A RAMOSE typed ``filter`` value: ``field:=value``, ``field:<value``, ``field:>value``.
 _TYPED_FILTER: Final = re.compile(r"([=<>])(.*)", re.S)
+#: A RAMOSE ``json`` value: ``array("sep", field)`` or ``dict("sep", field, key, …)``.
+_JSON_SHAPE: Final = re.compile(r'(array|dict)\(\s*"((?:[^"\\]|\\.)*)"\s*,(.*)\)', re.S)
 #: Longest regular expression a ``filter`` may carry (user regexes run on every row).
 MAX_FILTER_CHARS: Final = 200
 
@@ -56,7 +58,17 @@ class PostProcess:
         self.exclude = [v for k, v in params if k == "exclude"]
         self.filters: list[tuple[str, str, object]] = []
         self.sorts: list[tuple[str, bool]] = []
+        self.shapes: list[tuple[str, str, str, list[str]]] = []  # json=: (array|dict, separator, field, keys)
         for k, v in params:
+            if k == "json":
+                m = _JSON_SHAPE.fullmatch(v.strip())
+                if m is None:
+                    raise ParamError(f"json {v[:80]!r}: expected array(\"separator\", field) or"
+                                     " dict(\"separator\", field, key, …)")
+                names = [x.strip() for x in m[3].split(",") if x.strip()]
+                if not names or (m[1] == "dict" and len(names) < 2):
+                    raise ParamError(f"json {v[:80]!r}: a field{' and keys' if m[1] == 'dict' else ''} must follow")
+                self.shapes.append((m[1], m[2], names[0], names[1:]))
             if k == "filter":
                 field, sep, expr = v.partition(":")
                 if not sep:
@@ -101,6 +113,15 @@ class PostProcess:
                 return False
         return True
 
+    def shape(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """``json=`` in order, each on what the one before made: a field split into an array, or into an object
+        with the keys given (an array's items each). JSON answers only."""
+        for r in rows:
+            for kind, sep, field, keys in self.shapes:
+                if field in r:
+                    r[field] = _reshaped(r[field], kind, sep, keys)
+            yield r
+
     def apply(self, rows: Iterable[dict[str, str]]) -> Iterator[dict[str, str]]:
         """The rows that pass, sorted when asked (sorting reads them all)."""
         kept = (r for r in rows if self.keep(r))
@@ -112,6 +133,16 @@ class PostProcess:
             if out and field in out[0]:
                 out.sort(key=lambda r, f=field: _sort_key(r[f]), reverse=desc)  # type: ignore[misc]
         yield from out
+
+
+def _reshaped(value: Any, kind: str, sep: str, keys: list[str]) -> Any:
+    if isinstance(value, list):
+        return [_reshaped(v, kind, sep, keys) for v in value]
+    if not isinstance(value, str):
+        return value
+    if kind == "array":
+        return value.split(sep) if sep else [value]
+    return dict(zip(keys, value.split(sep) if sep else [value], strict=False))
 
 
 def _number(text: str) -> float | None:

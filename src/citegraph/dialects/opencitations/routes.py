@@ -97,7 +97,7 @@ def _answer(request: Request, rows: Iterator[dict[str, str]], fields: tuple[str,
     kept = post.apply(rows)
     if _wants_csv(request):
         return StreamingResponse(_stream(csv_chunks(kept, fields)), media_type="text/csv; charset=utf-8")
-    return StreamingResponse(_stream(json_chunks(kept)), media_type="application/json")
+    return StreamingResponse(_stream(json_chunks(post.shape(kept))), media_type="application/json")
 
 
 def _count(request: Request, n: int) -> Response:
