@@ -9,6 +9,7 @@ must still match what COCI served.
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -266,3 +267,24 @@ def test_ramose_json_reshapes_fields_in_json_answers_only(meta_root: str) -> Non
     assert "Iwamoto, Eri [omid:ra/06340278658]; Kadoi" in as_csv  # CSV: untouched
     bad = _get(meta_root, path, json="array(author)")
     assert bad.status_code == 400 and "json" in bad.text
+
+
+def test_coci_metadata_lists_the_dois_cited_and_citing_as_coci_did(asserted_root: str) -> None:
+    recorded = {}
+    with open(DATA / "coci_v1_metadata_from_api.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            recorded[r["doi"]] = r
+    got = _get(asserted_root, f"/index/coci/api/v1/metadata/{JD}__{PGEN}__10.9999/none").json()
+    assert [r["doi"] for r in got] == [JD, PGEN]
+    for r in got:
+        want = recorded[r["doi"]]
+        assert list(r) == ["author", "year", "title", "source_title", "source_id", "volume", "issue", "page", "doi",
+                           "reference", "citation", "citation_count", "oa_link"]
+        assert set(r["citation"].split("; ")) == set(want["citation"].split("; "))  # the citing DOIs loaded
+        assert r["citation_count"] == want["citation_count"]
+        # the references loaded (COCI's /references answers, each DOI once), all in COCI's own list
+        refs = set(r["reference"].split("; "))
+        assert len(refs) > 30 and refs <= set(want["reference"].split("; "))
+    assert _get(asserted_root, "/index/coci/api/v1/metadata/doi:10.1/x").status_code == 404
+    assert _get(asserted_root, f"/index/v1/metadata/{JD}").status_code == 404  # not in v1

@@ -90,6 +90,71 @@ def meta_row(work_ids: Sequence[tuple[str, str]], work: Work | None) -> dict[str
     return out
 
 
+#: The fields of a legacy COCI ``metadata`` row, in COCI's order.
+COCI_META_FIELDS: Final = ("author", "year", "title", "source_title", "source_id", "volume", "issue", "page", "doi",
+                           "reference", "citation", "citation_count", "oa_link")
+#: COCI's ``metadata`` takes bare DOIs joined by ``__``.
+COCI_DOIS: Final = re.compile(r"10\..+?(__10\..+?)*")
+#: Citers read at once while listing a work's citing DOIs.
+CITERS_STEP: Final = 10_000
+
+
+def _all_citers(graph: Graph, key: int) -> list[int]:
+    out: list[int] = []
+    after: tuple | None = None
+    while True:
+        rows = graph.store.citations(key, sort="cited_by_count:desc", year=None, after=after, limit=CITERS_STEP)
+        out += [r.work_id for r in rows]
+        if len(rows) < CITERS_STEP:
+            return out
+        after = (rows[-1].cited_by_count, rows[-1].work_id)
+
+
+def coci_metadata(graph: Graph, text: str) -> Iterator[dict[str, str]] | None:
+    """COCI's ``metadata`` rows for bare DOIs joined by ``__`` (None when the path is not of that form): each
+    work's bibliographic fields, the DOIs it cites and that cite it (``; ``-joined) and its citation count."""
+    if not COCI_DOIS.fullmatch(text):
+        return None
+
+    def rows() -> Iterator[dict[str, str]]:
+        seen: set[int] = set()
+        for one in text.split("__")[:MAX_META_IDS]:
+            try:
+                pair = ids.parse_id(one, default=ids.DOI)
+            except ids.IdError:
+                continue
+            key = graph.key_of(pair)
+            if key is None or key in seen:
+                continue
+            seen.add(key)
+            found = graph.work(key)
+            w = found.work
+            cites = graph.reference_keys(key)
+            citers = _all_citers(graph, key)
+            dois = graph.ids_of(cites + citers, ids.DOI)
+            out = dict.fromkeys(COCI_META_FIELDS, "")
+            out["doi"] = pair[1]
+            out["reference"] = "; ".join(dois[k] for k in cites if k in dois)
+            out["citation"] = "; ".join(dois[k] for k in citers if k in dois)
+            out["citation_count"] = str(found.cited_by_count)
+            if w is not None:
+                out["author"] = "; ".join(
+                    f"{a.family}, {a.given}" if a.family and a.given else a.name or a.family or ""
+                    for a in w.authors if a.role == "author")
+                out["year"] = str(w.publication_year or "")
+                out["title"] = w.title or ""
+                if w.venue is not None:
+                    out["source_title"] = w.venue.name or ""
+                    out["source_id"] = " ".join(f"issn:{i.value}" for i in w.venue.ids if i.scheme == ids.ISSN)
+                out["volume"], out["issue"] = w.biblio.volume or "", w.biblio.issue or ""
+                first, last = w.biblio.first_page, w.biblio.last_page
+                out["page"] = "" if not first else first if not last or last == first else f"{first}-{last}"
+                out["oa_link"] = w.oa_url or ""
+            yield out
+
+    return rows()
+
+
 def metadata(graph: Graph, text: str) -> Iterator[dict[str, str]] | None:
     """The rows for a path's ids (``doi:…__omid:br/…``), each work once, in the order asked; None when the path
     is not of Meta's form. Ids we do not hold give no row."""
@@ -116,4 +181,4 @@ def metadata(graph: Graph, text: str) -> Iterator[dict[str, str]] | None:
     return rows()
 
 
-__all__ = ["META_FIELDS", "META_IDS", "meta_row", "metadata"]
+__all__ = ["COCI_META_FIELDS", "META_FIELDS", "META_IDS", "coci_metadata", "meta_row", "metadata"]

@@ -27,7 +27,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from citegraph import ids
-from citegraph.dialects.opencitations.meta import META_FIELDS, metadata
+from citegraph.dialects.opencitations.meta import COCI_META_FIELDS, META_FIELDS, coci_metadata, metadata
 from citegraph.dialects.opencitations.render import (
     FIELDS,
     ParamError,
@@ -191,6 +191,9 @@ class Index:
             return self.venue_count(request)
         if op == "citation":
             return self.citation(request)
+        if op == "metadata" and self.version == "coci":  # deprecated, and gone from v1; COCI scripts still ask
+            rows = coci_metadata(self.graph, request.path_params["id"])
+            return _not_found(request) if rows is None else _answer(request, rows, COCI_META_FIELDS)
         return _not_found(request)
 
 
