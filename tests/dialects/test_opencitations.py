@@ -288,3 +288,21 @@ def test_coci_metadata_lists_the_dois_cited_and_citing_as_coci_did(asserted_root
         assert len(refs) > 30 and refs <= set(want["reference"].split("; "))
     assert _get(asserted_root, "/index/coci/api/v1/metadata/doi:10.1/x").status_code == 404
     assert _get(asserted_root, f"/index/v1/metadata/{JD}").status_code == 404  # not in v1
+
+
+def test_a_doi_oci_that_does_not_decode_is_found_by_what_the_dump_wrote(tmp_path: Path,
+                                                                       serve_db: Callable[..., str]) -> None:
+    from citegraph.metrics.oci import decode_oci, doi_oci
+
+    citing, cited = "10.1234/vol.10.5", "10.5555/plain"  # the DOI rule drops the inner "10." too
+    oci = doi_oci(citing, cited)
+    assert decode_oci(oci)[0] != ("doi", citing)
+    dump = tmp_path / "coci.csv"
+    dump.write_text("oci,citing,cited,creation,timespan,journal_sc,author_sc\n"
+                    f"{oci},{citing},{cited},2020-01-02,P1Y,no,no\n")
+    with citegraph.open(tmp_path / "oc.db", create=True) as graph:
+        assert graph.load([dump]).ok
+    root = serve_db(tmp_path / "oc.db")
+    (got,) = _get(root, f"/index/coci/api/v1/citation/{oci}").json()
+    assert (got["oci"], got["citing"], got["cited"], got["creation"]) == (oci, citing, cited, "2020-01-02")
+    assert _get(root, f"/index/v2/citation/{oci}").json()[0]["citing"] == f"doi:{citing}"

@@ -282,6 +282,9 @@ class Store(Protocol):
     def asserted(self, pairs: Sequence[tuple[int, int]], source: str) -> dict[tuple[int, int], AssertedRow]:
         """What ``source`` asserted about each of these (citing, cited) citations, where it did."""
 
+    def citation_by_oci(self, oci: str) -> tuple[int, int] | None:
+        """The (citing, cited) works of a citation whose OCI a source wrote as text, or None."""
+
     def venue_citation_count(self, issn: str) -> int:
         """Citations received by all works of the venue with this (canonical) ISSN."""
 

@@ -162,6 +162,7 @@ CREATE INDEX IF NOT EXISTS citers_date ON citers(cited, pub_key, citing);
 CREATE TABLE IF NOT EXISTS asserted(
     citing INTEGER NOT NULL, cited INTEGER NOT NULL, source INTEGER NOT NULL, oci TEXT, creation TEXT, timespan TEXT,
     flags INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(citing, cited, source)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS asserted_oci ON asserted(oci) WHERE oci IS NOT NULL;
 CREATE TABLE IF NOT EXISTS asserted_runs(
     citing INTEGER NOT NULL, source INTEGER NOT NULL, cited BLOB NOT NULL, meta BLOB NOT NULL,
     PRIMARY KEY(citing, source)) WITHOUT ROWID;
@@ -203,7 +204,9 @@ MIGRATIONS: dict[int, str] = {
        " oci TEXT, creation TEXT, timespan TEXT, flags INTEGER NOT NULL DEFAULT 0,"
        " PRIMARY KEY(citing, cited, source)) WITHOUT ROWID;",
     # v6: citation files read in bulk are staged as packed blocks and built into one row per citing work
-    5: "CREATE TABLE IF NOT EXISTS asserted_runs(citing INTEGER NOT NULL, source INTEGER NOT NULL,"
+    # and OCIs a source wrote as text are found back by /citation/{oci} (a DOI with an inner "10." does not decode)
+    5: "CREATE INDEX IF NOT EXISTS asserted_oci ON asserted(oci) WHERE oci IS NOT NULL;"
+       "CREATE TABLE IF NOT EXISTS asserted_runs(citing INTEGER NOT NULL, source INTEGER NOT NULL,"
        " cited BLOB NOT NULL, meta BLOB NOT NULL, PRIMARY KEY(citing, source)) WITHOUT ROWID;"
        "CREATE TABLE IF NOT EXISTS stage_citations(id INTEGER PRIMARY KEY, source INTEGER NOT NULL,"
        " rows INTEGER NOT NULL, data BLOB NOT NULL);"
@@ -1013,6 +1016,11 @@ class SQLiteStore(SQLiteQueries):
                 out[(citing, cited)] = AssertedRow(citing, cited, oci, creation, span, *_said(flags),
                                                    oci_from_omids=oci is None and bool(flags & OCI_FROM_OMIDS))
         return out
+
+    def citation_by_oci(self, oci: str) -> tuple[int, int] | None:
+        """The (citing, cited) works of a citation whose OCI a source wrote as text, or None."""
+        row = self.conn.execute("SELECT citing, cited FROM asserted WHERE oci = ? LIMIT 1", (oci,)).fetchone()
+        return (row[0], row[1]) if row else None
 
     def venue_citation_count(self, issn: str) -> int:
         """Citations received by the works filed under this ISSN (their cited_by_count summed)."""

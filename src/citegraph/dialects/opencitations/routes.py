@@ -171,11 +171,16 @@ class Index:
             return _not_found(request)
         try:
             citing_pair, cited_pair = decode_oci(oci)
+            citing, cited = self.graph.key_of(citing_pair), self.graph.key_of(cited_pair)
         except OciError:
-            return _answer(request, iter(()))
-        citing, cited = self.graph.key_of(citing_pair), self.graph.key_of(cited_pair)
+            citing = cited = None
         if citing is None or cited is None:
-            return _answer(request, iter(()))
+            # an OCI that does not decode to works we hold may still be one a source wrote (the DOI rule drops
+            # every "10.", so a DOI holding another "10." does not come back)
+            pair = self.graph.store.citation_by_oci(oci)
+            if pair is None:
+                return _answer(request, iter(()))
+            citing, cited = pair
         found = citation_between(self.graph, citing, cited, self.form)
         return _answer(request, iter([row(found, self.version)] if found is not None else []))
 
