@@ -449,7 +449,7 @@ def _bulk_block(block: bytes, n: int, cols: Columns, position: int, start: int, 
            for i in range(cols.width)]
     citing, cited = col[cols.citing], col[cols.cited]
     citing_digits, cited_digits = pc.utf8_slice_codeunits(citing, 8), pc.utf8_slice_codeunits(cited, 8)
-    ok = pc.and_(_is_omid_br(citing), _is_omid_br(cited))
+    ok = pc.and_(_is_omid_br_distinct(citing), _is_omid_br(cited))
     flags = np.zeros(n, dtype=np.uint8)
     if cols.oci >= 0:
         # the current dumps write oci:<citing digits>-<cited digits>; any other OCI goes row by row
@@ -497,6 +497,12 @@ def _is_omid_br(arr: pa.Array) -> pa.Array:
     """Is each value one canonical bibliographic-resource OMID whose digits fit a 64-bit integer?"""
     return pc.and_(pc.match_substring_regex(arr, _OMID_BR_BULK),
                    pc.less_equal(pc.binary_length(arr), len("omid:br/") + OMID_DIGITS_MAX))
+
+
+def _is_omid_br_distinct(arr: pa.Array) -> pa.Array:
+    """:func:`_is_omid_br` checked once per distinct value (a citing work's rows come together)."""
+    enc = pc.dictionary_encode(arr)
+    return pc.take(_is_omid_br(enc.dictionary), enc.indices)
 
 
 def _digits(arr: pa.Array, keep: np.ndarray) -> np.ndarray:
