@@ -97,19 +97,25 @@ def _tagged(text: str) -> list[tuple[str, list[tuple[str, str]]]]:
     return out
 
 
+def _kept_ids(pairs: list[tuple[str, str]], schemes: tuple[str, ...]) -> list[Id]:
+    """The ids of these schemes, normalised; one that does not parse is left out."""
+    kept = []
+    for scheme, value in pairs:
+        if scheme in schemes:
+            try:
+                kept.append(Id(scheme, ids.normalize(scheme, value)))
+            except ids.IdError:
+                continue
+    return kept
+
+
 def _people(text: str, role: str) -> list[Author]:
     people = []
     for name, pairs in _tagged(text):
         family, _, given = name.partition(", ")
-        kept = []
-        for scheme, value in pairs:
-            if scheme in PERSON_ID_SCHEMES:
-                try:
-                    kept.append(Id(scheme, ids.normalize(scheme, value)))
-                except ids.IdError:
-                    continue
         people.append(Author(name=f"{given} {family}".strip() if given else family.rstrip(","),
-                             family=family.rstrip(",") or None, given=given or None, ids=kept, role=role))
+                             family=family.rstrip(",") or None, given=given or None,
+                             ids=_kept_ids(pairs, PERSON_ID_SCHEMES), role=role))
     return people
 
 
@@ -138,14 +144,7 @@ def map_record(raw: bytes) -> Mapped:
     year = int(pub_date[:4]) if pub_date and pub_date[:4].isdigit() else None
     venue = None
     for name, pairs in _tagged(row.get("venue", ""))[:1]:
-        kept = []
-        for scheme, value in pairs:
-            if scheme in VENUE_ID_SCHEMES:
-                try:
-                    kept.append(Id(scheme, ids.normalize(scheme, value)))
-                except ids.IdError:
-                    continue
-        venue = Venue(name=name, ids=kept)
+        venue = Venue(name=name, ids=_kept_ids(pairs, VENUE_ID_SCHEMES))
     publisher, member = None, None
     for name, pairs in _tagged(row.get("publisher", ""))[:1]:
         publisher = name

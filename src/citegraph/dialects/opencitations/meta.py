@@ -99,6 +99,21 @@ COCI_DOIS: Final = re.compile(r"10\..+?(__10\..+?)*")
 CITERS_STEP: Final = 10_000
 
 
+def _works_asked(graph: Graph, asked: list[str], default: str | None) -> Iterator[tuple[ids.IdPair, int]]:
+    """Each id asked (at most :data:`MAX_META_IDS`) with the work it names, each work once, in the order asked;
+    ids we do not hold, or that are no ids, are left out."""
+    seen: set[int] = set()
+    for one in asked[:MAX_META_IDS]:
+        try:
+            pair = ids.parse_id(one, default=default) if default else ids.parse_id(one)
+        except ids.IdError:
+            continue
+        key = graph.key_of(pair)
+        if key is not None and key not in seen:
+            seen.add(key)
+            yield pair, key
+
+
 def _all_citers(graph: Graph, key: int) -> list[int]:
     out: list[int] = []
     after: tuple | None = None
@@ -117,16 +132,7 @@ def coci_metadata(graph: Graph, text: str) -> Iterator[dict[str, str]] | None:
         return None
 
     def rows() -> Iterator[dict[str, str]]:
-        seen: set[int] = set()
-        for one in text.split("__")[:MAX_META_IDS]:
-            try:
-                pair = ids.parse_id(one, default=ids.DOI)
-            except ids.IdError:
-                continue
-            key = graph.key_of(pair)
-            if key is None or key in seen:
-                continue
-            seen.add(key)
+        for pair, key in _works_asked(graph, text.split("__"), ids.DOI):
             found = graph.work(key)
             w = found.work
             cites = graph.reference_keys(key)
@@ -161,19 +167,10 @@ def metadata(graph: Graph, text: str) -> Iterator[dict[str, str]] | None:
     lowered = text.lower()
     if not META_IDS.fullmatch(lowered):
         return None
-    wanted = lowered.split("__")[:MAX_META_IDS]
+    wanted = lowered.split("__")
 
     def rows() -> Iterator[dict[str, str]]:
-        seen: set[int] = set()
-        for one in wanted:
-            try:
-                pair = ids.parse_id(one)
-            except ids.IdError:
-                continue
-            key = graph.key_of(pair)
-            if key is None or key in seen:
-                continue
-            seen.add(key)
+        for _pair, key in _works_asked(graph, wanted, None):
             found = graph.work(key)
             facts = graph.store.citation_facts([key]).get(key)
             yield meta_row(facts.ids if facts is not None else [(i.scheme, i.value) for i in found.ids], found.work)
