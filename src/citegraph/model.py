@@ -333,11 +333,6 @@ class CitationColumns:
     def __len__(self) -> int:
         return len(self.citing)
 
-    def take(self, rows: np.ndarray) -> CitationColumns:
-        """These rows only."""
-        return CitationColumns(self.citing[rows], self.cited[rows], self.creation[rows], self.timespan[rows],
-                               self.flags[rows])
-
     def citations(self) -> list[AssertedCitation]:
         """The rows one by one (for tests and small files; the store writes the columns as they are)."""
         out = []

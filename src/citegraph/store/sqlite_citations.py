@@ -29,6 +29,10 @@ from citegraph.model import CitationColumns, unpack_date, unpack_timespan
 
 #: Bits a work id is shifted by in a packed (citing, cited) edge key; ids must stay below 2**31.
 KEY_SHIFT: Final = 32
+#: The cited work's bits of an edge key.
+KEY_MASK: Final = (1 << KEY_SHIFT) - 1
+#: The (citing, cited) of a packed key in SQL, for the value of a JSON array.
+_KEY_PAIR_SQL: Final = f"value >> {KEY_SHIFT}, value & {KEY_MASK}"
 #: The largest work id an edge key can hold.
 MAX_KEYED_WORK: Final = (1 << 31) - 1
 #: Recent additions kept apart from the main sorted array until they reach this share of it (then merged).
@@ -89,7 +93,7 @@ class OmidIndex:
         k = [np.array(keys, dtype=np.int64)]
         w = [np.array(works, dtype=np.int64)]
         for first, data in conn.execute("SELECT id, data FROM stage_stubs ORDER BY id"):
-            omids, _dates = _unstage_stubs(data)
+            omids, _dates = _unpack_arrays(data)
             k.append(omids)
             w.append(np.arange(first, first + len(omids), dtype=np.int64))
         all_keys, all_works = np.concatenate(k), np.concatenate(w)
@@ -255,9 +259,6 @@ def _unpack_arrays(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     return a[:half], a[half:]
 
 
-_unstage_stubs = _unpack_arrays
-
-
 def stage_dates(conn: sqlite3.Connection, works: np.ndarray, dates: np.ndarray) -> None:
     """Stage citing dates (packed) owed to stubs: the build gives each stub without a date the first one staged."""
     if len(works):
@@ -354,7 +355,7 @@ def _build_pass(conn: sqlite3.Connection, step: Callable[..., int], src: int,
     last[:-1] = key[1:] != key[:-1]
     key, meta = key[last], meta[last]
     for i in range(0, len(key), EDGE_INSERT_ROWS):
-        step("citations", "INSERT INTO edges(citing, cited, sources) SELECT value >> 32, value & 4294967295, ?"
+        step("citations", f"INSERT INTO edges(citing, cited, sources) SELECT {_KEY_PAIR_SQL}, ?"
                           " FROM json_each(?) WHERE 1 ON CONFLICT(citing, cited)"
                           " DO UPDATE SET sources = sources | excluded.sources",
              (1 << src, _encode(key[i:i + EDGE_INSERT_ROWS].tolist())))
@@ -362,7 +363,7 @@ def _build_pass(conn: sqlite3.Connection, step: Callable[..., int], src: int,
         # rows written one by one before: these later bulk rows say it now
         for i in range(0, len(key), EDGE_INSERT_ROWS):
             step("citations", "DELETE FROM asserted WHERE source = ? AND (citing, cited) IN"
-                              " (SELECT value >> 32, value & 4294967295 FROM json_each(?))",
+                              f" (SELECT {_KEY_PAIR_SQL} FROM json_each(?))",
                  (src, _encode(key[i:i + EDGE_INSERT_ROWS].tolist())))
     _write_runs(conn, step, src, key, meta)
     return len(key)
@@ -375,7 +376,7 @@ def _write_runs(conn: sqlite3.Connection, step: Callable[..., int], src: int, ke
     starts = np.flatnonzero(np.r_[True, citing[1:] != citing[:-1]])
     ends = np.r_[starts[1:], len(key)]
     works = citing[starts]
-    cited = (key & 0xFFFFFFFF).astype(_LE_I4)
+    cited = (key & KEY_MASK).astype(_LE_I4)
     meta = meta.astype(_LE_I8)
     stored: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     if conn.execute("SELECT 1 FROM asserted_runs WHERE source = ? LIMIT 1", (src,)).fetchone():
