@@ -149,11 +149,14 @@ class IndexUpdater:
         self.path = path
         self.index = tantivy.Index.open(str(path))
         self.writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        self.schema = self.index.schema
         self.changed = 0
 
     def put(self, key: int, text: dict[str, str]) -> None:
         """Index (or re-index) one work."""
-        self.writer.delete_documents_by_term("key", key)
+        # a term query: delete_documents_by_term does not match an unsigned field's terms (tantivy-py 0.22–0.27),
+        # which left every older version of a re-indexed work in the index
+        self.writer.delete_documents_by_query(tantivy.Query.term_query(self.schema, "key", key))
         self.writer.add_document(_document(key, text))
         self.changed += 1
 
