@@ -35,9 +35,12 @@ ISSN: Final = "issn"
 ROR: Final = "ror"
 ISBN: Final = "isbn"
 WIKIDATA: Final = "wikidata"
+#: A paper S2 lists in a citation or reference list without a paperId (it could not link it): its stub is keyed
+#: by the SHA-1 of the title S2 gave, so loading the list again finds the same stub.
+S2REF: Final = "s2ref"
 
 #: Schemes whose ids can name a work (an OpenAlex or OMID id may also name an author, venue, …).
-WORK_SCHEMES: Final = (DOI, OPENALEX, MAG, PMID, PMCID, ARXIV, S2, CORPUSID, ACL, DBLP, OMID)
+WORK_SCHEMES: Final = (DOI, OPENALEX, MAG, PMID, PMCID, ARXIV, S2, CORPUSID, ACL, DBLP, OMID, S2REF)
 #: Every scheme this module knows.
 ALL_SCHEMES: Final = (*WORK_SCHEMES, ORCID, ISSN, ROR, ISBN, WIKIDATA)
 
@@ -47,7 +50,7 @@ SCHEME_NAMES: Final = {
     PMCID: "a PubMed Central id (PMCID)", ARXIV: "an arXiv id", S2: "a Semantic Scholar paper id",
     CORPUSID: "a Semantic Scholar CorpusId", ACL: "an ACL Anthology id", DBLP: "a DBLP key",
     OMID: "an OpenCitations Meta id (OMID)", ORCID: "an ORCID iD", ISSN: "an ISSN", ROR: "a ROR id",
-    ISBN: "an ISBN", WIKIDATA: "a Wikidata item id",
+    ISBN: "an ISBN", WIKIDATA: "a Wikidata item id", S2REF: "an unlinked Semantic Scholar list entry",
 }
 
 #: OpenAlex's entity letters (upstream accepts exactly these); V ids are legacy venues, now sources.
@@ -319,7 +322,7 @@ def _isbn(text: str) -> str:
 _NORMALISERS: Final[dict[str, Callable[[str], str]]] = {
     DOI: _doi, OPENALEX: _openalex, MAG: _mag, PMID: _pmid, PMCID: _pmcid, ARXIV: _arxiv, S2: _s2,
     CORPUSID: _corpusid, ACL: _acl, DBLP: _dblp, OMID: _omid, ORCID: _orcid, ISSN: _issn, ROR: _ror,
-    ISBN: _isbn, WIKIDATA: _wikidata,
+    ISBN: _isbn, WIKIDATA: _wikidata, S2REF: _s2,
 }
 
 #: URL prefixes that sources print before a bare value (OpenAlex records), stripped on a fast path.
@@ -461,7 +464,7 @@ _PREFIXES: Final = {
     "doi": DOI, "openalex": OPENALEX, "mag": MAG, "pmid": PMID, "pubmed": PMID, "pmcid": PMCID,
     "pmc": PMCID, "arxiv": ARXIV, "s2": S2, "corpusid": CORPUSID, "s2cid": CORPUSID, "acl": ACL,
     "dblp": DBLP, "omid": OMID, "orcid": ORCID, "issn": ISSN, "isbn": ISBN, "isbn-10": ISBN,
-    "isbn-13": ISBN, "isbn10": ISBN, "isbn13": ISBN, "ror": ROR, "wikidata": WIKIDATA,
+    "isbn-13": ISBN, "isbn10": ISBN, "isbn13": ISBN, "ror": ROR, "wikidata": WIKIDATA, "s2ref": S2REF,
 }
 
 #: Bare shapes recognised without a prefix, tried in order after the cheap checks in :func:`_bare`.

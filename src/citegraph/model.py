@@ -255,11 +255,19 @@ class AssertedCitation(msgspec.Struct, frozen=True, array_like=True, gc=False):
     timespan: str | None = None
     journal_sc: bool | None = None
     author_sc: bool | None = None
+    is_influential: bool | None = None  # S2: the citation is influential
+    extras: bytes | None = None  # S2: the citation's contexts, intents, contextsWithIntent as a JSON object
+    citing_pos: int | None = None  # where the source listed it among the citing work's references (0-based)
+    cited_pos: int | None = None  # where the source listed it among the cited work's citations (0-based)
+    citing_title: str | None = None  # the title the source gave the citing work (a stub keeps it)
+    cited_title: str | None = None  # the title the source gave the cited work
 
 
 #: Bits of a citation's asserted flags: each self-citation flag as said (a flag not said has neither bit of its
 #: pair), and whether the source's OCI is the OMID rule over the OMIDs its row named (kept as this bit, not text).
 JOURNAL_SC_NO, JOURNAL_SC_YES, AUTHOR_SC_NO, AUTHOR_SC_YES, OCI_FROM_OMIDS = 1, 2, 4, 8, 16
+#: Bit of an asserted citation the source called influential (S2's ``isInfluential``).
+IS_INFLUENTIAL = 32
 
 
 _PACKABLE_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
@@ -359,6 +367,7 @@ class Counts(msgspec.Struct):
 __all__ = [
     "AUTHOR_SC_NO",
     "AUTHOR_SC_YES",
+    "IS_INFLUENTIAL",
     "JOURNAL_SC_NO",
     "JOURNAL_SC_YES",
     "OCI_FROM_OMIDS",

@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from citegraph.model import AssertedCitation
 from citegraph.store import PreparedRecord, SQLiteStore, StoreError
 from citegraph.store.base import FileState
 from citegraph.store.codec import Codec
-from citegraph.store.sqlite import SCHEMA_VERSION, key_date, pub_key
+from citegraph.store.sqlite import MARK_EVERY, SCHEMA_VERSION, key_date, pub_key
 
 
 def rec(ids: list[tuple[str, str]], refs: list[tuple[str, str]] = (), *, date: str | None = "2020-01-01",
@@ -231,7 +232,8 @@ def test_a_version_1_database_is_migrated_and_its_records_are_not_trusted_clean(
             c.execute(f"ALTER TABLE works DROP COLUMN {column}")
         c.execute("DROP INDEX works_pub_date")  # (v4)
         c.execute("DROP INDEX works_pub_year")
-        for table in ("asserted", "asserted_runs", "stage_citations", "stage_stubs", "stage_dates"):  # (v5, v6)
+        for table in ("asserted", "asserted_runs", "stage_citations", "stage_stubs", "stage_dates",  # (v5, v6)
+                      "citer_marks"):  # (v7)
             c.execute(f"DROP TABLE {table}")
         c.execute("DROP TABLE facets")
         c.execute("DROP TABLE facet_values")
@@ -248,7 +250,10 @@ def test_a_version_1_database_is_migrated_and_its_records_are_not_trusted_clean(
     indexes = {r[1] for r in s.conn.execute("PRAGMA index_list(works)")}
     assert {"works_pub_date", "works_pub_year"} <= indexes  # and v3 → v4
     tables = {r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"asserted", "asserted_runs", "stage_citations", "stage_stubs", "stage_dates"} <= tables  # v4 → v6
+    assert {"asserted", "asserted_runs", "stage_citations", "stage_stubs", "stage_dates",
+            "citer_marks"} <= tables  # v4 → v7
+    asserted = {r[1] for r in s.conn.execute("PRAGMA table_info(asserted)")}
+    assert {"extras", "citing_pos", "cited_pos"} <= asserted  # v6 → v7 on the table v4 → v5 made
     key = s.resolve(W(1)) or -1
     assert s.served_works([key], "openalex", (0, 9999))[key].record_client_clean is False  # unknown means check
     assert s.conn.execute("SELECT v.field, v.value, f.work_id FROM facets f JOIN facet_values v ON v.id = f.value_id"
@@ -272,3 +277,38 @@ def test_remembered_counts_follow_writes_from_this_and_other_connections(tmp_pat
         assert graph.find(everything).count == before + 1
         graph.load([crossref_file.with_name("3items.json.gz")], workers=0)  # this connection writes three more
         assert graph.find(everything).count == before + 4
+
+
+def _cite(citing: int, cited: int, **extra: object) -> AssertedCitation:
+    return AssertedCitation(citing=(("omid", f"br/06{citing}"),), cited=(("omid", f"br/06{cited}"),),
+                            **extra)  # type: ignore[arg-type]
+
+
+def test_listed_order_puts_what_s2_listed_first_and_any_offset_matches_a_plain_scan(tmp_path: Path) -> None:
+    s = SQLiteStore(tmp_path / "l.db")
+    n = 2 * MARK_EVERY + 500
+    s.write_citations("opencitations", [_cite(1000 + i, 1) for i in range(n)], path=None, next_position=n,
+                      rejected=0, done=True)
+    s.build()
+    cited = s.resolve(("omid", "br/061")) or -1
+    assert s.conn.execute("SELECT count(*) FROM citer_marks WHERE cited = ?", (cited,)).fetchone()[0] == 2
+    everyone = [r[0] for r in s.conn.execute("SELECT citing FROM citers WHERE cited = ? ORDER BY neg_cbc, citing",
+                                             (cited,))]
+    for offset in (0, MARK_EVERY - 1, MARK_EVERY, MARK_EVERY + 1, 2 * MARK_EVERY + 7, n - 3, n + 5):
+        assert s.listed(cited, "s2", "citations", offset=offset, limit=10) == everyone[offset:offset + 10]
+    # S2 lists three of them, in its own order: those come first, then every other, each once
+    listed = [_cite(1000 + i, 1, cited_pos=p, extras=b'{"contexts":["c"]}', is_influential=p == 0)
+              for p, i in enumerate((7, 2499, 3))]
+    s.write_citations("s2", listed, path=None, next_position=3, rejected=0, done=True)
+    s.build()
+    first = [s.resolve(("omid", f"br/06{1000 + i}")) for i in (7, 2499, 3)]
+    order = s.listed(cited, "s2", "citations", offset=0, limit=n + 10)
+    assert order[:3] == first and sorted(order) == sorted(everyone)
+    assert s.listed(cited, "s2", "citations", offset=MARK_EVERY + 1, limit=5) == order[MARK_EVERY + 1:MARK_EVERY + 6]
+    facts = s.listed_facts([(first[0], cited), (first[1], cited), (everyone[-1], cited)], "s2")
+    assert facts[(first[0], cited)][1] == b'{"contexts":["c"]}' and len(facts) == 2
+    assert s.influential_counts([cited], "s2") == {cited: 1}
+    # a later S2 row without a place (a Datasets line) keeps the place an API page gave
+    s.write_citations("s2", [_cite(1007, 1)], path=None, next_position=1, rejected=0, done=True)
+    assert s.listed(cited, "s2", "citations", offset=0, limit=3) == first
+    s.close()

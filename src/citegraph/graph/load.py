@@ -30,13 +30,14 @@ import msgspec
 from isal import igzip
 
 from citegraph.graph.search import IndexUpdater, document_text
-from citegraph.sources import RecordError, ServingHints, crossref, openalex, opencitations
+from citegraph.sources import RecordError, ServingHints, crossref, openalex, opencitations, semanticscholar
 from citegraph.store.base import FileState, PreparedRecord, Store
 from citegraph.store.codec import DICT_SAMPLE_RECORDS, NO_DICT, Codec, train_dictionary
 from citegraph.store.fields import facets_of, names_of, scalars_of
 
 #: Every source module the loader can read, by name.
-SOURCE_MODULES: dict[str, ModuleType] = {"openalex": openalex, "crossref": crossref, "opencitations": opencitations}
+SOURCE_MODULES: dict[str, ModuleType] = {"openalex": openalex, "crossref": crossref, "opencitations": opencitations,
+                                         "s2": semanticscholar}
 
 #: Records per batch: one transaction and one worker task; large enough to amortise both.
 BATCH_RECORDS = 2000
@@ -341,7 +342,7 @@ def prepare_record(module: ModuleType, raw: bytes, position: int, codec: Codec, 
         version=mapped.version, dict_id=dict_id, data=codec.compress(mapped.raw, dict_id), refs=refs,
         duplicate_refs=mapped.duplicate_refs, self_refs=mapped.self_refs, position=position,
         scalars=scalars_of(work), facets=facets_of(work), names=names_of(work), text=document_text(work),
-        client_clean=hints.client_clean, refs_exact=hints.refs_exact, spans=hints.spans)
+        client_clean=hints.client_clean, refs_exact=hints.refs_exact, spans=hints.spans, asserted=mapped.citations)
 
 
 def _serving_hints(module: ModuleType, raw: bytes) -> ServingHints:
@@ -569,6 +570,7 @@ def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport,
                     report.unchanged += res.unchanged
                     report.conflicts += res.conflicts
                     report.refs += res.refs
+                    report.citations += res.citations
                     report.merged_keys.extend(res.merged_keys)
                     if index is not None:
                         for i, work_key in res.written:
@@ -663,7 +665,8 @@ def _load_citation_file(store: Store, path: Path, name: str, module: ModuleType,
     position = start
     try:
         with open_input(path) as fh:
-            chunks = (_parse_in_pool(fh, module, start, CITATION_WORKERS) if use_process else
+            in_pool = use_process and hasattr(module, "citation_tasks")  # a source that cuts blocks for workers
+            chunks = (_parse_in_pool(fh, module, start, CITATION_WORKERS) if in_pool else
                       ((c, fh.consumed) for c in prefetched(module.iter_citations(fh.stream, start=start),
                                                              PREFETCH_CHUNKS)))
             for chunk, consumed in chunks:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import msgspec
 
-from citegraph.model import Work
+from citegraph.model import AssertedCitation, Work
 
 
 class RecordError(ValueError):
@@ -35,6 +35,8 @@ class Mapped(msgspec.Struct):
     out (an unparsable secondary id, a malformed abstract), so they can be reported.
     ``has_abstract`` says whether the record has a non-empty abstract even when a lean mapping left
     ``work.abstract`` out; None when the mapper does not say (then read ``bool(work.abstract)``).
+    ``citations`` are citations the record states with what the source says of each (S2's embedded
+    ``citations``/``references`` with their list positions); they are written like a citation file's rows.
     """
 
     work: Work
@@ -44,6 +46,7 @@ class Mapped(msgspec.Struct):
     self_refs: int = 0
     issues: list[str] = []
     has_abstract: bool | None = None
+    citations: list[AssertedCitation] = []
 
 
 class ServingHints(msgspec.Struct):

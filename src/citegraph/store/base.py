@@ -61,6 +61,7 @@ class PreparedRecord(msgspec.Struct, array_like=True):
     client_clean: bool = False  # ``data`` needs no cleaning before it is served (the source checked, at load)
     refs_exact: bool = False  # the record's own reference list is exactly ``refs``, in a form served as is
     spans: bytes | None = None  # where the fields a dialect replaces sit in the record (the source's, opaque here)
+    asserted: list[AssertedCitation] = []  # citations the record states beyond its references (S2's lists)
 
 
 class FileState(msgspec.Struct):
@@ -85,6 +86,7 @@ class BatchResult(msgspec.Struct):
     unchanged: int = 0  # the same version of a record loaded again
     conflicts: int = 0
     refs: int = 0
+    citations: int = 0  # citations the records stated (S2's embedded lists), written as a citation file's rows
     written: list[tuple[int, int]] = []  # (index in the batch, work key) of every record written
     merged_keys: list[int] = []  # keys of works that now hold records from more than one source
 
@@ -243,6 +245,9 @@ class Store(Protocol):
     def work_row(self, work_id: int) -> WorkRow | None:
         """A work's stored scalars and ids."""
 
+    def work_rows(self, work_ids: Sequence[int]) -> dict[int, WorkRow]:
+        """``work_row`` of many works at once (unknown keys are left out)."""
+
     def work_counts(self, work_id: int) -> tuple[int, int] | None:
         """(cited_by_count, referenced_works_count) of a work, from our graph."""
 
@@ -269,6 +274,17 @@ class Store(Protocol):
 
     def counts_by_year(self, work_id: int, since: int | None = None) -> dict[int, int]:
         """Citations received per year of the citing work's publication (from ``since`` on, if given)."""
+
+    def listed(self, work_id: int, source: str, direction: str, *, dates: tuple[int, int] | None = None,
+               offset: int = 0, limit: int = 100) -> list[int]:
+        """A work's citing or cited works in ``source``'s own list order, then the rest (see the SQLite store)."""
+
+    def listed_facts(self, pairs: Sequence[tuple[int, int]],
+                     source: str) -> dict[tuple[int, int], tuple[int, bytes | None]]:
+        """The flags and extras ``source`` asserted of each (citing, cited) citation, where it did."""
+
+    def influential_counts(self, keys: Sequence[int], source: str) -> dict[int, int]:
+        """Citations of each work that ``source`` called influential."""
 
     def reference_keys(self, work_id: int) -> list[int]:
         """Every work ``work_id`` cites."""

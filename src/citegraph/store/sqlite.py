@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -29,6 +30,7 @@ from citegraph import ids
 from citegraph.model import (
     AUTHOR_SC_NO,
     AUTHOR_SC_YES,
+    IS_INFLUENTIAL,
     JOURNAL_SC_NO,
     JOURNAL_SC_YES,
     OCI_FROM_OMIDS,
@@ -69,7 +71,7 @@ from citegraph.store.sqlite_columns import SQLiteColumns
 from citegraph.store.sqlite_find import SQLiteQueries
 
 #: Bump when the schema changes; ``MIGRATIONS`` must then carry the old version forward.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 #: Records are keyed work_id << RECORD_SHIFT | source index: room for 8 sources per work.
 RECORD_SHIFT = 3
@@ -82,6 +84,10 @@ MAX_IN_PARAMS = 500
 PAGE_BYTES = 8192
 #: Page cache per connection (negative = KiB): 256 MiB keeps the id index hot during loads.
 CACHE_KIB = 262_144
+#: Every this many citers of a work, the citation index's place is marked (``citer_marks``): a page at offset N
+#: seeks to the mark below N and skips fewer than this many rows, however deep N is.
+MARK_EVERY = 1000
+
 #: Memory-mapped reads for read-only connections (the server); the writer does not map, which keeps
 #: a load's resident memory to its page cache and sorter.
 READER_MMAP_BYTES = 1 << 30
@@ -159,10 +165,15 @@ CREATE TABLE IF NOT EXISTS citers(
     cited INTEGER NOT NULL, neg_cbc INTEGER NOT NULL, citing INTEGER NOT NULL, pub_key INTEGER NOT NULL,
     PRIMARY KEY(cited, neg_cbc, citing)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS citers_date ON citers(cited, pub_key, citing);
+CREATE TABLE IF NOT EXISTS citer_marks(
+    cited INTEGER NOT NULL, rank INTEGER NOT NULL, neg_cbc INTEGER NOT NULL, citing INTEGER NOT NULL,
+    PRIMARY KEY(cited, rank)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS asserted(
     citing INTEGER NOT NULL, cited INTEGER NOT NULL, source INTEGER NOT NULL, oci TEXT, creation TEXT, timespan TEXT,
-    flags INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(citing, cited, source)) WITHOUT ROWID;
+    flags INTEGER NOT NULL DEFAULT 0, extras BLOB, citing_pos INTEGER, cited_pos INTEGER,
+    PRIMARY KEY(citing, cited, source)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS asserted_oci ON asserted(oci) WHERE oci IS NOT NULL;
+CREATE INDEX IF NOT EXISTS asserted_cited_pos ON asserted(cited, source, cited_pos) WHERE cited_pos IS NOT NULL;
 CREATE TABLE IF NOT EXISTS asserted_runs(
     citing INTEGER NOT NULL, source INTEGER NOT NULL, cited BLOB NOT NULL, meta BLOB NOT NULL,
     PRIMARY KEY(citing, source)) WITHOUT ROWID;
@@ -212,12 +223,23 @@ MIGRATIONS: dict[int, str] = {
        " rows INTEGER NOT NULL, data BLOB NOT NULL);"
        "CREATE TABLE IF NOT EXISTS stage_stubs(id INTEGER PRIMARY KEY, count INTEGER NOT NULL, data BLOB NOT NULL);"
        "CREATE TABLE IF NOT EXISTS stage_dates(id INTEGER PRIMARY KEY, data BLOB NOT NULL);",
+    # v7: what S2 says of a citation (contexts, intents) and where it listed it (its own citation/reference order);
+    # every MARK_EVERY-th citer of a much-cited work, so a page at any offset starts near its place
+    6: "ALTER TABLE asserted ADD COLUMN extras BLOB;"
+       "ALTER TABLE asserted ADD COLUMN citing_pos INTEGER;"
+       "ALTER TABLE asserted ADD COLUMN cited_pos INTEGER;"
+       "CREATE INDEX IF NOT EXISTS asserted_cited_pos ON asserted(cited, source, cited_pos)"
+       " WHERE cited_pos IS NOT NULL;"
+       "CREATE TABLE IF NOT EXISTS citer_marks(cited INTEGER NOT NULL, rank INTEGER NOT NULL,"
+       " neg_cbc INTEGER NOT NULL, citing INTEGER NOT NULL, PRIMARY KEY(cited, rank)) WITHOUT ROWID;",
 }
 
 
+_ADD_COLUMN = re.compile(r"\s*ALTER TABLE (\w+) ADD COLUMN (\w+)", re.IGNORECASE)
+
 #: Sources whose citations come from citation files (written by ``write_citations``), not from their records'
 #: reference lists: loading such a source's record again must not drop its edges.
-CITATION_FILE_SOURCES = frozenset({"opencitations"})
+CITATION_FILE_SOURCES = frozenset({"opencitations", "s2"})
 
 #: Ids remembered by the citation writer between batches (about 150 bytes each); past this the memory is cleared.
 ID_CACHE_MAX = 4_000_000
@@ -273,6 +295,11 @@ def key_date(key: int) -> str | None:
     if not d:
         return f"{y:04d}-{m:02d}"
     return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+#: A ``pub_key`` with its unknown month and day taken as the first (S2: "treated as if published on January 1st").
+_FIRST_DAY_KEY = ("(w.pub_key + CASE WHEN w.pub_key % 10000 = 0 THEN 101 WHEN w.pub_key % 100 = 0 THEN 1"
+                  " ELSE 0 END)")
 
 
 def _source_index(source: str) -> int:
@@ -369,9 +396,20 @@ class SQLiteStore(SQLiteQueries):
                 raise StoreError(f"{self.path} has schema version {version}; this citegraph needs "
                                  f"{SCHEMA_VERSION} and cannot migrate it" +
                                  ("" if create else " from a read-only connection (`citegraph migrate` does)"))
-            self.conn.executescript("BEGIN;" + step + "COMMIT;")
+            self.conn.executescript("BEGIN;" + self._without_present_columns(step) + "COMMIT;")
             version += 1
             self.conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(version),))
+
+    def _without_present_columns(self, step: str) -> str:
+        """A migration without its ``ALTER TABLE t ADD COLUMN c`` statements whose column is there already (SQLite
+        has no ``IF NOT EXISTS`` for columns; a table a later schema created whole has them)."""
+        kept = []
+        for statement in step.split(";"):
+            m = _ADD_COLUMN.match(statement)
+            if m is not None and any(row[1] == m[2] for row in self.conn.execute(f"PRAGMA table_info({m[1]})")):
+                continue
+            kept.append(statement)
+        return ";".join(kept)
 
     def close(self) -> None:
         """Close the connection (checkpointing the WAL when this was the last one)."""
@@ -577,11 +615,15 @@ class SQLiteStore(SQLiteQueries):
                 conn.executemany("INSERT INTO stage_replaced VALUES(?,?)", replaced)
             # a record staged twice before a build keeps only its newest staging (the primary key)
             conn.executemany("INSERT OR REPLACE INTO stage VALUES(?,?,?,?,?,?)", stage_rows)
+            stated = [c for rec in records for c in rec.asserted]
+            if stated:  # after the records, so each end finds the work a record of this batch made
+                result.citations = self._write_asserted(source, stated)[0]
             self._written(path, next_position, done, len(records), rejected)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             self._omids.clear()  # it may hold OMIDs that were never written
+            self._id_cache.clear()  # it may name stubs that were never written
             raise
         return result
 
@@ -605,7 +647,6 @@ class SQLiteStore(SQLiteQueries):
         ``columns`` (rows whose ends are one OMID each) are written first, vectorised, in the same transaction.
         """
         src = _source_index(source)
-        bit = 1 << src
         result = CitationBatchResult()
         conn = self.conn
         cache = self._id_cache
@@ -616,84 +657,7 @@ class SQLiteStore(SQLiteQueries):
             if columns is not None and len(columns):
                 bulk = stage_columns(conn, self._omids, src, columns, self._next_work_id())
                 result.edges, result.self_loops, result.stubs = bulk.edges, bulk.self_loops, bulk.stubs
-            wanted = {pair for c in citations for end in (c.citing, c.cited) for pair in end if pair not in cache}
-            if wanted:
-                cache.update(self._lookup_ids(wanted))
-            next_id = self._next_work_id()
-            new_ids: list[tuple[str, str, int]] = []
-            stubs: list[tuple[int, str, str | None, int | None, int]] = []
-            conflicts: list[tuple[str, str, str, str, int, int, str]] = []
-            dates: dict[int, str] = {}  # citing work → the citing date given
-            edges: list[tuple[int, int, int]] = []
-            asserted: list[tuple[int, int, int, str | None, str | None, str | None, int]] = []
-            loops: dict[int, int] = {}
-            get = cache.get
-            for c in citations:
-                ends = []
-                for end in (c.citing, c.cited):
-                    if len(end) == 1:
-                        work = get(end[0])
-                    else:
-                        found = {get(pair) for pair in end}
-                        found.discard(None)
-                        work = min(found) if found else None  # type: ignore[type-var]
-                        if work is not None and len(found) > 1:
-                            record = f"{end[0][0]}:{end[0][1]}"
-                            for pair in end:
-                                other = get(pair)
-                                if other is not None and other != work:
-                                    conflicts.append((source, record, pair[0], pair[1], work, other,
-                                                      "lowest-work-of-citation-end"))
-                    if work is None:
-                        work = next_id
-                        next_id += 1
-                        first = end[0]
-                        stubs.append((work, f"{first[0]}:{first[1]}", None, None, 0))
-                    for pair in end:
-                        if pair not in cache:
-                            cache[pair] = work
-                            new_ids.append((pair[0], pair[1], work))
-                    ends.append(work)
-                citing, cited = ends
-                if citing == cited:
-                    loops[citing] = loops.get(citing, 0) + 1
-                    continue
-                if c.creation is not None:
-                    dates.setdefault(citing, c.creation)
-                edges.append((citing, cited, bit))
-                flags = (0 if c.journal_sc is None else JOURNAL_SC_YES if c.journal_sc else JOURNAL_SC_NO) | (
-                    0 if c.author_sc is None else AUTHOR_SC_YES if c.author_sc else AUTHOR_SC_NO)
-                asserted.append((citing, cited, src, c.oci, c.creation, c.timespan, flags))
-            if stubs:
-                stubs = [(w, key, *_dated(dates.pop(w, None))) for w, key, *_ in stubs]
-                conn.executemany("INSERT INTO works(id, stub, key_id, publication_date, publication_year, pub_key)"
-                                 " VALUES(?, 1, ?, ?, ?, ?)", stubs)
-            if new_ids:
-                conn.executemany("INSERT OR IGNORE INTO work_ids(scheme, value, work_id) VALUES(?,?,?)", new_ids)
-                self._omids.add_pairs(new_ids)
-            if conflicts:
-                conn.executemany("INSERT OR IGNORE INTO conflicts(source, record_id, scheme, value, kept_work,"
-                                 " other_work, rule) VALUES(?,?,?,?,?,?,?)", conflicts)
-            if dates:
-                # the citing date OpenCitations gives is the only date a stub has; a loaded record's date wins
-                conn.executemany("UPDATE works SET publication_date = ?, publication_year = ?, pub_key = ?"
-                                 " WHERE id = ? AND stub = 1 AND publication_date IS NULL",
-                                 [(*_dated(date), w) for w, date in dates.items()])
-                if staged_next_id(conn):  # a stub staged by the bulk writer is dated by the build
-                    owed = [(w, pack_date(d)) for w, d in dates.items()]
-                    owed = [(w, d) for w, d in owed if d]
-                    if owed:
-                        w_, d_ = zip(*owed, strict=True)
-                        stage_dates(conn, np.array(w_, dtype=np.int64), np.array(d_, dtype=np.int64))
-            edges.sort()
-            conn.executemany("INSERT INTO edges(citing, cited, sources) VALUES(?,?,?) ON CONFLICT(citing, cited)"
-                             " DO UPDATE SET sources = sources | excluded.sources", edges)
-            asserted.sort(key=lambda r: (r[0], r[1]))  # key order: B-tree appends; the last of a repeat wins
-            conn.executemany("INSERT OR REPLACE INTO asserted VALUES(?,?,?,?,?,?,?)", asserted)
-            if loops:
-                conn.executemany("INSERT INTO self_loops VALUES(?, ?) ON CONFLICT(work_id)"
-                                 " DO UPDATE SET sources = sources | excluded.sources",
-                                 [(w, bit) for w in loops])
+            edges, loops, stubs, conflicts = self._write_asserted(source, citations)
             self._written(path, next_position, done, len(citations), rejected)
             conn.execute("COMMIT")
         except BaseException:
@@ -701,11 +665,120 @@ class SQLiteStore(SQLiteQueries):
             cache.clear()  # it may name stubs that were never written
             self._omids.clear()
             raise
-        result.edges += len(edges)
-        result.self_loops += sum(loops.values())
-        result.stubs += len(stubs)
-        result.conflicts = len(conflicts)
+        result.edges += edges
+        result.self_loops += loops
+        result.stubs += stubs
+        result.conflicts = conflicts
         return result
+
+    #: How a citation a source asserts again is kept: its newest facts, and the list positions and S2 extras it
+    #: said before when it says none now (a dataset row must not erase where an API page listed the citation).
+    _UPSERT_ASSERTED = (
+        "INSERT INTO asserted(citing, cited, source, oci, creation, timespan, flags, extras, citing_pos, cited_pos)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(citing, cited, source) DO UPDATE SET oci = excluded.oci,"
+        " creation = excluded.creation, timespan = excluded.timespan, flags = excluded.flags,"
+        " extras = coalesce(excluded.extras, extras), citing_pos = coalesce(excluded.citing_pos, citing_pos),"
+        " cited_pos = coalesce(excluded.cited_pos, cited_pos)")
+
+    def _write_asserted(self, source: str, citations: Sequence[AssertedCitation]) -> tuple[int, int, int, int]:
+        """Inside a writing transaction: citations a source asserts (a citation file's rows, or those a record
+        states), each end joined to the work its ids name or made a stub; (edges, self-loops, stubs, conflicts)."""
+        if not citations:
+            return 0, 0, 0, 0
+        src = _source_index(source)
+        bit = 1 << src
+        conn = self.conn
+        cache = self._id_cache
+        wanted = {pair for c in citations for end in (c.citing, c.cited) for pair in end if pair not in cache}
+        if wanted:
+            cache.update(self._lookup_ids(wanted))
+        next_id = self._next_work_id()
+        new_ids: list[tuple[str, str, int]] = []
+        stubs: list[tuple[int, str]] = []
+        conflicts: list[tuple[str, str, str, str, int, int, str]] = []
+        dates: dict[int, str] = {}  # citing work → the citing date given
+        titles: dict[int, str] = {}  # a work → the title the source gave it (a stub's only title)
+        edges: list[tuple[int, int, int]] = []
+        asserted: list[tuple[int, int, int, str | None, str | None, str | None, int, bytes | None, int | None,
+                             int | None]] = []
+        loops: dict[int, int] = {}
+        get = cache.get
+        for c in citations:
+            ends = []
+            for end in (c.citing, c.cited):
+                if len(end) == 1:
+                    work = get(end[0])
+                else:
+                    found = {get(pair) for pair in end}
+                    found.discard(None)
+                    work = min(found) if found else None  # type: ignore[type-var]
+                    if work is not None and len(found) > 1:
+                        record = f"{end[0][0]}:{end[0][1]}"
+                        for pair in end:
+                            other = get(pair)
+                            if other is not None and other != work:
+                                conflicts.append((source, record, pair[0], pair[1], work, other,
+                                                  "lowest-work-of-citation-end"))
+                if work is None:
+                    work = next_id
+                    next_id += 1
+                    first = end[0]
+                    stubs.append((work, f"{first[0]}:{first[1]}"))
+                for pair in end:
+                    if pair not in cache:
+                        cache[pair] = work
+                        new_ids.append((pair[0], pair[1], work))
+                ends.append(work)
+            citing, cited = ends
+            if c.citing_title:
+                titles.setdefault(citing, c.citing_title)
+            if c.cited_title:
+                titles.setdefault(cited, c.cited_title)
+            if citing == cited:
+                loops[citing] = loops.get(citing, 0) + 1
+                continue
+            if c.creation is not None:
+                dates.setdefault(citing, c.creation)
+            edges.append((citing, cited, bit))
+            flags = (0 if c.journal_sc is None else JOURNAL_SC_YES if c.journal_sc else JOURNAL_SC_NO) | (
+                0 if c.author_sc is None else AUTHOR_SC_YES if c.author_sc else AUTHOR_SC_NO) | (
+                IS_INFLUENTIAL if c.is_influential else 0)
+            asserted.append((citing, cited, src, c.oci, c.creation, c.timespan, flags, c.extras, c.citing_pos,
+                             c.cited_pos))
+        if stubs:
+            conn.executemany("INSERT INTO works(id, stub, key_id, title, publication_date, publication_year, pub_key)"
+                             " VALUES(?, 1, ?, ?, ?, ?, ?)",
+                             [(w, key, titles.pop(w, None), *_dated(dates.pop(w, None))) for w, key in stubs])
+        if titles:  # a stub met before without a title takes the one given now; a loaded record's title wins
+            conn.executemany("UPDATE works SET title = ? WHERE id = ? AND stub = 1 AND title IS NULL",
+                             [(t, w) for w, t in titles.items()])
+        if new_ids:
+            conn.executemany("INSERT OR IGNORE INTO work_ids(scheme, value, work_id) VALUES(?,?,?)", new_ids)
+            self._omids.add_pairs(new_ids)
+        if conflicts:
+            conn.executemany("INSERT OR IGNORE INTO conflicts(source, record_id, scheme, value, kept_work,"
+                             " other_work, rule) VALUES(?,?,?,?,?,?,?)", conflicts)
+        if dates:
+            # the citing date a citation file gives is the only date a stub has; a loaded record's date wins
+            conn.executemany("UPDATE works SET publication_date = ?, publication_year = ?, pub_key = ?"
+                             " WHERE id = ? AND stub = 1 AND publication_date IS NULL",
+                             [(*_dated(date), w) for w, date in dates.items()])
+            if staged_next_id(conn):  # a stub staged by the bulk writer is dated by the build
+                owed = [(w, pack_date(d)) for w, d in dates.items()]
+                owed = [(w, d) for w, d in owed if d]
+                if owed:
+                    w_, d_ = zip(*owed, strict=True)
+                    stage_dates(conn, np.array(w_, dtype=np.int64), np.array(d_, dtype=np.int64))
+        edges.sort()
+        conn.executemany("INSERT INTO edges(citing, cited, sources) VALUES(?,?,?) ON CONFLICT(citing, cited)"
+                         " DO UPDATE SET sources = sources | excluded.sources", edges)
+        asserted.sort(key=lambda r: (r[0], r[1]))  # key order: B-tree appends; the last of a repeat wins
+        conn.executemany(self._UPSERT_ASSERTED, asserted)
+        if loops:
+            conn.executemany("INSERT INTO self_loops VALUES(?, ?) ON CONFLICT(work_id)"
+                             " DO UPDATE SET sources = sources | excluded.sources",
+                             [(w, bit) for w in loops])
+        return len(edges), sum(loops.values()), len(stubs), len(conflicts)
 
     def record_file_rejects(self, path: str, *, next_position: int, rejected: int, done: bool) -> None:
         """Advance a file's progress when a batch held only rejected records."""
@@ -825,6 +898,11 @@ class SQLiteStore(SQLiteQueries):
                        " SELECT e.cited, -w.cited_by_count, e.citing, w.pub_key"
                        " FROM edges e JOIN works w ON w.id = e.citing ORDER BY 1, 2, 3")
         step("citers_date", "CREATE INDEX citers_date ON citers(cited, pub_key, citing)")
+        step("citer_marks", "DELETE FROM citer_marks")
+        step("citer_marks", "INSERT INTO citer_marks SELECT cited, rn, neg_cbc, citing FROM (SELECT c.cited, c.neg_cbc,"
+                            " c.citing, row_number() OVER (PARTITION BY c.cited ORDER BY c.neg_cbc, c.citing) - 1 AS rn"
+                            " FROM citers c WHERE c.cited IN (SELECT id FROM works WHERE cited_by_count >= ?))"
+                            " WHERE rn % ? = 0 AND rn > 0", (MARK_EVERY, MARK_EVERY))
         step("by_year", "DELETE FROM counts_by_year")
         step("by_year", "INSERT INTO counts_by_year SELECT cited, pub_key / 10000, count(*) FROM citers"
                         " INDEXED BY citers_date WHERE pub_key > 0 GROUP BY cited, pub_key / 10000")
@@ -850,6 +928,25 @@ class SQLiteStore(SQLiteQueries):
         return WorkRow(id=row[0], stub=bool(row[1]), sources=sources_of(row[2]), ids=[tuple(i) for i in ids],
                        title=row[3], publication_year=row[4], publication_date=row[5], type=row[6],
                        cited_by_count=row[7], referenced_works_count=row[8])
+
+    def work_rows(self, work_ids: Sequence[int]) -> dict[int, WorkRow]:
+        """``work_row`` of many works in two reads per chunk of keys (unknown keys are left out)."""
+        out: dict[int, WorkRow] = {}
+        for i in range(0, len(work_ids), MAX_IN_PARAMS):
+            chunk = list(work_ids[i:i + MAX_IN_PARAMS])
+            marks = ",".join("?" * len(chunk))
+            by_work: dict[int, list[IdPair]] = {}
+            for scheme, value, work in self.conn.execute(
+                    f"SELECT scheme, value, work_id FROM work_ids WHERE work_id IN ({marks})", chunk):
+                by_work.setdefault(work, []).append((scheme, value))
+            for row in self.conn.execute(
+                    "SELECT id, stub, sources, title, publication_year, publication_date, type, cited_by_count,"
+                    f" referenced_works_count FROM works WHERE id IN ({marks})", chunk):
+                out[row[0]] = WorkRow(id=row[0], stub=bool(row[1]), sources=sources_of(row[2]),
+                                      ids=by_work.get(row[0], []), title=row[3], publication_year=row[4],
+                                      publication_date=row[5], type=row[6], cited_by_count=row[7],
+                                      referenced_works_count=row[8])
+        return out
 
     def work_counts(self, work_id: int) -> tuple[int, int] | None:
         """(cited_by_count, referenced_works_count) of a work: one primary-key read."""
@@ -956,6 +1053,84 @@ class SQLiteStore(SQLiteQueries):
                     f"SELECT e.cited, w.cited_by_count, w.pub_key, w.key_id FROM edges e JOIN works w"
                     f" ON w.id = e.cited WHERE {where}{keyset_sql} ORDER BY {order_by} LIMIT ? OFFSET ?",
                     params)]
+
+    def listed(self, work_id: int, source: str, direction: str, *, dates: tuple[int, int] | None = None,
+               offset: int = 0, limit: int = 100) -> list[int]:
+        """A work's citing (``direction`` "citations") or cited ("references") works in ``source``'s own order: those
+        it listed, by their place in its list, then every other in the citation index's order (most cited first;
+        references by key). ``dates`` keeps works published in that inclusive ``YYYYMMDD`` range, a date known
+        only to its year or month counting as its first day."""
+        cit = direction == "citations"
+        this, other, pos = ("cited", "citing", "cited_pos") if cit else ("citing", "cited", "citing_pos")
+        src = _source_index(source)
+        date_sql, date_params = "", []
+        if dates is not None:
+            date_sql = f" AND w.pub_key > 0 AND {_FIRST_DAY_KEY} BETWEEN ? AND ?"
+            date_params = [*dates]
+        q = self.conn.execute
+        join = f" JOIN works w ON w.id = a.{other}" if dates is not None else ""
+        n_listed = q(f"SELECT count(*) FROM asserted a{join} WHERE a.{this} = ? AND a.source = ?"
+                     f" AND a.{pos} IS NOT NULL{date_sql}", (work_id, src, *date_params)).fetchone()[0]
+        out: list[int] = []
+        if offset < n_listed:
+            out = [r[0] for r in q(f"SELECT a.{other} FROM asserted a{join} WHERE a.{this} = ? AND a.source = ?"
+                                   f" AND a.{pos} IS NOT NULL{date_sql} ORDER BY a.{pos}, a.{other} LIMIT ? OFFSET ?",
+                                   (work_id, src, *date_params, limit, offset))]
+        if len(out) >= limit:
+            return out
+        rest = max(0, offset - n_listed)
+        unlisted = ""
+        if n_listed or (dates is not None and q(f"SELECT 1 FROM asserted WHERE {this} = ? AND source = ?"
+                                                f" AND {pos} IS NOT NULL LIMIT 1", (work_id, src)).fetchone()):
+            unlisted = (f" AND NOT EXISTS (SELECT 1 FROM asserted a WHERE a.citing = {'c.citing' if cit else '?'}"
+                        f" AND a.cited = {'?' if cit else 'c.cited'} AND a.source = ? AND a.{pos} IS NOT NULL)")
+        seek, seek_params = "", []
+        if cit and not unlisted and dates is None and rest >= MARK_EVERY:
+            mark = q("SELECT rank, neg_cbc, citing FROM citer_marks WHERE cited = ? AND rank <= ?"
+                     " ORDER BY rank DESC LIMIT 1", (work_id, rest)).fetchone()
+            if mark is not None:
+                rest -= mark[0]
+                seek, seek_params = " AND (c.neg_cbc, c.citing) >= (?, ?)", [mark[1], mark[2]]
+        if cit:
+            sql = (f"SELECT c.citing FROM citers c{' JOIN works w ON w.id = c.citing' if dates else ''}"
+                   f" WHERE c.cited = ?{seek}{date_sql}{unlisted} ORDER BY c.neg_cbc, c.citing LIMIT ? OFFSET ?")
+        else:
+            sql = (f"SELECT c.cited FROM edges c{' JOIN works w ON w.id = c.cited' if dates else ''}"
+                   f" WHERE c.citing = ?{date_sql}{unlisted} ORDER BY c.cited LIMIT ? OFFSET ?")
+        params: list[object] = [work_id, *seek_params, *date_params]
+        if unlisted:
+            params += [work_id, src]
+        out += [r[0] for r in q(sql, (*params, limit - len(out), rest))]
+        return out
+
+    def listed_facts(self, pairs: Sequence[tuple[int, int]],
+                     source: str) -> dict[tuple[int, int], tuple[int, bytes | None]]:
+        """The flags and extras (S2's contexts and intents, as JSON) ``source`` asserted of each (citing, cited)."""
+        src = _source_index(source)
+        out: dict[tuple[int, int], tuple[int, bytes | None]] = {}
+        step = MAX_IN_PARAMS // 2
+        for i in range(0, len(pairs), step):
+            chunk = pairs[i:i + step]
+            where = " OR ".join(["(citing = ? AND cited = ?)"] * len(chunk))
+            for citing, cited, flags, extras in self.conn.execute(
+                    f"SELECT citing, cited, flags, extras FROM asserted WHERE source = ? AND ({where})",
+                    (src, *(x for pair in chunk for x in pair))):
+                out[(citing, cited)] = (flags, extras)
+        return out
+
+    def influential_counts(self, keys: Sequence[int], source: str) -> dict[int, int]:
+        """Citations of each work that ``source`` called influential (works with none are left out)."""
+        src = _source_index(source)
+        out: dict[int, int] = {}
+        for i in range(0, len(keys), MAX_IN_PARAMS):
+            chunk = list(keys[i:i + MAX_IN_PARAMS])
+            marks = ",".join("?" * len(chunk))
+            for cited, n in self.conn.execute(
+                    f"SELECT a.cited, count(*) FROM asserted a JOIN edges e ON e.citing = a.citing AND"
+                    f" e.cited = a.cited WHERE a.cited IN ({marks}) AND a.source = ? AND a.flags & {IS_INFLUENTIAL}"
+                    " GROUP BY a.cited", (*chunk, src)):
+                out[cited] = n
+        return out
 
     def reference_keys(self, work_id: int) -> list[int]:
         """Every work ``work_id`` cites, by key."""
