@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--root", choices=list(DIALECTS), default=None, help="also serve this dialect at /")
     sp.add_argument("--demo", action="store_true",
                     help="load the bundled demo corpus into a fresh database (temporary unless --db) and serve it")
+    sp.add_argument("--s2-citation-window", type=int, default=None, metavar="N",
+                    help="S2 dialect: serve citations and references while offset + limit < N (default 10000,"
+                         " as upstream; 0: no cap)")
 
     with_db(sub.add_parser("migrate", help="upgrade a database (and its search index) made by an older citegraph"))
     with_db(sub.add_parser("stats", help="corpus-wide counts"))
@@ -206,6 +209,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from citegraph.server import serve
+    from citegraph.server.app import ENV_S2_CITATION_WINDOW
+
+    if args.s2_citation_window is not None:
+        if args.s2_citation_window < 0:
+            raise ValueError("--s2-citation-window is a whole number >= 0")
+        os.environ[ENV_S2_CITATION_WINDOW] = str(args.s2_citation_window)  # read by every worker's app
 
     db = args.db
     if args.demo:

@@ -38,6 +38,8 @@ DIALECT_PREFIXES: dict[str, str] = {name: f"/{name}" for name in DIALECTS}
 #: Environment variables read by the app factory used under ``--workers`` (each worker builds its app).
 ENV_DB = "CITEGRAPH_DB"
 ENV_ROOT = "CITEGRAPH_ROOT_DIALECT"
+#: S2's offset + limit cap on citations and references (default 10,000, as upstream); 0 lifts it.
+ENV_S2_CITATION_WINDOW = "CITEGRAPH_S2_CITATION_WINDOW"
 #: Set to 1 to mount ``/-/bench/constant`` (a fixed 5 KB JSON body): the HTTP stack's own cost, for benchmarks.
 ENV_BENCH = "CITEGRAPH_BENCH_ENDPOINTS"
 #: The constant body: 5 KB of JSON, the size of a typical OpenAlex work.
@@ -251,6 +253,12 @@ def dialect_routes(name: str, graph: Graph) -> list[BaseRoute]:
         from citegraph.dialects.opencitations.routes import routes as opencitations_routes
 
         return opencitations_routes(graph)
+    if name == "s2":
+        from citegraph.dialects.s2.params import CITATION_WINDOW
+        from citegraph.dialects.s2.routes import routes as s2_routes
+
+        window = int(os.environ.get(ENV_S2_CITATION_WINDOW) or CITATION_WINDOW)
+        return s2_routes(graph, citation_window=window or None)
     raise ValueError(f"unknown dialect {name!r}")
 
 
