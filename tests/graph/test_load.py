@@ -242,3 +242,53 @@ def test_progress_reports_bytes_read_within_a_file(tmp_path: Path) -> None:
     assert len(seen) >= 7 and done == sorted(done)
     assert 0 < done[0] < done[-1] <= seen[-1].bytes_total == WORKS.stat().st_size  # moves inside the one file
     assert seen[-1].records == 369
+
+
+# --- Semantic Scholar: answers are partial views of one paper ---------------------------------------------------
+S2_DATA = Path(__file__).resolve().parents[1] / "data" / "semanticscholar"
+TURING_SHA = "2d5673caa9e6af3a7b82a43f19ee920992db07ad"
+
+
+def _s2_record(g: citegraph.Graph, paper: str) -> dict:
+    raw = g.record(paper, "s2")
+    assert raw is not None
+    return json.loads(raw)
+
+
+@pytest.mark.parametrize("order", [("abstracts", "papers"), ("papers", "abstracts")])
+def test_s2_views_of_one_paper_merge_in_any_order(tmp_path: Path, order: tuple[str, str]) -> None:
+    with citegraph.open(tmp_path / "g.db", create=True) as g:
+        for name in order:
+            g.load([S2_DATA / f"datasets_{name}.jsonl"], workers=0)
+        turing = _s2_record(g, "CorpusId:14636783")
+        assert turing["paperId"] == TURING_SHA and turing["authors"] == [{"authorId": "2262347", "name": "A. Turing"}]
+        assert turing["abstract"].startswith("I propose to consider the question")  # from the abstracts line
+        assert g.work(TURING_SHA).key == g.resolve("CorpusId:14636783")  # one work, not two
+
+
+def test_s2_narrower_answer_keeps_what_a_wider_one_said(tmp_path: Path) -> None:
+    narrow = tmp_path / "title_only.json"  # what fields=title answers for the Turing paper
+    narrow.write_text(json.dumps({"paperId": TURING_SHA, "title": "Computing Machinery and Intelligence"}))
+    with citegraph.open(tmp_path / "g.db", create=True) as g:
+        g.load([S2_DATA / "Paper.json.gz"], workers=0)
+        wide = _s2_record(g, TURING_SHA)
+        before = {k: v for k, v in g.stats().items() if k != "bytes"}
+        report = g.load([narrow], workers=0)
+        assert report.loaded == 1 and _s2_record(g, TURING_SHA) == wide
+        copy = tmp_path / "again.json.gz"
+        shutil.copy(S2_DATA / "Paper.json.gz", copy)
+        g.load([copy], workers=0)  # the same answer again, from another file: nothing changes
+        assert {k: v for k, v in g.stats().items() if k != "bytes"} == before
+        assert _s2_record(g, TURING_SHA) == wide
+
+
+def test_s2_embedded_papers_are_records_of_their_own(tmp_path: Path) -> None:
+    paper = json.loads(gzip.decompress((S2_DATA / "Paper.json.gz").read_bytes()))
+    citing = next(c for c in paper["citations"] if c.get("year") and c.get("authors"))
+    with citegraph.open(tmp_path / "g.db", create=True) as g:
+        report = g.load([S2_DATA / "Paper.json.gz"], workers=0)
+        assert report.loaded == 1 + 1008  # the paper, its 1,000 citing papers and 8 linked references
+        stored = _s2_record(g, citing["paperId"])
+        assert stored["year"] == citing["year"] and stored["authors"] == citing["authors"]
+        assert "citations" not in stored and "references" not in stored
+        assert g.counts(TURING_SHA).cited_by_count == 1000

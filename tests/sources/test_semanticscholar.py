@@ -2,7 +2,8 @@
 
 Real records throughout (tests/data/semanticscholar, see tests/data/PROVENANCE.md): the Turing 1950 paper with its
 embedded lists, recorded citation/reference page walks, batch and search answers, and Datasets lines crafted
-from those records. Damaged variants are built here from them.
+from those records. Damaged variants are built here from them. Also: records merged (``merge_records``), embedded
+papers kept as records of their own (``Mapped.nested``), and Datasets ``abstracts`` lines.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ def _item(name: str) -> dict[str, Any]:
 @pytest.mark.parametrize(("name", "kind"), [
     ("Paper.json.gz", "records"), ("PaperWithNullValues.json", "records"), ("batch_authors.json", "records"),
     ("batch_not_found.json", "records"), ("search_turing.json", "records"), ("bulk_kubernetes.json", "records"),
-    ("datasets_papers.jsonl", "records"), (CITATION_PAGES, "citations"), (REFERENCE_PAGES, "citations"),
+    ("datasets_papers.jsonl", "records"), ("datasets_abstracts.jsonl", "records"), (CITATION_PAGES, "citations"),
+    (REFERENCE_PAGES, "citations"),
     ("datasets_citations.jsonl", "citations"), ("Citation.json", "citations"), ("Reference.json", "citations"),
 ])
 def test_every_s2_file_is_recognised_with_its_kind(name: str, kind: str) -> None:
@@ -580,7 +582,8 @@ _JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow
                          st.sampled_from(["paperId", "corpusId", "externalIds", "title", "year", "citations",
                                           "references", "data", "paper", "offset", "citingPaper", "citedPaper",
                                           "contexts", "intents", "citingcorpusid", "citedcorpusid", "corpusid",
-                                          "DOI", "CorpusId", "authors", "journal", "pages", "name"]),
+                                          "DOI", "CorpusId", "authors", "journal", "pages", "name",
+                                          "openaccessinfo", "abstract", "url"]),
                          inner, max_size=6), max_leaves=20)
 
 
@@ -601,3 +604,251 @@ def test_any_bytes_are_read_without_raising(data: bytes) -> None:
     for _, item in _records(data):
         _maps(item)
     s2.file_kind(data)
+
+
+# --- embedded papers as records of their own (Mapped.nested) ------------------------------------------------
+
+
+def test_turing_embedded_papers_are_nested_records() -> None:
+    original = json.loads(_read("Paper.json.gz"))
+    m = _turing()
+    linked_refs = [r for r in original["references"] if r["paperId"] is not None]
+    assert len(linked_refs) == 8 and all(c["paperId"] is not None for c in original["citations"])
+    assert len(m.nested) == 8 + 1000  # every linked entry is a full paper (21 fields), the 6 unlinked are not nested
+    entries = linked_refs + original["citations"]  # (references first, as in Mapped.citations)
+    assert [json.loads(n) for n in m.nested] == entries
+    for raw, entry in zip(m.nested, entries, strict=True):
+        assert msgspec.json.format(raw, indent=-1) == raw  # compact
+        nested = s2.map_record(raw)
+        assert nested.work.ids[0] == Id("s2", entry["paperId"])
+        assert nested.raw == raw and nested.nested == [] and nested.citations == []
+    assert s2.map_record(m.nested[8]).work.title == original["citations"][0]["title"]
+
+
+def test_only_rich_linked_entries_are_nested() -> None:
+    shas = [hashlib.sha1(str(i).encode()).hexdigest() for i in range(6)]
+    record = {"paperId": TURING_SHA, "title": "T", "citations": [
+        {"paperId": shas[0], "title": "title only"},
+        {"paperId": shas[1]},
+        {"paperId": None, "title": "unlinked", "year": 2020},
+        {"paperId": "nothex", "title": "bad id", "year": 2020, "corpusId": 5},
+        {"paperId": shas[2], "title": "lists only", "citations": [{"paperId": shas[5], "year": 1}]},
+        {"paperId": TURING_SHA, "title": "T", "year": 1950},  # itself
+    ], "references": [
+        {"paperId": shas[3], "year": 1936, "references": [{"paperId": shas[5], "title": "deeper", "year": 1}]},
+        {"paperId": shas[4], "title": "with nulls", "abstract": None},
+    ]}
+    m = s2.map_record(json.dumps(record, indent=2).encode())
+    assert [json.loads(n) for n in m.nested] == [{"paperId": shas[3], "year": 1936},
+                                                 {"paperId": shas[4], "title": "with nulls", "abstract": None}]
+    assert m.nested[0] == b'{"paperId":"%s","year":1936}' % shas[3].encode()
+    assert len(m.citations) == 8  # every entry is still a citation, nested or not
+    assert json.loads(m.raw) == {"paperId": TURING_SHA, "title": "T"}
+
+
+def test_datasets_and_page_records_nest_nothing() -> None:
+    assert all(s2.map_record(r).nested == [] for _, r in _records(_read("datasets_papers.jsonl")))
+    assert all(s2.map_record(r).nested == [] for _, r in _records(_read("search_turing.json")))
+
+
+# --- merging records -------------------------------------------------------------------------------------------
+
+
+def _merge(stored: Any, new: Any) -> Any:
+    return json.loads(s2.merge_records(msgspec.json.encode(stored), msgspec.json.encode(new)))
+
+
+def test_null_does_not_erase_and_new_values_win() -> None:
+    stored = {"paperId": TURING_SHA, "title": "Old", "abstract": "A", "year": None, "venue": "V"}
+    new = {"paperId": TURING_SHA, "abstract": None, "year": 1950, "title": "New", "citationCount": None}
+    merged = _merge(stored, new)
+    assert merged == {"paperId": TURING_SHA, "title": "New", "abstract": "A", "year": 1950, "venue": "V",
+                      "citationCount": None}
+    assert list(merged) == ["paperId", "title", "abstract", "year", "venue", "citationCount"]  # stored's, then new's
+
+
+def test_external_ids_merge_id_by_id() -> None:
+    stored = {"paperId": TURING_SHA, "externalIds": {"DOI": "10.1/a", "MAG": "1", "CorpusId": 7}}
+    new = {"externalIds": {"MAG": None, "ArXiv": "1402.0030", "DOI": "10.1/b"}, "corpusId": 7}
+    merged = _merge(stored, new)
+    assert merged["externalIds"] == {"DOI": "10.1/b", "MAG": "1", "CorpusId": 7, "ArXiv": "1402.0030"}
+    assert list(merged["externalIds"]) == ["DOI", "MAG", "CorpusId", "ArXiv"]
+    assert _merge(stored, {"externalIds": None}) == stored
+    assert _merge({"externalIds": None}, stored) == stored
+    assert _merge({"externalIds": {"DOI": "x"}}, {"externalIds": ["y"]}) == {"externalIds": ["y"]}
+    assert _merge({"journal": {"name": "M", "pages": "1"}}, {"journal": {"name": "N"}}) == {"journal": {"name": "N"}}
+
+
+def test_a_new_paper_id_wins() -> None:
+    assert _merge({"paperId": TURING_SHA, "title": "T"}, {"paperId": "a" * 40})["paperId"] == "a" * 40
+    assert _merge({"paperId": TURING_SHA}, {"paperId": None, "title": "T"}) == {"paperId": TURING_SHA, "title": "T"}
+
+
+def test_merging_is_idempotent_and_keeps_stored_bytes_when_nothing_changes() -> None:
+    m = _turing()
+    stored = m.raw
+    assert s2.merge_records(stored, stored) is stored
+    title_only = msgspec.json.encode({"paperId": TURING_SHA, "title": "Computing Machinery and Intelligence"})
+    assert s2.merge_records(stored, title_only) is stored
+    nulls = json.dumps({"paperId": TURING_SHA, "abstract": None, "externalIds": {"DOI": None}}).encode()
+    assert s2.merge_records(stored, nulls) is stored
+    lean = msgspec.json.encode({"paperId": TURING_SHA, "abstract": None, "year": 1951, "tldr": None})
+    once = s2.merge_records(stored, lean)
+    assert json.loads(once) == {**json.loads(stored), "year": 1951}
+    assert s2.merge_records(once, lean) == once
+    back = json.loads(s2.merge_records(lean, stored))  # lean's keys first, each with the full record's value
+    assert back == json.loads(stored) and list(back)[:5] == ["paperId", "abstract", "year", "tldr", "externalIds"]
+    for nested in m.nested[:50]:
+        entry = json.loads(nested)
+        assert s2.merge_records(nested, nested) is nested
+        assert s2.merge_records(nested, msgspec.json.encode({k: entry[k] for k in ("paperId", "title")})) is nested
+
+
+def test_merged_records_are_compact_and_keep_escapes() -> None:
+    merged = s2.merge_records(b'{"paperId": "x",\n "title": "A \\u2019 B"}', b'{ "year" : [ 1 , 2 ] }')
+    assert merged == b'{"paperId":"x","title":"A \\u2019 B","year":[1,2]}'
+    assert s2.merge_records(merged, b'{"year": [1, 2]}') == merged
+
+
+@pytest.mark.parametrize(("stored", "new", "kept"), [
+    (b'{"paperId": "x"}', b'{"paperId": "x', "stored"), (b'{"paperId": "x"}', b"", "stored"),
+    (b'{"paperId": "x"}', b"null", "stored"), (b'{"paperId": "x"}', b"[1]", "stored"),
+    (b'{"paperId": "x', b'{"paperId": "y"}', "new"), (b"[]", b'{"paperId": "y"}', "new"),
+    (b"not json", b"nor this", "stored"),
+])
+def test_invalid_records_are_not_merged(stored: bytes, new: bytes, kept: str) -> None:
+    assert s2.merge_records(stored, new) == (stored if kept == "stored" else new)
+
+
+def test_numbers_out_of_range_merge_as_written() -> None:
+    assert s2.merge_records(b'{"a":1e400,"b":1}', b'{"a":1e400}') == b'{"a":1e400,"b":1}'
+    assert s2.merge_records(b'{"a":1e400}', b'{"a":2e400}') == b'{"a":2e400}'
+    assert s2.merge_records(b'{"a":1}', b'{"a":1.0,"b":true}') == b'{"a":1.0,"b":true}'  # (1.0 is not 1)
+
+
+@given(stored=_JSON | st.binary(max_size=40), new=_JSON | st.binary(max_size=40))
+def test_merging_anything_never_raises(stored: Any, new: Any) -> None:
+    a = stored if isinstance(stored, bytes) else msgspec.json.encode(stored)
+    b = new if isinstance(new, bytes) else msgspec.json.encode(new)
+    merged = s2.merge_records(a, b)
+    assert s2.merge_records(merged, b) == merged
+
+
+def _merge_model(stored: dict[str, Any], new: dict[str, Any], top: bool = True) -> dict[str, Any]:
+    out = dict(stored)
+    for key, value in new.items():
+        if key in stored and value is None:
+            continue
+        if top and key == "externalIds" and isinstance(stored.get(key), dict) and isinstance(value, dict):
+            value = _merge_model(stored[key], value, top=False)
+        out[key] = value
+    return out
+
+
+_PAPER_KEYS = st.sampled_from(["paperId", "title", "abstract", "year", "externalIds", "DOI", "MAG", "authors"])
+_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=4),
+                       lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_PAPER_KEYS, inner, max_size=3),
+                       max_leaves=8)
+_OBJECTS = st.dictionaries(_PAPER_KEYS, _VALUES | st.dictionaries(st.sampled_from(["DOI", "MAG", "CorpusId"]),
+                                                                  st.none() | st.text(max_size=3)), max_size=6)
+
+
+@given(a=_OBJECTS, b=_OBJECTS)
+def test_merge_follows_its_rules_on_any_records(a: dict[str, Any], b: dict[str, Any]) -> None:
+    ra, rb = msgspec.json.encode(a), msgspec.json.encode(b)
+    merged = s2.merge_records(ra, rb)
+    expected = _merge_model(a, b)
+    assert merged == msgspec.json.encode(expected)  # the rules, key order included; compact
+    assert s2.merge_records(merged, rb) == merged
+    assert s2.merge_records(ra, ra) == ra
+    pretty = json.dumps(a, indent=1).encode()
+    spaced = s2.merge_records(pretty, json.dumps(b).encode())  # stored itself when nothing changes, else compact
+    assert json.loads(spaced) == expected  # (json escapes what msgspec does not: escapes are kept)
+    assert spaced == pretty or msgspec.json.format(spaced, indent=-1) == spaced
+
+
+# --- Datasets abstracts --------------------------------------------------------------------------------------
+
+
+def test_datasets_abstracts_lines_map_to_abstract_projections() -> None:
+    paper = json.loads(_read("Paper.json.gz"))
+    api = {p["corpusId"]: p for p in [paper, *paper["citations"]]}
+    lines = [json.loads(line) for line in _read("datasets_abstracts.jsonl").splitlines()[:5]]
+    got = _records(_read("datasets_abstracts.jsonl"))
+    assert [p for p, _ in got] == [0, 1, 2, 3, 4, 5]
+    with pytest.raises(RecordError, match="invalid JSON"):
+        s2.map_record(got[5][1])
+    mapped = [s2.map_record(raw) for _, raw in got[:5]]
+    for m, line in zip(mapped, lines, strict=True):
+        corpus = line["corpusid"]
+        assert m.work.ids == [Id("corpusid", str(corpus))] and m.work.source == "s2"
+        assert m.work.abstract == api[corpus]["abstract"].strip() and m.has_abstract is True
+        assert m.issues == [] and m.citations == [] and m.nested == []
+        assert m.work.title is None and m.work.authors == []
+    turing = mapped[0]
+    assert turing.raw == msgspec.json.encode({"corpusId": 14636783, "abstract": paper["abstract"]})
+    assert (turing.work.is_oa, turing.work.oa_url, turing.version) == (None, None, None)
+    assert mapped[1].version == mapped[1].work.version == "2023-01-13T13:55:41.381Z"
+    oa = json.loads(mapped[2].raw)
+    assert list(oa) == ["corpusId", "abstract", "isOpenAccess", "openAccessPdf"]
+    pdf_url = paper["citations"][14]["openAccessPdf"]["url"]
+    assert oa["openAccessPdf"] == {"url": pdf_url, "status": None, "license": None}
+    assert (mapped[2].work.is_oa, mapped[2].work.oa_url) == (True, pdf_url)
+    papers = {json.loads(line)["corpusid"] for line in _read("datasets_papers.jsonl").splitlines()}
+    assert [line["corpusid"] in papers for line in lines] == [True, True, True, True, False]
+    assert mapped[4].work.is_oa is True
+
+
+def test_an_abstracts_line_completes_the_papers_line_in_either_order() -> None:
+    paper = s2.map_record(_read("datasets_papers.jsonl").splitlines()[3]).raw
+    abstract = s2.map_record(_read("datasets_abstracts.jsonl").splitlines()[2]).raw
+    for merged in (s2.merge_records(paper, abstract), s2.merge_records(abstract, paper)):
+        record = json.loads(merged)
+        assert record["abstract"].startswith("The computational significance of consciousness")
+        assert record["title"] == json.loads(paper)["title"] and record["isOpenAccess"] is True
+        assert record["openAccessPdf"]["url"].startswith("https://www.frontiersin.org/")
+        m = s2.map_record(merged)
+        assert m.work.ids[:2] == [Id("s2", "c22dd72b4acf93d1b3304f12d2cdcb6cb0cbc163"), Id("corpusid", "269794707")]
+        assert m.work.abstract is not None and m.work.title is not None
+
+
+def test_abstracts_line_open_access_values_are_kept() -> None:
+    line = json.loads(_read("datasets_abstracts.jsonl").splitlines()[4])
+    line["openaccessinfo"].update(license="CCBY", status="GOLD")
+    line["corpusid"] = str(line["corpusid"])
+    stored = json.loads(s2.map_record(json.dumps(line).encode()).raw)
+    assert stored["corpusId"] == 270039025
+    assert stored["openAccessPdf"] == {"url": line["openaccessinfo"]["url"], "status": "GOLD", "license": "CCBY"}
+    line["openaccessinfo"] = {"url": 5}
+    m = s2.map_record(json.dumps(line).encode())
+    assert "openAccessPdf" not in json.loads(m.raw) and "openaccessinfo.url is not a URL: 5" in m.issues
+    line["openaccessinfo"] = None
+    assert json.loads(s2.map_record(json.dumps(line).encode()).raw) == {"corpusId": 270039025,
+                                                                       "abstract": line["abstract"]}
+
+
+_DROP = object()  # (the key is left out of the line)
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ({"corpusid": None}, "without corpusid"), ({"corpusid": _DROP}, "without corpusid"),
+    ({"abstract": 5}, "unexpected value type"), ({"abstract": ["x"]}, "unexpected value type"),
+    ({"abstract": None}, "abstract is not a string"), ({"abstract": _DROP}, "abstract is not a string"),
+    ({"corpusid": "x"}, "names no paper"), ({"corpusid": -3}, "names no paper"),
+    ({"corpusid": True}, "names no paper"),
+])
+def test_unusable_abstracts_lines_raise_record_error(change: dict[str, Any], reason: str) -> None:
+    line = json.loads(_read("datasets_abstracts.jsonl").splitlines()[0])
+    for key, value in change.items():
+        if value is _DROP:
+            del line[key]
+        else:
+            line[key] = value
+    with pytest.raises(RecordError, match=reason):
+        s2.map_record(json.dumps(line).encode())
+
+
+def test_datasets_abstract_to_api() -> None:
+    line = {"corpusid": "12", "abstract": "A", "updated": "x",
+            "openaccessinfo": {"externalids": {"DOI": "10.1/x"}, "license": None, "url": " ", "status": None}}
+    assert s2.datasets_abstract_to_api(line) == {"corpusId": 12, "abstract": "A"}

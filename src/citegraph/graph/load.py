@@ -30,7 +30,7 @@ import msgspec
 from isal import igzip
 
 from citegraph.graph.search import IndexUpdater, document_text
-from citegraph.sources import RecordError, ServingHints, crossref, openalex, opencitations, semanticscholar
+from citegraph.sources import Mapped, RecordError, ServingHints, crossref, openalex, opencitations, semanticscholar
 from citegraph.store.base import FileState, PreparedRecord, Store
 from citegraph.store.codec import DICT_SAMPLE_RECORDS, NO_DICT, Codec, train_dictionary
 from citegraph.store.fields import facets_of, names_of, scalars_of
@@ -330,7 +330,25 @@ def _init_worker(dicts: dict[int, bytes]) -> None:
 
 def prepare_record(module: ModuleType, raw: bytes, position: int, codec: Codec, dict_id: int) -> PreparedRecord:
     """Parse, map and compress one raw record for the writer; raises RecordError when it is unusable."""
+    return _prepared(module, module.map_record(raw), position, codec, dict_id)
+
+
+def prepare_records(module: ModuleType, raw: bytes, position: int, codec: Codec,
+                    dict_id: int) -> list[PreparedRecord]:
+    """A raw record and the records it embeds whole (``Mapped.nested``), prepared; the embedded ones come first
+    and share its position. An embedded record that cannot be used is left out (the record itself still loads)."""
     mapped = module.map_record(raw)
+    out = []
+    for inner in mapped.nested:
+        try:
+            out.append(prepare_record(module, inner, position, codec, dict_id))
+        except RecordError:
+            continue
+    out.append(_prepared(module, mapped, position, codec, dict_id))
+    return out
+
+
+def _prepared(module: ModuleType, mapped: Mapped, position: int, codec: Codec, dict_id: int) -> PreparedRecord:
     work = mapped.work
     if not work.ids:
         raise RecordError("record has no identifier")
@@ -387,13 +405,59 @@ def prepare_chunk(module: ModuleType, chunk: list[tuple[int, bytes]], codec: Cod
     rejects: list[tuple[int, str, str]] = []
     for position, raw in chunk:
         try:
-            out.append(prepare_record(module, raw, position, codec, dict_id))
+            out.extend(prepare_records(module, raw, position, codec, dict_id))
         except RecordError as exc:
             rejects.append((position, str(exc), raw[:REJECT_SNIPPET].decode("utf-8", "replace")))
         except Exception as exc:  # a mapper bug must not abort a long load: reject and report it
             rejects.append((position, f"unexpected {type(exc).__name__}: {exc}",
                             raw[:REJECT_SNIPPET].decode("utf-8", "replace")))
     return out, rejects
+
+
+def merged_with_stored(store: Store, module: ModuleType, source: str, prepared: list[PreparedRecord],
+                       codec: Codec, dict_id: int) -> list[PreparedRecord]:
+    """A batch of a source whose records are partial views (``merge_records``): the records of one work (sharing
+    an id, in the batch or with a work stored) become one, merged in order into the record stored for it."""
+    parent = list(range(len(prepared)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple[str, str], int] = {}
+    for i, rec in enumerate(prepared):
+        for pair in rec.ids:
+            j = first.setdefault(pair, i)
+            if j != i:
+                parent[find(i)] = find(j)
+    known = store.resolve_many({pair for rec in prepared for pair in rec.ids})
+    groups: dict[int, list[int]] = {}
+    for i in range(len(prepared)):
+        groups.setdefault(find(i), []).append(i)
+    if len(groups) == len(prepared) and not known:
+        return prepared  # nothing to merge: every record is new and alone (a fresh load's common case)
+    out: list[PreparedRecord] = []
+    for members in groups.values():
+        work = next((known[p] for i in members for p in prepared[i].ids if p in known), None)
+        stored = store.record(work, source) if work is not None else None
+        if stored is None and len(members) == 1:
+            out.append(prepared[members[0]])
+            continue
+        raw = stored
+        for i in members:
+            new = codec.decompress(prepared[i].data, prepared[i].dict_id)
+            raw = new if raw is None else module.merge_records(raw, new)
+        assert raw is not None
+        last = prepared[members[-1]]
+        try:
+            rec = prepare_record(module, raw, last.position, codec, dict_id)
+        except RecordError:
+            rec = last  # the merge made something unusable: the new record as it came
+        rec.asserted = [c for i in members for c in prepared[i].asserted]
+        out.append(rec)
+    return out
 
 
 # --- the pipeline --------------------------------------------------------------------------------------
@@ -541,6 +605,7 @@ def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport,
     codec = store.codec
     fr = FileReport(key, name, "loaded")
     position = start
+    merge = getattr(module, "merge_records", None)
     try:
         with open_input(path) as fh:
             chunks = _chunks(module.iter_raw(fh.stream, start=start), batch_records)
@@ -561,6 +626,8 @@ def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport,
                 position = last + 1
                 for pos, reason, snippet in rejected:
                     rejects.write({"path": key, "position": pos, "reason": reason, "record": snippet})
+                if prepared and merge is not None:
+                    prepared = merged_with_stored(store, module, name, prepared, codec, dict_id)
                 if prepared:
                     res = store.write_batch(name, prepared, path=key, next_position=position,
                                             rejected=len(rejected), done=False)

@@ -7,7 +7,10 @@ Each module offers the same small interface, which the loader drives:
 - ``iter_raw(stream, *, start=0)``: the file's records as ``(position, raw bytes)``, in order;
 - ``map_record(raw) -> Mapped``: one record parsed and mapped, or :class:`RecordError`;
 - optionally ``serving_hints(raw) -> ServingHints``: what serving may skip for this record, checked
-  once at load (see :class:`ServingHints`).
+  once at load (see :class:`ServingHints`);
+- optionally ``merge_records(stored, new) -> bytes``: for a source whose records are partial views of one
+  record (S2 answers only the fields asked), the record to keep when ``new`` arrives for a work that has
+  ``stored``; without it a new record replaces the stored one.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ class Mapped(msgspec.Struct):
     ``work.abstract`` out; None when the mapper does not say (then read ``bool(work.abstract)``).
     ``citations`` are citations the record states with what the source says of each (S2's embedded
     ``citations``/``references`` with their list positions); they are written like a citation file's rows.
+    ``nested`` are other records the record embeds whole (S2's embedded citing and cited papers), each a raw
+    record ``map_record`` reads; they are written with it, each merged into what is stored (``merge_records``).
     """
 
     work: Work
@@ -47,6 +52,7 @@ class Mapped(msgspec.Struct):
     issues: list[str] = []
     has_abstract: bool | None = None
     citations: list[AssertedCitation] = []
+    nested: list[bytes] = []
 
 
 class ServingHints(msgspec.Struct):

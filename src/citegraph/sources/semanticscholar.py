@@ -5,7 +5,9 @@ Files of paper records (``iter_raw`` and ``map_record``; positions resume a load
 - API paper objects (``GET /paper/{id}``), compact or pretty-printed, one per file or one per line;
 - batch answers (``POST /paper/batch``): a JSON array of paper objects, ``null`` for ids S2 does not know;
 - search pages ``{"total", "offset", "next", "data"}`` and bulk search pages ``{"total", "token", "data"}``;
-- S2 Datasets ``papers`` lines (``{"corpusid", "externalids", …}``), converted to the API's shape.
+- S2 Datasets ``papers`` lines (``{"corpusid", "externalids", …}``), converted to the API's shape;
+- S2 Datasets ``abstracts`` lines (``{"corpusid", "openaccessinfo", "abstract"}``), converted to the API projection
+  they amount to (``corpusId``, ``abstract``, and ``isOpenAccess``/``openAccessPdf`` when they give a URL).
 
 Files of citations (``iter_citations``, yielding :class:`Chunk` rows):
 
@@ -23,14 +25,21 @@ sample files S2 ships with the Datasets API and from lines of releases quoted in
   (``[{"authorId", "name"}]``), ``venue``, ``publicationvenueid`` (the venue's id only), ``year``,
   ``referencecount``, ``citationcount``, ``influentialcitationcount``, ``isopenaccess``, ``s2fieldsofstudy``,
   ``publicationtypes``, ``publicationdate``, ``journal`` (``{"name", "pages", "volume"}``); 2022 releases add
-  ``updated``. No abstract (a separate dataset) and no references (the ``citations`` dataset).
+  ``updated``. No abstract (the ``abstracts`` dataset) and no references (the ``citations`` dataset).
+- ``abstracts``: ``corpusid`` (int), ``openaccessinfo`` (``{"externalids": {"MAG", "ACL", "DOI", "PubMedCentral",
+  "ArXiv"}, "license", "url", "status"}``, Unpaywall's open-access data, every key present and null when unknown),
+  ``abstract`` (a string); 2022–2023 releases add ``updated``. The dataset's README documents ``openaccessinfo``;
+  S2's sample file shows the rest.
 - ``citations``: ``citationid`` (in current releases), ``citingcorpusid``, ``citedcorpusid`` (null when S2 could
   not link the cited paper; strings in the 2022 samples, numbers in 2024 lines), ``isinfluential``, ``contexts``
   (strings or null), ``intents``: one list of intents per context in 2024 lines (``[["methodology"]]``), one flat
   list in the 2022 samples. Both shapes are read.
 
 Each paper is stored as S2's API serves it (``Mapped.raw``) without its embedded ``citations`` and ``references``
-lists, which become ``Mapped.citations`` (the store serves them from the graph). A record or row that cannot be
+lists, which become ``Mapped.citations`` (the store serves them from the graph); the embedded papers S2 gives more
+of than a paperId and a title also become records of their own (``Mapped.nested``). An answer is a projection of
+the paper (the fields asked), so a record that arrives for a paper already stored is merged into it
+(:func:`merge_records`): what S2 said before stays unless S2 now says otherwise. A record or row that cannot be
 used is set aside with its reason; it never stops the file.
 """
 
@@ -99,6 +108,11 @@ DATASETS_PAPER_KEYS: Final = (
     ("s2fieldsofstudy", "s2FieldsOfStudy"), ("publicationtypes", "publicationTypes"),
     ("publicationdate", "publicationDate"), ("journal", "journal"), ("authors", "authors"),
 )
+#: The keys of an embedded paper that a title-only listing has: an entry with any other key is a projection of the
+#: paper worth keeping as a record of its own (``Mapped.nested``).
+STUB_KEYS: Final = frozenset({"paperId", "title"})
+#: The lists a paper may embed (kept as citations, never in a stored record).
+EMBEDDED_LISTS: Final = ("citations", "references")
 #: Normalised ids repeat across millions of records (venues' ISSNs, cited papers).
 ID_CACHE_SIZE: Final = 1 << 16
 
@@ -155,7 +169,8 @@ class _FieldOfStudy(msgspec.Struct, gc=False):
 
 
 class _Paper(_Stub, gc=False):
-    """An API paper object (FullPaper); ``corpusid`` is set only on a Datasets ``papers`` line."""
+    """An API paper object (FullPaper); ``corpusid`` is set only on a Datasets ``papers`` or ``abstracts`` line,
+    ``openaccessinfo`` only on an ``abstracts`` line."""
 
     url: str | None = None
     abstract: str | None = None
@@ -176,6 +191,7 @@ class _Paper(_Stub, gc=False):
     citations: list[msgspec.Raw] | None | UnsetType = UNSET
     references: list[msgspec.Raw] | None | UnsetType = UNSET
     corpusid: Any = UNSET
+    openaccessinfo: Any = UNSET
     updated: Any = None
 
 
@@ -228,7 +244,10 @@ _ITEM = msgspec.json.Decoder(_CitationItem)
 _PAGE = msgspec.json.Decoder(_Page)
 _DATASET_CITATION = msgspec.json.Decoder(_DatasetCitation)
 _ENVELOPE = msgspec.json.Decoder(list[msgspec.Raw] | _Envelope)
+#: A JSON object's members, their values left as they are written (what merging and nesting need of a paper).
+_FIELDS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _encode = msgspec.json.encode
+_NULL: Final = msgspec.Raw(b"null")
 
 
 # --- ids -----------------------------------------------------------------------------------------------
@@ -403,9 +422,25 @@ def _work_type(p: _Paper) -> tuple[str | None, str | None]:
     return kind, ",".join(types)
 
 
-def _listed(entries: list[msgspec.Raw] | None | UnsetType, key: str, own: End,
-            issues: list[str]) -> list[AssertedCitation]:
-    """An embedded ``citations`` or ``references`` list as citations, each with its place in the list."""
+def _nested_raw(raw: msgspec.Raw) -> bytes | None:
+    """An embedded paper as a record of its own: compact, without embedded lists of its own (S2 nests one level
+    only, and a record is stored without them); None when it says nothing beyond its paperId and title."""
+    try:
+        fields = _FIELDS.decode(raw)
+    except msgspec.DecodeError:
+        return None
+    lists = [name for name in EMBEDDED_LISTS if name in fields]
+    for name in lists:
+        del fields[name]
+    if fields.keys() <= STUB_KEYS:
+        return None
+    return msgspec.json.format(_encode(fields) if lists else raw, indent=-1)
+
+
+def _listed(entries: list[msgspec.Raw] | None | UnsetType, key: str, own: End, issues: list[str],
+            nested: list[bytes]) -> list[AssertedCitation]:
+    """An embedded ``citations`` or ``references`` list as citations, each with its place in the list; each entry
+    that is a richer projection of a paper S2 linked (its paperId and more than a title) is added to ``nested``."""
     if not isinstance(entries, list):
         return []
     out = []
@@ -421,6 +456,8 @@ def _listed(entries: list[msgspec.Raw] | None | UnsetType, key: str, own: End,
         if end is None:
             issues.append(f"{what}no id and no title; left out")
             continue
+        if end[0][0] == ids.S2 and end[0] != own[0] and (record := _nested_raw(raw)) is not None:
+            nested.append(record)
         title = _text(entry.title)
         if key == "references":
             out.append(AssertedCitation(citing=own, cited=end, citing_pos=i, cited_title=title))
@@ -487,6 +524,41 @@ def datasets_paper_to_api(line: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def datasets_abstract_to_api(line: dict[str, Any]) -> dict[str, Any]:
+    """A Datasets ``abstracts`` line as the API projection of its paper: ``corpusId`` (a number, as the API gives
+    it) and ``abstract``, and, when ``openaccessinfo`` gives a URL, ``isOpenAccess: true`` and ``openAccessPdf``
+    (``url``, ``status``, ``license`` as the line has them).
+
+    ``openaccessinfo.externalids`` are left out: they are the ids the ``papers`` line of the same CorpusId gives
+    (without ``CorpusId`` itself), and ``updated`` is no API field.
+    """
+    out: dict[str, Any] = {}
+    corpus = _as_number(line.get("corpusid"))
+    if corpus is not None:
+        out["corpusId"] = corpus
+    out["abstract"] = line.get("abstract")
+    info = line.get("openaccessinfo")
+    url = info.get("url") if isinstance(info, dict) else None
+    if isinstance(info, dict) and isinstance(url, str) and url.strip():
+        out["isOpenAccess"] = True
+        out["openAccessPdf"] = {"url": url, "status": info.get("status"), "license": info.get("license")}
+    return out
+
+
+def _abstracts_line(line: dict[str, Any], issues: list[str]) -> dict[str, Any]:
+    """:func:`datasets_abstract_to_api` of a line that names its paper and has an abstract, else RecordError."""
+    if line.get("corpusid") is None:
+        raise RecordError("a Datasets abstracts line without corpusid")
+    if not isinstance(line.get("abstract"), str):
+        raise RecordError(f"a Datasets abstracts line whose abstract is not a string: {_shown(line.get('abstract'))}")
+    info = line["openaccessinfo"]
+    if info is not None and not isinstance(info, dict):
+        issues.append(f"openaccessinfo is not an object: {_shown(info)}")
+    elif isinstance(info, dict) and not isinstance(info.get("url"), str | None):
+        issues.append(f"openaccessinfo.url is not a URL: {_shown(info.get('url'))}")
+    return datasets_abstract_to_api(line)
+
+
 def _stored(raw: bytes, p: _Paper) -> bytes:
     """The bytes kept for an API paper: compact, without the embedded lists (the graph serves those)."""
     if p.citations is not UNSET or p.references is not UNSET:
@@ -500,22 +572,27 @@ def _stored(raw: bytes, p: _Paper) -> bytes:
 
 
 def map_record(raw: bytes) -> Mapped:
-    """Parse and map one S2 paper: an API paper object, or a Datasets ``papers`` line.
+    """Parse and map one S2 paper: an API paper object, or a Datasets ``papers`` or ``abstracts`` line.
+
+    Embedded ``citations``/``references`` become ``Mapped.citations``; those of their papers S2 gives more of
+    than a paperId and a title are also returned whole in ``Mapped.nested``, as records of their own.
 
     Raises RecordError when the record is not a JSON object, has a value of the wrong type, or names no paper
-    (no usable paperId, CorpusId or external id).
+    (no usable paperId, CorpusId or external id); an ``abstracts`` line also when it has no corpusid or its
+    abstract is not a string.
     """
     raw = raw.strip(LEADING)
     p: _Paper = decode_record(raw, _PAPER)
     version = None
-    if p.corpusid is not UNSET and p.paperId is None and p.corpusId is None:
+    issues: list[str] = []
+    if p.paperId is None and p.corpusId is None and (p.corpusid is not UNSET or p.openaccessinfo is not UNSET):
         line = msgspec.json.decode(raw)
         version = line.get("updated") if isinstance(line.get("updated"), str) else None
-        stored = _encode(datasets_paper_to_api(line))
+        api = datasets_paper_to_api(line) if p.openaccessinfo is UNSET else _abstracts_line(line, issues)
+        stored = _encode(api)
         p = decode_record(stored, _PAPER)
     else:
         stored = _stored(raw, p)
-    issues: list[str] = []
     own = _paper_ids(p, issues)
     if not own:
         raise RecordError("the record names no paper: no usable paperId, corpusId or externalIds"
@@ -540,10 +617,72 @@ def map_record(raw: bytes) -> Mapped:
             referenced_works_count=_count(p.referenceCount, "referenceCount", issues),
             influential_citation_count=_count(p.influentialCitationCount, "influentialCitationCount", issues)),
         version=version)
-    citations = _listed(p.references, "references", own_end, issues) + _listed(p.citations, "citations", own_end,
-                                                                                issues)
+    nested: list[bytes] = []
+    citations = (_listed(p.references, "references", own_end, issues, nested)
+                 + _listed(p.citations, "citations", own_end, issues, nested))
     return Mapped(work=work, raw=stored, version=version, issues=issues, has_abstract=abstract is not None,
-                  citations=citations)
+                  citations=citations, nested=nested)
+
+
+# --- merging records -----------------------------------------------------------------------------------------
+
+
+def _same_value(a: msgspec.Raw, b: msgspec.Raw) -> bool:
+    """Whether two JSON values written differently (escapes, spaces, number forms) are the same value."""
+    try:
+        return _encode(msgspec.json.decode(a)) == _encode(msgspec.json.decode(b))
+    except msgspec.DecodeError:  # a number out of range: not comparable, so not the same
+        return False
+
+
+def _merged_fields(stored: dict[str, msgspec.Raw], new: dict[str, msgspec.Raw],
+                   top: bool = True) -> dict[str, msgspec.Raw] | None:
+    """``stored``'s members then those only ``new`` has; ``new``'s value wins unless it is null where ``stored``
+    has a value, and (``top``: of a paper) two ``externalIds`` objects merge member by member. None when the
+    result is ``stored``."""
+    out: dict[str, msgspec.Raw] | None = None
+    for key, value in new.items():
+        old = stored.get(key)
+        if old is not None:
+            if value in (old, _NULL):
+                continue  # the same, or S2 did not know it this time
+            if top and key == "externalIds" and bytes(old)[:1] == bytes(value)[:1] == b"{":
+                inner = _merged_fields(_FIELDS.decode(old), _FIELDS.decode(value), top=False)
+                if inner is None:
+                    continue
+                value = msgspec.Raw(_encode(inner))
+            elif _same_value(old, value):
+                continue
+        if out is None:
+            out = dict(stored)
+        out[key] = value
+    return out
+
+
+def merge_records(stored: bytes, new: bytes) -> bytes:
+    """The record to keep when ``new`` arrives for a paper whose stored record is ``stored``.
+
+    S2 answers only the fields asked, and prints null for what it does not know: so every member of ``stored``
+    stays, then come those only ``new`` has; of a member both have, ``new``'s value is kept unless it is null
+    (then ``stored``'s is); ``externalIds`` merges id by id the same way. (A new paperId replaces the stored one:
+    S2 merged the paper into another.) The result is compact JSON, ``stored`` itself when ``new`` adds or changes
+    nothing, so merging again changes nothing. When ``new`` is not a JSON object, ``stored`` is kept; when
+    ``stored`` is not, ``new`` replaces it.
+    """
+    if stored == new:
+        return stored
+    try:
+        fresh = _FIELDS.decode(new)
+    except msgspec.DecodeError:  # (ValidationError included: valid JSON that is no object)
+        return stored
+    try:
+        kept = _FIELDS.decode(stored)
+    except msgspec.DecodeError:
+        return new
+    out = _merged_fields(kept, fresh)
+    if out is None:
+        return stored
+    return msgspec.json.format(_encode(out), indent=-1)
 
 
 # --- telling files apart ----------------------------------------------------------------------------------
@@ -570,7 +709,8 @@ def _head_keys(text: bytes) -> tuple[set[bytes], set[bytes], set[bytes]]:
 
 def file_kind(head: bytes) -> str | None:
     """``"citations"`` for citation or reference pages (and lone entries of one) and Datasets ``citations`` lines;
-    ``"records"`` for S2 papers (API objects, batch answers, search and bulk pages, Datasets ``papers`` lines);
+    ``"records"`` for S2 papers (API objects, batch answers, search and bulk pages, Datasets ``papers`` and
+    ``abstracts`` lines);
     None if not S2."""
     text = head.lstrip(LEADING)
     if not text.startswith((b"{", b"[")):
@@ -584,8 +724,8 @@ def file_kind(head: bytes) -> str | None:
         return "citations"
     if b"citingPaper" in top or b"citedPaper" in top:
         return "citations"  # a lone page entry (its rows are rejected: only a page says whose citation it is)
-    if b"corpusid" in top and b"externalids" in top:
-        return "records"
+    if b"corpusid" in top and (b"externalids" in top or b"openaccessinfo" in top):
+        return "records"  # a Datasets papers or abstracts line
     if b"data" in top and top & PAGE_KEYS:
         if b"citingPaper" in third or b"citedPaper" in third:
             return "citations"
@@ -970,11 +1110,13 @@ __all__ = [
     "S2_TO_OPENALEX_TYPE",
     "SOURCE",
     "Chunk",
+    "datasets_abstract_to_api",
     "datasets_paper_to_api",
     "file_kind",
     "iter_citations",
     "iter_raw",
     "map_record",
+    "merge_records",
     "sniff",
     "title_key",
 ]

@@ -937,15 +937,18 @@ class SQLiteStore(SQLiteQueries):
             marks = ",".join("?" * len(chunk))
             by_work: dict[int, list[IdPair]] = {}
             for scheme, value, work in self.conn.execute(
-                    f"SELECT scheme, value, work_id FROM work_ids WHERE work_id IN ({marks})", chunk):
-                by_work.setdefault(work, []).append((scheme, value))
-            for row in self.conn.execute(
+                    f"SELECT scheme, value, work_id FROM work_ids WHERE work_id IN ({marks})", chunk).fetchall():
+                held = by_work.get(work)
+                if held is None:
+                    by_work[work] = [(scheme, value)]
+                else:
+                    held.append((scheme, value))
+            # positional, in WorkRow's field order: a page of 100 works builds 100 of these
+            for wid, stub, sources, title, year, date, kind, cbc, rwc in self.conn.execute(
                     "SELECT id, stub, sources, title, publication_year, publication_date, type, cited_by_count,"
-                    f" referenced_works_count FROM works WHERE id IN ({marks})", chunk):
-                out[row[0]] = WorkRow(id=row[0], stub=bool(row[1]), sources=sources_of(row[2]),
-                                      ids=by_work.get(row[0], []), title=row[3], publication_year=row[4],
-                                      publication_date=row[5], type=row[6], cited_by_count=row[7],
-                                      referenced_works_count=row[8])
+                    f" referenced_works_count FROM works WHERE id IN ({marks})", chunk).fetchall():
+                out[wid] = WorkRow(wid, stub == 1, sources_of(sources), by_work.get(wid, []), title, year, date, kind,
+                                   cbc, rwc)
         return out
 
     def work_counts(self, work_id: int) -> tuple[int, int] | None:
