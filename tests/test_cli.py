@@ -108,3 +108,8 @@ def test_migrate_upgrades_an_older_database_and_its_search_index(tmp_path: Path,
     assert main(["migrate", "--db", str(path)]) == 0
     assert "search index current" in capsys.readouterr().out
     assert main(["migrate", "--db", str(tmp_path / "missing.db")]) == 1
+
+
+def test_serve_refuses_a_negative_s2_citation_window(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--db", str(tmp_path / "x.db"), "--s2-citation-window", "-1"]) == 1
+    assert "--s2-citation-window" in capsys.readouterr().err

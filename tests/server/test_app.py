@@ -54,6 +54,8 @@ def test_own_endpoints(base: str) -> None:
     assert stats["stats"]["works"] == 369 and stats["dialects"]["openalex"] == ["/openalex", "/"]
     spec = httpx.get(f"{base}/-/openapi.json").json()
     assert spec["openapi"].startswith("3.") and "/-/health" in spec["paths"]
+    assert {"/openalex/works", "/crossref/works", "/opencitations/index/v2/citations/{id}",
+            "/s2/graph/v1/paper/{paper_id}"} <= set(spec["paths"])  # every dialect, at a path it serves
     assert "openapi.json" in httpx.get(f"{base}/-/docs").text
 
 

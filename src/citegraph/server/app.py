@@ -168,6 +168,14 @@ def _own_routes(graph: Graph, mounted: dict[str, list[str]]) -> list[BaseRoute]:
     return routes
 
 
+#: Each dialect's main path below its mount, for the OpenAPI description (the rest is upstream's documentation).
+DIALECT_ENTRIES: dict[str, tuple[str, str]] = {
+    "openalex": ("/works", "list works"), "crossref": ("/works", "list works"),
+    "opencitations": ("/index/v2/citations/{id}", "citations of a work"),
+    "s2": ("/graph/v1/paper/{paper_id}", "a paper"),
+}
+
+
 def openapi_document(mounted: dict[str, list[str]]) -> dict[str, Any]:
     """An OpenAPI 3.1 description of our own endpoints, pointing at the dialects' mounts."""
     paths: dict[str, Any] = {
@@ -176,8 +184,9 @@ def openapi_document(mounted: dict[str, list[str]]) -> dict[str, Any]:
         "/-/stats": {"get": {"summary": "Corpus counts", "responses": {"200": {"description": "ok"}}}},
     }
     for name, prefixes in mounted.items():
+        path, summary = DIALECT_ENTRIES[name]
         for prefix in prefixes:
-            paths[f"{prefix.rstrip('/')}/works"] = {"get": {"summary": f"{name} dialect: list works",
+            paths[f"{prefix.rstrip('/')}{path}"] = {"get": {"summary": f"{name} dialect: {summary}",
                                                             "responses": {"200": {"description": "ok"}}}}
     return {"openapi": "3.1.0", "info": {"title": "citegraph", "version": citegraph.__version__,
                                          "description": "Dialects mounted: " + ", ".join(
@@ -189,7 +198,7 @@ _DOCS_HTML = """<!doctype html><html><head><meta charset="utf-8"><title>citegrap
 <body><h1>citegraph</h1><p>A self-hosted scholarly citation index.</p>
 <p>The OpenAPI description is at <a href="/-/openapi.json">/-/openapi.json</a>.
 Dialects: OpenAlex under <code>/openalex</code>, Crossref under <code>/crossref</code>, OpenCitations under
-<code>/opencitations</code>.</p></body></html>"""
+<code>/opencitations</code>, Semantic Scholar under <code>/s2/graph/v1</code>.</p></body></html>"""
 
 
 async def _not_found(request: Request, _exc: Exception) -> Response:
