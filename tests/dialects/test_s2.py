@@ -222,12 +222,14 @@ def test_bulk_search_syntax(root: str) -> None:
     assert total('"computing machinery"') >= 1
 
 
-def test_title_match_and_autocomplete(root: str) -> None:
+def test_title_match_and_autocomplete(root: str, sch: SemanticScholar) -> None:
     match = _get(root, "/paper/search/match", query="Computing Machinery and Intelligence", fields="year").json()
     assert match["data"][0]["paperId"] == TURING and match["data"][0]["year"] == 1950
     assert match["data"][0]["matchScore"] > 0
     missing = _get(root, "/paper/search/match", query="zzqx wwvy")
     assert missing.status_code == 404 and missing.json() == {"error": "Title match not found"}
+    matched = sch.search_paper("computing machinery and intelligence", match_title=True, fields=["title"])
+    assert matched.paperId == TURING  # the client sends offset and limit along: accepted, ignored
     done = _get(root, "/paper/autocomplete", query="Computing Machin").json()
     assert any(m["id"] == TURING and m["authorsYear"] == "Turing, 1950" for m in done["matches"])
 
@@ -246,6 +248,9 @@ def test_authors_computed_from_our_graph(sch: SemanticScholar, root: str) -> Non
                                "url": "https://www.semanticscholar.org/author/2262347"}]
     found = _get(root, "/author/search", query="turing").json()
     assert "2262347" in [a["authorId"] for a in found["data"]]
+    assert [a.name for a in sch.get_paper_authors(TURING)] == ["A. Turing"]
+    assert "2262347" in [a.authorId for a in sch.search_author("turing")]
+    assert [a.name for a in sch.get_authors(["2262347"])] == ["A. Turing"]
     batch = httpx.post(f"{root}/graph/v1/author/batch", json={"ids": ["2262347", "0"]}).json()
     assert batch[0]["name"] == "A. Turing" and batch[1] is None
 

@@ -77,7 +77,7 @@ _SEARCH_FILTERS = frozenset({"query", "year", "venue", "fieldsOfStudy", "publica
 ALLOWED: dict[str, frozenset[str]] = {
     "paper": _COMMON, "citations": _LIST_PARAMS | {"publicationDateOrYear"}, "references": _LIST_PARAMS,
     "authors": _LIST_PARAMS, "search": _LIST_PARAMS | _SEARCH_FILTERS,
-    "bulk": _LIST_PARAMS | _SEARCH_FILTERS | {"token", "sort"}, "match": _COMMON | _SEARCH_FILTERS,
+    "bulk": _LIST_PARAMS | _SEARCH_FILTERS | {"token", "sort"}, "match": _LIST_PARAMS | _SEARCH_FILTERS,
     "autocomplete": frozenset({"query"}), "batch": _COMMON, "author": _COMMON,
     "author_papers": _LIST_PARAMS | {"publicationDateOrYear"}, "author_search": _LIST_PARAMS | {"query"},
 }
@@ -287,8 +287,10 @@ class S2Dialect:
         return out
 
     def match(self, params: dict[str, str]) -> dict[str, Any]:
-        """``/paper/search/match``: the one paper whose title best matches ``query``."""
+        """``/paper/search/match``: the one paper whose title best matches ``query`` (``offset``/``limit``, which the
+        semanticscholar client sends, are checked and ignored)."""
         fields = parse_fields(params.get("fields"), allowed=_LISTLESS_PAPER_FIELDS)
+        parse_page(params, max_limit=MAX_LIST_LIMIT, window=None)
         text = q.parse_search(params.get("query") or "")
         if text is None:
             raise S2Error(404, "Title match not found")
