@@ -10,15 +10,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from semanticscholar import SemanticScholar
 from semanticscholar.SemanticScholarException import BadQueryParametersException, ObjectNotFoundException
 
 import citegraph
 from citegraph.dialects.s2.params import S2Error
-from citegraph.dialects.s2.routes import S2Dialect
+from citegraph.dialects.s2.routes import S2Dialect, parse_paper_id
 
 DATA = Path(__file__).parent.parent / "data"
 S2 = DATA / "semanticscholar"
@@ -311,3 +314,37 @@ def test_citation_window_lifted_by_the_server_setting(s2_db: Path) -> None:
             "offset": 9950, "data": []}
         page = lifted.citation_list(TURING, "citations", {"offset": "0", "limit": "999"})
         assert len(page["data"]) == 999 and page["next"] == 999
+
+
+@pytest.mark.parametrize(("text", "pair"), [
+    ("URL:https://arxiv.org/abs/2106.15928v1", ("arxiv", "2106.15928")),
+    (f"URL:https://www.semanticscholar.org/paper/{TURING}", ("s2", TURING)),
+    ("URL:https://www.aclweb.org/anthology/W12-3903", ("acl", "W12-3903")),
+    ("URL:https://dl.acm.org/doi/10.1145/3383583.3398584", ("doi", "10.1145/3383583.3398584")),
+    ("URL:https://www.biorxiv.org/content/10.1101/2020.01.01.123456v1", ("doi", "10.1101/2020.01.01.123456")),
+    ("PMCID:2323736", ("pmcid", "PMC2323736")), ("ARXIV:2106.15928", ("arxiv", "2106.15928")),
+    ("ACL:W12-3903", ("acl", "W12-3903")), ("MAG:112218234", ("mag", "112218234")),
+    ("PMID:19872477", ("pmid", "19872477")), ("CorpusId:215416146", ("corpusid", "215416146")),
+    ("DOI:10.18653/v1/N18-3011", ("doi", "10.18653/v1/n18-3011")), ("arxiv:2409.06820", ("arxiv", "2409.06820")),
+    ("0", None), ("CorpusId:abc", None), ("", None),
+])
+def test_every_s2_paper_id_form_is_read(text: str, pair: tuple[str, str] | None) -> None:
+    assert parse_paper_id(text) == pair
+
+
+_junk = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
+@settings(max_examples=150, deadline=None)
+@given(path=st.sampled_from(["/paper/{}", "/paper/{}/citations", "/paper/{}/references", "/paper/{}/authors",
+                             "/paper/search", "/paper/search/bulk", "/paper/search/match", "/paper/autocomplete",
+                             "/author/{}", "/author/{}/papers", "/author/search"]),
+       paper=st.one_of(st.just(TURING), st.just("CorpusID:14514057"), _junk),
+       params=st.dictionaries(st.sampled_from(["fields", "offset", "limit", "query", "publicationDateOrYear",
+                                               "year", "sort", "token", "venue", "minCitationCount",
+                                               "publicationTypes", "fieldsOfStudy"]), _junk, max_size=4))
+def test_no_request_gets_a_5xx(root: str, path: str, paper: str, params: dict[str, str]) -> None:
+    url = f"{root}/graph/v1" + path.format(quote(paper, safe="/:") or "x")
+    r = httpx.get(url, params=params, timeout=30)
+    assert r.status_code < 500, (url, params, r.text[:300])
+    assert r.status_code == 200 or set(r.json()) == {"error"}

@@ -292,3 +292,18 @@ def test_s2_embedded_papers_are_records_of_their_own(tmp_path: Path) -> None:
         assert stored["year"] == citing["year"] and stored["authors"] == citing["authors"]
         assert "citations" not in stored and "references" not in stored
         assert g.counts(TURING_SHA).cited_by_count == 1000
+
+
+def test_s2_paper_joins_the_work_another_source_knows_by_doi(tmp_path: Path) -> None:
+    s2 = tmp_path / "s2.json"  # made here: an S2 answer naming the OpenAlex fixture's DOI (sha invented)
+    s2.write_text(json.dumps({"paperId": "ab" * 20, "externalIds": {"DOI": "10.7717/PEERJ.4375", "CorpusId": 1},
+                              "corpusId": 1, "title": "The state of OA", "year": 2018}))
+    with citegraph.open(tmp_path / "g.db", create=True) as g:
+        g.load([DATA / "W2741809807.json"], workers=0)
+        report = g.load([s2], workers=0)
+        assert report.merged == 1
+        work = g.work("ab" * 20)
+        assert work.key == g.resolve("https://doi.org/10.7717/peerj.4375") == g.resolve("W2741809807")
+        assert set(work.sources) == {"openalex", "s2"}
+        assert {("corpusid", "1"), ("s2", "ab" * 20), ("openalex", "W2741809807")} <= {(i.scheme, i.value)
+                                                                                      for i in work.ids}
