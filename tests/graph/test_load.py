@@ -307,3 +307,19 @@ def test_s2_paper_joins_the_work_another_source_knows_by_doi(tmp_path: Path) -> 
         assert set(work.sources) == {"openalex", "s2"}
         assert {("corpusid", "1"), ("s2", "ab" * 20), ("openalex", "W2741809807")} <= {(i.scheme, i.value)
                                                                                       for i in work.ids}
+
+
+def test_s2_page_entries_give_their_papers_whole(tmp_path: Path) -> None:
+    entry = json.loads((S2_DATA / "Citation.json").read_text())  # a real citation entry with a rich citingPaper
+    page = tmp_path / "page.json"  # the page a client would save, named by our "paper" key
+    page.write_text(json.dumps({"paper": "CorpusID:14636783", "offset": 0, "data": [entry]}))
+    with citegraph.open(tmp_path / "g.db", create=True) as g:
+        report = g.load([page], workers=0)
+        assert report.citations == 1
+        citing = entry["citingPaper"]
+        stored = _s2_record(g, citing["paperId"])
+        assert stored["year"] == citing["year"] and stored["authors"] == citing["authors"]
+        assert g.counts("CorpusId:14636783").cited_by_count == 1
+        hits = g.find(citegraph.query.Query(text=citegraph.query.parse_search(citing["title"]),
+                                            page=citegraph.query.Page(1, 5))).hits
+        assert g.resolve(f"s2:{citing['paperId']}") in [h.key for h in hits]  # and it is searchable

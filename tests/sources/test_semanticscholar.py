@@ -852,3 +852,13 @@ def test_datasets_abstract_to_api() -> None:
     line = {"corpusid": "12", "abstract": "A", "updated": "x",
             "openaccessinfo": {"externalids": {"DOI": "10.1/x"}, "license": None, "url": " ", "status": None}}
     assert s2.datasets_abstract_to_api(line) == {"corpusId": 12, "abstract": "A"}
+
+
+def test_page_entries_keep_papers_richer_than_an_id_and_a_title() -> None:
+    entry = json.loads(_read("Citation.json"))
+    rich = json.dumps({"paper": "CorpusID:14636783", "data": [entry]}).encode()
+    [chunk] = list(s2.iter_citations(io.BytesIO(rich)))
+    assert len(chunk.records) == 1 and json.loads(chunk.records[0])["paperId"] == entry["citingPaper"]["paperId"]
+    assert s2.map_record(chunk.records[0]).work.ids[0] == Id("s2", entry["citingPaper"]["paperId"])
+    walk = _read(CITATION_PAGES)  # fields=title: nothing beyond id and title
+    assert sum(len(c.records) for c in s2.iter_citations(io.BytesIO(walk))) == 0

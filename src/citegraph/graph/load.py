@@ -597,7 +597,7 @@ def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport,
     kind = module.file_kind(head) if hasattr(module, "file_kind") else getattr(module, "KIND", "records")
     if kind == "citations":
         return _load_citation_file(store, path, name, module, report, rejects, progress, t0, done_bytes,
-                                   total_bytes, use_pool)
+                                   total_bytes, use_pool, index)
     start = _resume_position(store, key, name, st)
     if start is None:
         return _skipped(store, key, name)
@@ -715,9 +715,37 @@ def _skipped(store: Store, key: str, name: str) -> FileReport:
     return FileReport(key, name, "skipped", records=state.loaded, rejected=state.rejected, reason="already loaded")
 
 
+def _write_listed_papers(store: Store, module: ModuleType, source: str, papers: list[bytes], position: int,
+                         report: LoadReport, index: IndexUpdater | None) -> None:
+    """Papers a citation file's rows give whole (S2 page entries), written as records merged into what is stored."""
+    have = store.dictionary(source)
+    dict_id = have[0] if have is not None else NO_DICT  # (a page file trains no dictionary of its own)
+    codec = store.codec
+    prepared = []
+    for raw in papers:
+        try:
+            prepared.append(prepare_record(module, raw, position, codec, dict_id))
+        except RecordError:
+            continue  # the citation itself still loads; its paper keeps the id and title the row gave
+    if getattr(module, "merge_records", None) is not None:
+        prepared = merged_with_stored(store, module, source, prepared, codec, dict_id)
+    if not prepared:
+        return
+    res = store.write_batch(source, prepared, path=None, next_position=position, rejected=0, done=False)
+    report.inserted += res.inserted
+    report.merged += res.merged
+    report.updated += res.updated
+    report.merged_keys.extend(res.merged_keys)
+    if index is not None:
+        for i, work_key in res.written:
+            text = prepared[i].text
+            if text is not None:
+                index.put(work_key, text)
+
+
 def _load_citation_file(store: Store, path: Path, name: str, module: ModuleType, report: LoadReport,
                         rejects: _Rejects, progress: ProgressCallback | None, t0: float, done_bytes: int,
-                        total_bytes: int, use_process: bool) -> FileReport:
+                        total_bytes: int, use_process: bool, index: IndexUpdater | None = None) -> FileReport:
     """Load a file of citations (an OpenCitations Index dump): rows become edges, each chunk one transaction.
 
     This process cuts the file into blocks and writes; for a big load (``use_process``) worker processes read the
@@ -741,6 +769,9 @@ def _load_citation_file(store: Store, path: Path, name: str, module: ModuleType,
                 for pos, reason, snippet in chunk.rejects:
                     rejects.write({"path": key, "position": pos, "reason": reason, "record": snippet})
                 rows = len(chunk) - len(chunk.rejects)
+                papers = getattr(chunk, "records", None)
+                if papers:  # papers the rows give whole: written first, so a re-run after a crash writes them again
+                    _write_listed_papers(store, module, name, papers, position, report, index)
                 if rows:
                     res = store.write_citations(module.SOURCE, chunk.citations, columns=chunk.columns, path=key,
                                                 next_position=position, rejected=len(chunk.rejects), done=False)

@@ -49,7 +49,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any, BinaryIO, Final
+from typing import Any, BinaryIO, Final, NamedTuple
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -870,14 +870,18 @@ def iter_raw(stream: BinaryIO, *, start: int = 0) -> Iterator[tuple[int, bytes]]
 class Chunk:
     """Rows read from a citation file: the citations with their positions, the rejects, and where to resume.
 
+    ``records`` are the citing or cited papers page entries give with more than an id and a title, each a raw
+    record :func:`map_record` reads (the loader writes them as records, merged into what is stored).
+
     ``rejects`` holds ``(position, reason, first characters of the row)``; ``columns`` and ``header`` are always
     None (they serve the OpenCitations bulk reader, which the loader drives the same way).
     """
 
-    __slots__ = ("citations", "columns", "header", "next_position", "positions", "rejects")
+    __slots__ = ("citations", "columns", "header", "next_position", "positions", "records", "rejects")
 
     def __init__(self) -> None:
         self.citations: list[AssertedCitation] = []
+        self.records: list[bytes] = []  # the papers page entries give whole (richer than an id and a title)
         self.positions: list[int] = []
         self.rejects: list[tuple[int, str, str]] = []
         self.columns: None = None
@@ -897,8 +901,16 @@ class Chunk:
         return self.positions
 
 
-#: A row read: a citation, or why the row was set aside and its first characters.
-_Row = AssertedCitation | tuple[str, str]
+class _Listed(NamedTuple):
+    """A page entry read: its citation, and the other paper whole when the entry gives more than its id and title."""
+
+    citation: AssertedCitation
+    paper: bytes
+
+
+#: A row read: a citation (with the paper it gives, from a page), or why the row was set aside and its first
+#: characters.
+_Row = AssertedCitation | _Listed | tuple[str, str]
 
 
 def _snippet(raw: bytes) -> str:
@@ -969,10 +981,19 @@ def _page_item(raw: bytes, page: End, at: int) -> _Row:
     extras = _item_extras(item)
     title = _text(other.title)
     if key == "citingPaper":
-        return AssertedCitation(citing=end, cited=page, is_influential=item.isInfluential, extras=extras,
-                                cited_pos=at, citing_title=title)
-    return AssertedCitation(citing=page, cited=end, is_influential=item.isInfluential, extras=extras,
-                            citing_pos=at, cited_title=title)
+        row = AssertedCitation(citing=end, cited=page, is_influential=item.isInfluential, extras=extras,
+                               cited_pos=at, citing_title=title)
+    else:
+        row = AssertedCitation(citing=page, cited=end, is_influential=item.isInfluential, extras=extras,
+                               citing_pos=at, cited_title=title)
+    if other.paperId is None:
+        return row  # an unlinked entry: no record without an id
+    try:
+        paper = _FIELDS.decode(raw).get(key)
+    except msgspec.DecodeError:
+        return row
+    whole = _nested_raw(paper) if paper is not None else None
+    return _Listed(row, whole) if whole is not None else row
 
 
 def _page_rows(source: Iterable[bytes], start: int) -> Iterator[tuple[int, _Row]]:
@@ -1090,6 +1111,10 @@ def iter_citations(stream: BinaryIO, *, start: int = 0) -> Iterator[Chunk]:
         if isinstance(row, AssertedCitation):
             chunk.citations.append(row)
             chunk.positions.append(position)
+        elif isinstance(row, _Listed):
+            chunk.citations.append(row.citation)
+            chunk.positions.append(position)
+            chunk.records.append(row.paper)
         else:
             chunk.rejects.append((position, row[0], row[1]))
         rows += 1
