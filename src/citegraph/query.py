@@ -99,6 +99,7 @@ MEMBER = "member"  # the Crossref member id
 DOI_PREFIX = "doi_prefix"  # the DOI's prefix (10.1234), from the DOI itself
 REFERENCE_VISIBILITY = "reference_visibility"  # open | limited | closed
 CONTAINER_TITLE = "container_title"  # any container title (journal, book, proceedings)
+FIELD_OF_STUDY = "field_of_study"  # a broad field: S2's fieldsOfStudy, the field of an OpenAlex topic
 ISBN = "isbn"
 LICENSE_URL = "license_url"
 FUNDER_NAME = "funder_name"  # funders named without an id (funders with ids are FUNDER_ID)
@@ -173,6 +174,7 @@ FIELDS: dict[str, FieldKind] = {
     DOI_PREFIX: FieldKind.KEYWORD,
     REFERENCE_VISIBILITY: FieldKind.KEYWORD,
     CONTAINER_TITLE: FieldKind.KEYWORD,
+    FIELD_OF_STUDY: FieldKind.KEYWORD,
     ISBN: FieldKind.ID,
     LICENSE_URL: FieldKind.KEYWORD,
     FUNDER_NAME: FieldKind.KEYWORD,

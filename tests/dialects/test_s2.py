@@ -206,6 +206,26 @@ def test_search_filters_by_publication_date_or_year(root: str) -> None:
     assert found(year="2015-") == later and found(year="-1950") == {p: y for p, y in dated.items() if y <= 1950}
 
 
+def test_search_filters_by_field_of_study(root: str) -> None:
+    def found(**params: str) -> list[dict]:
+        page = _get(root, "/paper/search/bulk", query="turing", fields="fieldsOfStudy,s2FieldsOfStudy", **params)
+        return list(page.json()["data"])
+
+    every = found()
+    sociology = found(fieldsOfStudy="Sociology")  # Turing 1950's second field
+    assert TURING in [p["paperId"] for p in sociology] and len(sociology) < len(every)
+    assert all("Sociology" in (p["fieldsOfStudy"] or []) + [f["category"] for f in p["s2FieldsOfStudy"] or []]
+               for p in sociology)
+    either = found(fieldsOfStudy="Sociology,Computer Science")
+    assert len(either) > len(sociology)
+    # a work known only from OpenAlex is filed under its topics' fields
+    oa = _get(root, "/paper/search/bulk", query="prevalence open access", fieldsOfStudy="Computer Science").json()
+    assert "DOI:10.7717/peerj.4375" in [p["paperId"] for p in oa["data"]]
+    assert not _get(root, "/paper/search/bulk", query="prevalence open access", fieldsOfStudy="Law").json()["data"]
+    bad = _get(root, "/paper/search", query="turing", fieldsOfStudy="Alchemy")
+    assert bad.status_code == 400 and "fieldsOfStudy=Alchemy" in bad.json()["error"]
+
+
 def test_bulk_search_walks_tokens_in_sort_order(sch: SemanticScholar, root: str) -> None:
     results = sch.search_paper("turing", bulk=True, sort="citationCount:desc", fields=["title", "citationCount"])
     counts = [p.citationCount for p in results]

@@ -274,6 +274,7 @@ class _Work(_WorkCore, gc=False):
 class _IndexTopic(msgspec.Struct, gc=False):
     id: str | None = None
     display_name: str | None = None
+    field: _Named | None = None  # (the store files a topic's field as a field of study)
 
 
 class _IndexKeyword(msgspec.Struct, gc=False):
@@ -300,7 +301,7 @@ class _IndexWork(_WorkCore, gc=False):
     """What ``mode="index"`` reads: the core fields and what the store files for filters and names.
 
     No locations but the primary one, no abstract text (its bytes are only probed), no counts, MeSH,
-    biblio, raw affiliation strings or topic hierarchy.
+    biblio, raw affiliation strings or topic hierarchy beyond a topic's field.
     """
 
     language: str | None = None
@@ -862,16 +863,19 @@ def _concepts(w: _Work) -> list[Concept]:
 
 
 def _index_concepts(w: _IndexWork) -> list[Concept]:
-    """``_concepts`` with names, ids and kinds only, and no MeSH (the store files none of the rest)."""
+    """``_concepts`` with names, ids, kinds and a topic's field only, and no MeSH (the store files none of the
+    rest)."""
     out: list[Concept] = []
     primary = w.primary_topic
     if primary is not None and primary.display_name:
         key = _openalex_key(primary.id, "T")
-        out.append(Concept(name=primary.display_name, id=Id(ids.OPENALEX, key) if key else None))
+        out.append(Concept(name=primary.display_name, id=Id(ids.OPENALEX, key) if key else None,
+                           field=primary.field.display_name if primary.field else None))
     for t in w.topics or ():
         if t is not None and t.display_name and not (primary is not None and t.id == primary.id):
             key = _openalex_key(t.id, "T")
-            out.append(Concept(name=t.display_name, id=Id(ids.OPENALEX, key) if key else None))
+            out.append(Concept(name=t.display_name, id=Id(ids.OPENALEX, key) if key else None,
+                               field=t.field.display_name if t.field else None))
     for t in w.concepts or ():
         if t is not None and t.display_name:
             key = _openalex_key(t.id, "C")
@@ -1065,7 +1069,8 @@ def map_record(raw: bytes, *, mode: Mode = "full", core_only: bool = False) -> M
       language, publication year and date, created date, version, references, related; authors with names, ids and
       institution affiliations (name, ids, country code; no raw strings, position or corresponding flag);
       venue and publisher; is_oa and oa_status; is_retracted, is_paratext; topics, concepts and keywords
-      with names, ids and kinds (no scores, hierarchy or MeSH); funders with names and ids (and awards).
+      with names, ids, kinds and a topic's field (no scores, the rest of the hierarchy or MeSH); funders with
+      names and ids (and awards).
       The abstract is not rebuilt: ``work.abstract`` is None and ``Mapped.has_abstract`` says whether
       the full mapping has one. ``issues`` are those the full mapping notes. Fields it does not read are
       not type-checked, so a record the full mapping rejects for such a field is accepted.

@@ -93,6 +93,9 @@ def facets_of(work: Work) -> list[tuple[str, str]]:
             out.add((q.VENUE_ISSN if i.scheme == "issn" else q.VENUE_ID, _id(i)))
     primary_done = False
     for c in work.concepts:
+        broad = c.name if c.kind == "field_of_study" else c.field
+        if broad:
+            out.add((q.FIELD_OF_STUDY, broad.lower()))
         if c.kind == "keyword":
             out.add((q.KEYWORD, (c.id.value if c.id else c.name).lower()))
             continue

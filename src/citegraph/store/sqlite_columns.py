@@ -45,7 +45,7 @@ Ints = npt.NDArray[np.int64]
 #: The folder beside the database where a build's columns are saved (``<db>.columns/build-<id>-v<schema>``).
 COLUMNS_SUFFIX = ".columns"
 #: Bumped whenever the saved layout or a field's encoding changes: a save of another schema is never read.
-COLUMNS_SCHEMA = 1
+COLUMNS_SCHEMA = 2
 #: Leaf-predicate masks remembered while the database is unchanged (one byte per work each).
 MASK_CACHE_SIZE = 16
 #: SQLite's lower() folds ASCII letters only: keyword columns are compared folded the same way.

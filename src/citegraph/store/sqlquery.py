@@ -45,8 +45,8 @@ COLUMN_FIELDS: dict[str, str] = {
 #: Multi-valued fields held in the ``facets`` table (the field name is stored as is).
 FACET_FIELDS: frozenset[str] = frozenset({
     q.AUTHOR_ID, q.AUTHOR_ORCID, q.INSTITUTION_ID, q.INSTITUTION_ROR, q.COUNTRY_CODE, q.VENUE_ID, q.VENUE_ISSN,
-    q.TOPIC_ID, q.PRIMARY_TOPIC_ID, q.CONCEPT_ID, q.KEYWORD, q.FUNDER_ID, q.CONTAINER_TITLE, q.ISBN, q.LICENSE_URL,
-    q.FUNDER_NAME, q.AFFILIATION_NAME, q.FULL_TEXT_TYPE, q.UPDATE_OF})
+    q.TOPIC_ID, q.PRIMARY_TOPIC_ID, q.CONCEPT_ID, q.KEYWORD, q.FUNDER_ID, q.CONTAINER_TITLE, q.FIELD_OF_STUDY,
+    q.ISBN, q.LICENSE_URL, q.FUNDER_NAME, q.AFFILIATION_NAME, q.FULL_TEXT_TYPE, q.UPDATE_OF})
 
 #: Has-flags: true when the work has a value in any of these facet fields (a flag is never unknown).
 FLAG_FACETS: dict[str, tuple[str, ...]] = {

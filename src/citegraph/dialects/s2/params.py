@@ -49,6 +49,13 @@ AUTOCOMPLETE_CHARS = 100
 #: Papers a nested ``citations``/``references`` list holds at most (S2's embedded lists stop at 1,000, as its
 #: Turing 1950 record with 10,059 citations shows).
 NESTED_LIST_MAX = 1_000
+#: ``fieldsOfStudy`` values S2 accepts as a search filter (its 23 fields).
+FIELDS_OF_STUDY = frozenset({
+    "Computer Science", "Medicine", "Chemistry", "Biology", "Materials Science", "Physics", "Geology",
+    "Psychology", "Art", "History", "Geography", "Sociology", "Business", "Political Science", "Economics",
+    "Philosophy", "Mathematics", "Engineering", "Environmental Science", "Agricultural and Food Sciences",
+    "Education", "Law", "Linguistics",
+})
 #: ``publicationTypes`` values S2 accepts as a search filter.
 PUBLICATION_TYPES = frozenset({
     "Review", "JournalArticle", "CaseReport", "ClinicalTrial", "Conference", "Dataset", "Editorial",

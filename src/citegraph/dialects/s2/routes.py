@@ -25,6 +25,7 @@ from citegraph.dialects.s2.params import (
     CITATION_WINDOW,
     DEFAULT_AUTHOR_FIELDS,
     DEFAULT_PAPER_FIELDS,
+    FIELDS_OF_STUDY,
     MAX_AUTHOR_BATCH,
     MAX_LIST_LIMIT,
     MAX_PAPER_BATCH,
@@ -75,7 +76,8 @@ _LIST_PARAMS = _COMMON | {"offset", "limit"}
 _SEARCH_FILTERS = frozenset({"query", "year", "venue", "fieldsOfStudy", "publicationTypes", "openAccessPdf",
                              "minCitationCount", "publicationDateOrYear"})
 ALLOWED: dict[str, frozenset[str]] = {
-    "paper": _COMMON, "citations": _LIST_PARAMS | {"publicationDateOrYear"}, "references": _LIST_PARAMS,
+    "paper": _COMMON, "citations": _LIST_PARAMS | {"publicationDateOrYear"},
+    "references": _LIST_PARAMS | {"publicationDateOrYear"},  # (not in S2's spec for references; applied all the same)
     "authors": _LIST_PARAMS, "search": _LIST_PARAMS | _SEARCH_FILTERS,
     "bulk": _LIST_PARAMS | _SEARCH_FILTERS | {"token", "sort"}, "match": _LIST_PARAMS | _SEARCH_FILTERS,
     "autocomplete": frozenset({"query"}), "batch": _COMMON, "author": _COMMON,
@@ -221,13 +223,10 @@ class S2Dialect:
             where.append(q.Range(q.CITED_BY_COUNT, int(raw), None))
         studies = [f.strip() for f in params.get("fieldsOfStudy", "").split(",") if f.strip()]
         if studies:
-            parts = []
-            for f in studies:
-                text = q.parse_search(f'"{f}"' if " " in f else f)
-                if text is not None:
-                    parts.append(q.Text(q.FULLTEXT_DEFAULT, text))
-            if parts:
-                where.append(q.Or(tuple(parts)) if len(parts) > 1 else parts[0])
+            unknown = [f for f in studies if f not in FIELDS_OF_STUDY]
+            if unknown:
+                raise unacceptable("fieldsOfStudy", ",".join(unknown))
+            where.append(q.Eq(q.FIELD_OF_STUDY, tuple(studies)))
         return where
 
     def search(self, params: dict[str, str]) -> dict[str, Any]:
