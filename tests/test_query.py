@@ -196,3 +196,12 @@ def test_negated_negation_collapses() -> None:
     parsed = q.parse_search(" NOT ( NOT a")
     assert parsed == q.Term("a")
     assert q.parse_search(str(parsed)) == parsed
+
+
+def test_prefix_fuzzy_and_slop_are_bounded() -> None:
+    assert str(q.Term("comput", prefix=True)) == "comput*" and str(q.Term("fish", fuzzy=2)) == "fish~2"
+    assert str(q.Phrase(("fish", "ladder"), slop=3)) == '"fish ladder"~3'
+    for bad in (lambda: q.Term("a", fuzzy=q.MAX_FUZZY_EDITS + 1), lambda: q.Term("a", fuzzy=-1),
+                lambda: q.Term("a", prefix=True, fuzzy=1), lambda: q.Phrase(("a", "b"), slop=q.MAX_PHRASE_SLOP + 1)):
+        with pytest.raises(q.QueryError):
+            bad()

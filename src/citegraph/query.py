@@ -292,37 +292,53 @@ def _check_value(field: str, kind: FieldKind, value: object) -> object:
 
 
 # --- text queries ------------------------------------------------------------------------------
+#: Edits a fuzzy term allows at most (the index's automaton is built for up to two).
+MAX_FUZZY_EDITS = 2
+#: Words a phrase may have between its own at most: beyond this a phrase is no longer a phrase.
+MAX_PHRASE_SLOP = 100
+
+
 @dataclass(frozen=True, slots=True)
 class Term:
     """One search word, lowercased; the store's analyser tokenises and stems it.
 
-    A word the analyser splits into several tokens (``covid-19``) is matched as a phrase of them.
+    A word the analyser splits into several tokens (``covid-19``) is matched as a phrase of them. ``prefix``: the
+    word matches any word it begins (after stemming: ``comput`` finds computing and computers); ``fuzzy``: any word
+    within that many edits (a transposition counting one), at most :data:`MAX_FUZZY_EDITS`.
     """
 
     text: str
+    prefix: bool = False
+    fuzzy: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.text, str) or not self.text or any(c.isspace() for c in self.text):
             raise QueryError(f"a search term is one non-empty word, not {self.text!r}")
+        if not (_is_int(self.fuzzy) and 0 <= self.fuzzy <= MAX_FUZZY_EDITS) or (self.prefix and self.fuzzy):
+            raise QueryError(f"a term is a prefix or fuzzy within 0..{MAX_FUZZY_EDITS} edits, not {self!r}")
 
     def __str__(self) -> str:
-        return self.text
+        return self.text + ("*" if self.prefix else f"~{self.fuzzy}" if self.fuzzy else "")
 
 
 @dataclass(frozen=True, slots=True)
 class Phrase:
-    """Words that must appear next to each other, in this order (a quoted phrase)."""
+    """Words that must appear next to each other, in this order (a quoted phrase); ``slop``: up to that many other
+    words between them (at most :data:`MAX_PHRASE_SLOP`)."""
 
     words: tuple[str, ...]
+    slop: int = 0
 
     def __post_init__(self) -> None:
         if len(self.words) < 2 or not all(
             isinstance(w, str) and w and not any(c.isspace() or c == '"' for c in w) for w in self.words
         ):
             raise QueryError(f"a phrase is two or more words, not {self.words!r}")
+        if not (_is_int(self.slop) and 0 <= self.slop <= MAX_PHRASE_SLOP):
+            raise QueryError(f"a phrase's slop is 0..{MAX_PHRASE_SLOP}, not {self.slop!r}")
 
     def __str__(self) -> str:
-        return '"' + " ".join(self.words) + '"'
+        return '"' + " ".join(self.words) + '"' + (f"~{self.slop}" if self.slop else "")
 
 
 @dataclass(frozen=True, slots=True)

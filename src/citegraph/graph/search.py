@@ -187,18 +187,23 @@ class SearchIndex:
         self.index = tantivy.Index.open(str(path))
         self.searcher = self.index.searcher()
 
-    def _word(self, word: str, fields: tuple[str, ...]) -> tantivy.Query | None:
+    def _word(self, word: str, fields: tuple[str, ...], *, prefix: bool = False, fuzzy: int = 0,
+              slop: int = 0) -> tantivy.Query | None:
         clean = word.replace('"', " ").replace("\\", " ").strip()
         if not clean:
             return None
-        # the parser only sees one quoted phrase: it analyses it like indexed text, nothing more
-        return self.index.parse_query(f'"{clean}"', list(fields))
+        # the parser only sees one quoted phrase: it analyses it like indexed text, nothing more; a prefix is a
+        # fuzzy match of no edits in prefix mode, on the analysed (stemmed) word
+        if prefix or fuzzy:
+            return self.index.parse_query(f'"{clean}"', list(fields),
+                                          fuzzy_fields={f: (prefix, fuzzy, True) for f in fields})
+        return self.index.parse_query(f'"{clean}"~{slop}' if slop else f'"{clean}"', list(fields))
 
     def _build(self, node: q.TextQuery, fields: tuple[str, ...]) -> tantivy.Query | None:
         if isinstance(node, q.Term):
-            return self._word(node.text, fields)
+            return self._word(node.text, fields, prefix=node.prefix, fuzzy=node.fuzzy)
         if isinstance(node, q.Phrase):
-            return self._word(" ".join(node.words), fields)
+            return self._word(" ".join(node.words), fields, slop=node.slop)
         if isinstance(node, q.TextNot):
             inner = self._build(node.part, fields)
             if inner is None:

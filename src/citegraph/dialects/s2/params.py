@@ -218,18 +218,103 @@ def parse_year(text: str | None) -> tuple[int, int] | None:
     return lo, hi
 
 
-_FUZZY = re.compile(r"~[0-9]*")
-_NEGATED = re.compile(r'(^|[\s(|+])-(?=["(\w])')
+_WORDISH = re.compile(r"\w")
+#: ``~`` with no number: S2 allows two edits (a word) or two words between (a phrase).
+DEFAULT_FUZZINESS = 2
+_BULK_TOKEN = re.compile(r'"[^"]*"?(?:~[0-9]*|\*)?|[()|+]|-(?=\S)|[^\s()|+"]+')
+
+
+class _BulkParser:
+    """Recursive descent over bulk-search tokens: ``|`` binds loosest, then ``+`` or plain adjacency (AND), then
+    ``-`` (NOT); parentheses group. Unbalanced parentheses and quotes are tolerated, as S2 tolerates them."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens = tokens
+        self.i = 0
+        self.depth = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def parse(self) -> q.TextQuery | None:
+        parts = []
+        while self.peek() is not None:  # a stray ")" ends a group, not the query
+            node = self.either()
+            if node is not None:
+                parts.append(node)
+            if self.peek() == ")":
+                self.i += 1
+        return _joined(parts, q.TextAnd)
+
+    def either(self) -> q.TextQuery | None:
+        parts = [self.both()]
+        while self.peek() == "|":
+            self.i += 1
+            parts.append(self.both())
+        return _joined([p for p in parts if p is not None], q.TextOr)
+
+    def both(self) -> q.TextQuery | None:
+        parts = []
+        while (tok := self.peek()) is not None and tok not in ("|", ")"):
+            if tok == "+":
+                self.i += 1
+                continue
+            node = self.negated()
+            if node is not None:
+                parts.append(node)
+        return _joined(parts, q.TextAnd)
+
+    def negated(self) -> q.TextQuery | None:
+        if self.peek() == "-":
+            self.i += 1
+            inner = self.negated() if self.peek() not in (None, "|", ")") else None
+            return q.TextNot(inner) if inner is not None else None
+        return self.atom()
+
+    def atom(self) -> q.TextQuery | None:
+        tok = self.tokens[self.i]
+        self.i += 1
+        if tok == "(":
+            if self.depth >= q.MAX_SEARCH_NESTING:
+                raise unacceptable("query", "(" * self.depth)
+            self.depth += 1
+            inner = self.either()
+            self.depth -= 1
+            if self.peek() == ")":
+                self.i += 1
+            return inner
+        if tok.startswith('"'):
+            body, _, tail = tok[1:].rpartition('"') if tok.count('"') > 1 else (tok[1:], "", "")
+            words = [w for w in body.split() if _WORDISH.search(w)]
+            slop = _fuzziness(tail[1:], q.MAX_PHRASE_SLOP) if tail.startswith("~") else 0
+            if not words:
+                return None
+            if len(words) == 1:
+                return q.Term(words[0], prefix=tail == "*", fuzzy=min(slop, q.MAX_FUZZY_EDITS))
+            return q.Phrase(tuple(words), slop=slop)  # (a phrase prefix reads as the phrase)
+        word, tilde, edits = tok.partition("~")
+        prefix = word.endswith("*")
+        word = word.rstrip("*")
+        if not _WORDISH.search(word):
+            return None  # punctuation alone: nothing the index holds
+        return q.Term(word, prefix=prefix and not tilde,
+                      fuzzy=_fuzziness(edits, q.MAX_FUZZY_EDITS) if tilde and not prefix else 0)
+
+
+def _fuzziness(text: str, cap: int) -> int:
+    """``~N``'s N (S2's default when it is left out), held to ``cap``."""
+    return min(int(text), cap) if text.isdigit() else DEFAULT_FUZZINESS
+
+
+def _joined(parts: list[q.TextQuery], kind: type[q.TextAnd] | type[q.TextOr]) -> q.TextQuery | None:
+    return None if not parts else parts[0] if len(parts) == 1 else kind(tuple(parts))
 
 
 def parse_bulk_query(text: str) -> q.TextQuery | None:
-    """Bulk search syntax (``+`` AND, ``|`` OR, ``-`` NOT, ``"phrase"``, ``*`` prefix, ``( )``, ``~N``) as a text
-    query: the operators become the search parser's own words; ``*`` and ``~N`` are dropped (a word matches
-    whole, stemmed; fuzziness and proximity are not kept)."""
-    text = _FUZZY.sub(" ", text)
-    text = _NEGATED.sub(r"\1 NOT ", text)
-    text = text.replace("|", " OR ").replace("+", " AND ")
-    return q.parse_search(text)
+    """Bulk search syntax as a text query: words ANDed, ``+`` AND, ``|`` OR, ``-`` NOT, ``"phrase"``, ``word*``
+    (prefix), ``word~N`` (within N edits), ``"phrase"~N`` (up to N words apart), ``( )``; None when nothing
+    searchable remains. Raises S2Error for nesting deeper than the search parser allows."""
+    return _BulkParser(_BULK_TOKEN.findall(text)).parse()
 
 
 __all__ = [
