@@ -325,6 +325,13 @@ def test_bad_batches_are_400(root: str, body: bytes) -> None:
     assert r.status_code == 400 and "error" in r.json()
 
 
+def test_batch_embedding_too_many_citations_is_400(root: str) -> None:
+    one = httpx.post(f"{root}/graph/v1/paper/batch", params={"fields": "citations"}, json={"ids": [TURING]})
+    assert one.status_code == 200 and len(one.json()[0]["citations"]) == 1000
+    ten = httpx.post(f"{root}/graph/v1/paper/batch", params={"fields": "citations"}, json={"ids": [TURING] * 10})
+    assert ten.status_code == 400 and "maximum size" in ten.json()["error"]
+
+
 def test_api_key_is_accepted_never_required(root: str) -> None:
     with_key = httpx.get(f"{root}/graph/v1/paper/{TURING}", headers={"x-api-key": "anything"})
     assert with_key.status_code == 200 and with_key.json()["paperId"] == TURING

@@ -49,6 +49,8 @@ AUTOCOMPLETE_CHARS = 100
 #: Papers a nested ``citations``/``references`` list holds at most (S2's embedded lists stop at 1,000, as its
 #: Turing 1950 record with 10,059 citations shows).
 NESTED_LIST_MAX = 1_000
+#: Citations and references a batch answer may embed in all (S2's limit: "≤ 9999 citations" per batch).
+BATCH_NESTED_MAX = 9_999
 #: ``fieldsOfStudy`` values S2 accepts as a search filter (its 23 fields).
 FIELDS_OF_STUDY = frozenset({
     "Computer Science", "Medicine", "Chemistry", "Biology", "Materials Science", "Physics", "Geology",

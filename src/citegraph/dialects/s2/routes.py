@@ -20,6 +20,7 @@ from citegraph import query as q
 from citegraph.dialects.s2.params import (
     AUTHOR_FIELDS,
     AUTOCOMPLETE_CHARS,
+    BATCH_NESTED_MAX,
     BULK_PAGE,
     CITATION_FIELDS,
     CITATION_WINDOW,
@@ -30,6 +31,7 @@ from citegraph.dialects.s2.params import (
     MAX_LIST_LIMIT,
     MAX_PAPER_BATCH,
     MAX_SEARCH_LIMIT,
+    NESTED_LIST_MAX,
     PAPER_FIELDS,
     PAPER_LIST_FIELDS,
     PUBLICATION_TYPES,
@@ -147,7 +149,16 @@ class S2Dialect:
         for raw in wanted:
             pair = parse_paper_id(raw)
             keys.append(self.graph.key_of(pair) if pair is not None else None)
-        found = self.renderer.papers([k for k in keys if k is not None], fields)
+        held = [k for k in keys if k is not None]
+        if PAPER_LIST_FIELDS & set(fields.names):
+            rows = self.graph.store.work_rows(held)
+            nested = sum(min(NESTED_LIST_MAX, (rows[k].cited_by_count if "citations" in fields else 0) +
+                             (rows[k].referenced_works_count if "references" in fields else 0))
+                         for k in held if k in rows)
+            if nested > BATCH_NESTED_MAX:
+                raise S2Error(400, f"Response would exceed maximum size: {nested} citations and references asked"
+                                   f" in one batch (at most {BATCH_NESTED_MAX}); ask for fewer papers or fields")
+        found = self.renderer.papers(held, fields)
         return [found.get(k) if k is not None else None for k in keys]
 
     def citation_list(self, raw: str, kind: str, params: dict[str, str]) -> dict[str, Any]:
