@@ -152,9 +152,9 @@ class S2Dialect:
         held = [k for k in keys if k is not None]
         if PAPER_LIST_FIELDS & set(fields.names):
             rows = self.graph.store.work_rows(held)
-            nested = sum(min(NESTED_LIST_MAX, (rows[k].cited_by_count if "citations" in fields else 0) +
-                             (rows[k].referenced_works_count if "references" in fields else 0))
-                         for k in held if k in rows)
+            nested = sum(min(NESTED_LIST_MAX, rows[k].cited_by_count if "citations" in fields else 0) +
+                         min(NESTED_LIST_MAX, rows[k].referenced_works_count if "references" in fields else 0)
+                         for k in held if k in rows)  # (each list is cut at NESTED_LIST_MAX apart)
             if nested > BATCH_NESTED_MAX:
                 raise S2Error(400, f"Response would exceed maximum size: {nested} citations and references asked"
                                    f" in one batch (at most {BATCH_NESTED_MAX}); ask for fewer papers or fields")
