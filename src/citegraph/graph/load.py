@@ -31,7 +31,7 @@ from isal import igzip
 
 from citegraph.graph.search import IndexUpdater, document_text
 from citegraph.sources import Mapped, RecordError, ServingHints, crossref, openalex, opencitations, semanticscholar
-from citegraph.store.base import FileState, PreparedRecord, Store
+from citegraph.store.base import BatchResult, FileState, PreparedRecord, Store
 from citegraph.store.codec import DICT_SAMPLE_RECORDS, NO_DICT, Codec, train_dictionary
 from citegraph.store.fields import facets_of, names_of, scalars_of
 
@@ -631,19 +631,7 @@ def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport,
                 if prepared:
                     res = store.write_batch(name, prepared, path=key, next_position=position,
                                             rejected=len(rejected), done=False)
-                    report.inserted += res.inserted
-                    report.merged += res.merged
-                    report.updated += res.updated
-                    report.unchanged += res.unchanged
-                    report.conflicts += res.conflicts
-                    report.refs += res.refs
-                    report.citations += res.citations
-                    report.merged_keys.extend(res.merged_keys)
-                    if index is not None:
-                        for i, work_key in res.written:
-                            text = prepared[i].text
-                            if text is not None:
-                                index.put(work_key, text)
+                    _count_written(report, res, prepared, index)
                 else:
                     store.record_file_rejects(key, next_position=position, rejected=len(rejected), done=False)
                 report.loaded += len(prepared)
@@ -732,9 +720,19 @@ def _write_listed_papers(store: Store, module: ModuleType, source: str, papers: 
     if not prepared:
         return
     res = store.write_batch(source, prepared, path=None, next_position=position, rejected=0, done=False)
+    _count_written(report, res, prepared, index)
+
+
+def _count_written(report: LoadReport, res: BatchResult, prepared: list[PreparedRecord],
+                   index: IndexUpdater | None) -> None:
+    """Add a written batch to the report, and its works' text to the search index being updated."""
     report.inserted += res.inserted
     report.merged += res.merged
     report.updated += res.updated
+    report.unchanged += res.unchanged
+    report.conflicts += res.conflicts
+    report.refs += res.refs
+    report.citations += res.citations
     report.merged_keys.extend(res.merged_keys)
     if index is not None:
         for i, work_key in res.written:

@@ -20,8 +20,8 @@ from citegraph.dialects.s2.params import (
     NESTED_LIST_MAX,
     Fields,
 )
+from citegraph.graph import WorkRow
 from citegraph.model import IS_INFLUENTIAL, Work
-from citegraph.store.base import WorkRow
 
 if TYPE_CHECKING:
     from citegraph.graph import Graph
