@@ -341,3 +341,15 @@ def test_s2_page_entries_give_their_papers_whole(tmp_path: Path) -> None:
         hits = g.find(citegraph.query.Query(text=citegraph.query.parse_search(citing["title"]),
                                             page=citegraph.query.Page(1, 5))).hits
         assert g.resolve(f"s2:{citing['paperId']}") in [h.key for h in hits]  # and it is searchable
+
+
+def test_s2_worker_pool_gives_the_same_database(tmp_path: Path) -> None:
+    files = [S2_DATA / n for n in ("Paper.json.gz", "datasets_papers.jsonl", "datasets_abstracts.jsonl",
+                                   "search_turing.json", "citations_CorpusID_14514057.jsonl")]
+    inline = citegraph.open(tmp_path / "a.db", create=True)
+    inline.load(files, workers=0)
+    pooled = citegraph.open(tmp_path / "b.db", create=True)
+    pooled.load(files, workers=2, pool_min_bytes=0, batch_records=50)
+    assert dump(inline.store.conn) == dump(pooled.store.conn)
+    inline.close()
+    pooled.close()
