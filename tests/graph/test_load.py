@@ -353,3 +353,23 @@ def test_s2_worker_pool_gives_the_same_database(tmp_path: Path) -> None:
     assert dump(inline.store.conn) == dump(pooled.store.conn)
     inline.close()
     pooled.close()
+
+
+def test_lean_canonical_works_keep_the_fields_they_promise(tmp_path: Path) -> None:
+    from citegraph.sources import openalex
+
+    with citegraph.open(tmp_path / "g.db", create=True) as g:
+        g.load([WORKS], workers=0)
+        keys = [r[0] for r in g.store.conn.execute("SELECT id FROM works WHERE stub = 0")]  # type: ignore[attr-defined]
+        full = g.canonical_works(keys)
+        lean = g.canonical_works(keys, {"authors", "venue", "is_oa", "type", "concepts"})
+        assert len(full) == len(lean) == 369
+        for key in keys:
+            a, b = full[key], lean[key]
+            assert [(x.name, x.ids) for x in a.authors] == [(x.name, x.ids) for x in b.authors]
+            assert (a.venue, a.is_oa, a.type) == (b.venue, b.is_oa, b.type)
+            assert [(c.name, c.id, c.field) for c in a.concepts if c.kind != "mesh"] == [
+                (c.name, c.id, c.field) for c in b.concepts]
+            assert b.abstract is None  # (the lean way leaves it out; asking for it maps the full way)
+        assert g.canonical_works(keys[:5], {"abstract"}) == {k: full[k] for k in keys[:5]}
+        assert {"authors", "venue", "is_oa", "type", "concepts"} <= openalex.LEAN_FIELDS

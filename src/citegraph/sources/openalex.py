@@ -1055,6 +1055,16 @@ def _map_index(raw: bytes) -> Mapped:
 #: How much of a record ``map_record`` maps.
 Mode = Literal["full", "core", "index"]
 MODES: tuple[Mode, ...] = ("full", "core", "index")
+#: The lean mapping a reader may ask for, and the ``Work`` fields it fills as the full one does (the graph maps
+#: this way when a caller needs no other field)
+LEAN_MODE: Mode = "index"
+#: (authors without raw affiliation strings, position or corresponding flag; concepts without scores or the
+#: hierarchy beyond a topic's field)
+LEAN_FIELDS = frozenset({
+    "ids", "source", "title", "type", "type_source", "language", "publication_date", "publication_year", "authors",
+    "venue", "publisher", "is_oa", "oa_status", "is_retracted", "is_paratext", "concepts", "funders", "references",
+    "related", "version",
+})
 
 
 def map_record(raw: bytes, *, mode: Mode = "full", core_only: bool = False) -> Mapped:

@@ -40,6 +40,15 @@ S2_TYPE_OF: dict[str, str] = {
 #: Fields every paper object can be given from the works table alone (no record decoded).
 ROW_FIELDS = frozenset({"paperId", "corpusId", "externalIds", "url", "title", "year", "referenceCount",
                         "citationCount", "publicationDate"})
+#: The canonical ``Work`` fields each paper field is rendered from, for a work S2 did not give us (the graph maps
+#: a source's record the lean way when that is all a request needs).
+CANONICAL_FIELDS: dict[str, frozenset[str]] = {
+    "abstract": frozenset({"abstract"}), "venue": frozenset({"venue", "container_titles"}),
+    "publicationVenue": frozenset({"venue"}), "isOpenAccess": frozenset({"is_oa"}),
+    "openAccessPdf": frozenset({"oa_url", "oa_status"}), "fieldsOfStudy": frozenset({"concepts"}),
+    "s2FieldsOfStudy": frozenset({"concepts"}), "publicationTypes": frozenset({"type"}),
+    "journal": frozenset({"venue", "container_titles", "biblio"}), "authors": frozenset({"authors"}),
+}
 _decode = msgspec.json.Decoder().decode
 
 
@@ -91,12 +100,11 @@ class PaperRenderer:
                         continue
                     if isinstance(rec, dict):
                         records[key] = rec
-        canon: dict[int, Work | None] = {}
-        if any(n not in ROW_FIELDS for n in names):
-            for key in keys:
-                row = rows.get(key)
-                if row is not None and key not in records and not row.stub:
-                    canon[key] = self.graph.work(key).work
+        canon: dict[int, Work] = {}
+        needed = {f for n in names for f in CANONICAL_FIELDS.get(n, ())}
+        if needed:
+            canon = self.graph.canonical_works(
+                [k for k in keys if k in rows and k not in records and not rows[k].stub], needed)
         influential = (self.store.influential_counts(keys, SOURCE)
                        if "influentialCitationCount" in names else {})
         lists: dict[tuple[int, str], list[int]] = {}
@@ -186,7 +194,7 @@ class PaperRenderer:
         return out
 
     def _author_stats(self, keys: Sequence[int], rows: dict[int, WorkRow], records: dict[int, dict[str, Any]],
-                      canon: dict[int, Work | None], fields: Fields) -> dict[str, dict[str, Any]]:
+                      canon: dict[int, Work], fields: Fields) -> dict[str, dict[str, Any]]:
         """paperCount, citationCount and hIndex of every author on these papers, when the request asks for them."""
         sub = fields.sub.get("authors") or []
         if not {"paperCount", "citationCount", "hIndex"} & set(sub):
