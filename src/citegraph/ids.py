@@ -847,6 +847,22 @@ def is_work_id(pair: IdPair) -> bool:
     return scheme in WORK_SCHEMES
 
 
+def equivalent_ids(pair: IdPair) -> tuple[IdPair, ...]:
+    """Other canonical ids that name the same work by rule, not by a source's say: an arXiv id and its DataCite DOI
+    (``arxiv:2007.14454`` and ``doi:10.48550/arxiv.2007.14454``, assigned to every arXiv paper since 2022), so a work
+    one source knows by either joins the work another knows by the other."""
+    scheme, value = pair
+    if scheme == ARXIV:
+        try:
+            return ((DOI, normalize(DOI, ARXIV_DOI_PREFIX + value)),)
+        except IdError:
+            return ()
+    if scheme == DOI and value.startswith(ARXIV_DOI_PREFIX):
+        arxiv = arxiv_from_doi(value)
+        return ((ARXIV, arxiv),) if arxiv is not None else ()
+    return ()
+
+
 def arxiv_from_doi(doi: str) -> str | None:
     """The arXiv id of an arXiv DataCite DOI ("10.48550/arxiv.2007.14454" -> "2007.14454"), else None."""
     canonical = normalize(DOI, doi)

@@ -373,3 +373,31 @@ def test_lean_canonical_works_keep_the_fields_they_promise(tmp_path: Path) -> No
             assert b.abstract is None  # (the lean way leaves it out; asking for it maps the full way)
         assert g.canonical_works(keys[:5], {"abstract"}) == {k: full[k] for k in keys[:5]}
         assert {"authors", "venue", "is_oa", "type", "concepts"} <= openalex.LEAN_FIELDS
+
+
+def test_an_arxiv_id_and_its_datacite_doi_are_one_work(tmp_path: Path) -> None:
+    # made here: an OpenCitations row citing an arXiv paper by its DataCite DOI, and an S2 answer naming that paper
+    # by its arXiv id only (sha invented)
+    index = tmp_path / "index.csv"
+    index.write_text("oci,citing,cited,creation,timespan,journal_sc,author_sc\n"
+                     ",omid:br/06101 doi:10.1000/citing,doi:10.48550/arXiv.2304.03271,2024,,no,no\n")
+    s2 = tmp_path / "s2.json"
+    s2.write_text(json.dumps({"paperId": "cd" * 20, "externalIds": {"ArXiv": "2304.03271"}, "title": "A preprint"}))
+    with citegraph.open(tmp_path / "g.db", create=True) as g:
+        g.load([index], workers=0)
+        stub = g.work("doi:10.48550/arxiv.2304.03271")
+        assert stub.stub and stub.cited_by_count == 1
+        g.load([s2], workers=0)
+        work = g.work("cd" * 20)
+        assert work.key == stub.key == g.resolve("arxiv:2304.03271")
+        assert work.cited_by_count == 1 and not work.stub
+
+
+def test_equivalent_ids_go_both_ways() -> None:
+    from citegraph import ids
+
+    assert ids.equivalent_ids(("arxiv", "2007.14454")) == (("doi", "10.48550/arxiv.2007.14454"),)
+    assert ids.equivalent_ids(("doi", "10.48550/arxiv.2007.14454")) == (("arxiv", "2007.14454"),)
+    assert ids.equivalent_ids(("arxiv", "hep-th/9901001")) == (("doi", "10.48550/arxiv.hep-th/9901001"),)
+    assert ids.equivalent_ids(("doi", "10.1145/3383583.3398584")) == ()
+    assert ids.equivalent_ids(("doi", "10.48550/arxiv.not-an-id")) == ()

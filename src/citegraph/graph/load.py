@@ -29,9 +29,11 @@ from typing import IO, Any, TypeVar
 import msgspec
 from isal import igzip
 
+from citegraph import ids
 from citegraph.graph.search import IndexUpdater, document_text
+from citegraph.model import AssertedCitation
 from citegraph.sources import Mapped, RecordError, ServingHints, crossref, openalex, opencitations, semanticscholar
-from citegraph.store.base import BatchResult, FileState, PreparedRecord, Store
+from citegraph.store.base import BatchResult, FileState, IdPair, PreparedRecord, Store
 from citegraph.store.codec import DICT_SAMPLE_RECORDS, NO_DICT, Codec, train_dictionary
 from citegraph.store.fields import facets_of, names_of, scalars_of
 
@@ -355,12 +357,30 @@ def _prepared(module: ModuleType, mapped: Mapped, position: int, codec: Codec, d
     refs = [(r.ids[0].scheme, r.ids[0].value) for r in work.references if r.ids]
     hints = _serving_hints(module, mapped.raw)
     return PreparedRecord(
-        ids=[(i.scheme, i.value) for i in work.ids], title=work.title,
+        ids=with_equivalents([(i.scheme, i.value) for i in work.ids]), title=work.title,
         publication_year=work.publication_year, publication_date=work.publication_date, type=work.type,
         version=mapped.version, dict_id=dict_id, data=codec.compress(mapped.raw, dict_id), refs=refs,
         duplicate_refs=mapped.duplicate_refs, self_refs=mapped.self_refs, position=position,
         scalars=scalars_of(work), facets=facets_of(work), names=names_of(work), text=document_text(work),
-        client_clean=hints.client_clean, refs_exact=hints.refs_exact, spans=hints.spans, asserted=mapped.citations)
+        client_clean=hints.client_clean, refs_exact=hints.refs_exact, spans=hints.spans,
+        asserted=[c if not _has_equivalents(c) else msgspec.structs.replace(
+            c, citing=tuple(with_equivalents(list(c.citing))), cited=tuple(with_equivalents(list(c.cited))))
+            for c in mapped.citations])
+
+
+def with_equivalents(pairs: list[IdPair]) -> list[IdPair]:
+    """A record's ids, then the ids that name the same work by rule (``ids.equivalent_ids``) that it lacks."""
+    more = [e for p in pairs if p[0] in _EQUIVALENT_SCHEMES for e in ids.equivalent_ids(p)]
+    return pairs + [e for e in dict.fromkeys(more) if e not in pairs] if more else pairs
+
+
+#: Schemes ``ids.equivalent_ids`` has a rule for (checked first: most ids have none).
+_EQUIVALENT_SCHEMES = frozenset({ids.ARXIV, ids.DOI})
+
+
+def _has_equivalents(c: AssertedCitation) -> bool:
+    return any(e for end in (c.citing, c.cited) for p in end if p[0] in _EQUIVALENT_SCHEMES
+               for e in ids.equivalent_ids(p))
 
 
 def _serving_hints(module: ModuleType, raw: bytes) -> ServingHints:
