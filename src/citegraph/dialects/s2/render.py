@@ -37,9 +37,9 @@ S2_TYPE_OF: dict[str, str] = {
     "article": "JournalArticle", "review": "Review", "book": "Book", "book-chapter": "BookSection",
     "dataset": "Dataset", "editorial": "Editorial", "letter": "LettersAndComments",
 }
-#: Fields every paper object can be given from the works table alone (no record decoded).
-ROW_FIELDS = frozenset({"paperId", "corpusId", "externalIds", "url", "title", "year", "referenceCount",
-                        "citationCount", "publicationDate"})
+#: Fields every paper object can be given from the works table alone (no S2 record decoded).
+RECORDLESS_FIELDS = frozenset({"paperId", "corpusId", "title", "year", "referenceCount", "citationCount",
+                               "publicationDate"})
 #: The canonical ``Work`` fields each paper field is rendered from, for a work S2 did not give us (the graph maps
 #: a source's record the lean way when that is all a request needs).
 CANONICAL_FIELDS: dict[str, frozenset[str]] = {
@@ -91,7 +91,7 @@ class PaperRenderer:
         rows = self.store.work_rows(keys)
         names = fields.names
         records: dict[int, dict[str, Any]] = {}
-        if any(n not in ROW_FIELDS for n in names) or "externalIds" in names or "url" in names:
+        if any(n not in RECORDLESS_FIELDS for n in names):
             for key, served in self.store.served_works(keys, SOURCE, (0, 0)).items():
                 if served.record is not None:
                     try:
