@@ -11,7 +11,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -200,26 +199,42 @@ def zlibless(conn: sqlite3.Connection, key: int) -> bytes:
     return Codec(dicts).decompress(data, dict_id)
 
 
-def _sigkill_then_rerun(tmp_path: Path, inputs: Path, delays: list[float], clean_code: int) -> None:
-    """Load ``inputs`` once cleanly with the real CLI; then kill a load of them after each delay, again and again,
-    and let the last run finish: both databases must be the same."""
-    cmd = [sys.executable, "-m", "citegraph.cli", "load", str(inputs), "--workers", "0", "--batch-records", "5",
-           "--no-progress"]
+# Runs the real CLI in a child process that SIGKILLs itself ``argv[1]`` seconds after its imports (0: never) and
+# reports how long the load itself took, so kill points scale with the machine's speed, not its start-up time.
+_KILLED_CLI = """
+import os, signal, sys, threading, time
+from citegraph.cli import main
+delay = float(sys.argv[1])
+if delay > 0:
+    threading.Timer(delay, os.kill, (os.getpid(), signal.SIGKILL)).start()
+began = time.monotonic()
+code = main(sys.argv[2:])
+sys.stderr.write(f"\\nload-seconds {time.monotonic() - began}\\n")
+sys.exit(code)
+"""
+
+# Kill points as fractions of one clean load: early ones always land; later ones land while reruns still have work.
+KILL_FRACTIONS = (0.05, 0.12, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def _sigkill_then_rerun(tmp_path: Path, inputs: Path, clean_code: int) -> None:
+    """Load ``inputs`` once cleanly with the real CLI; then kill a load of them at points spread over that load's
+    duration, again and again, and let the last run finish: both databases must be the same."""
+    args = ["load", str(inputs), "--workers", "0", "--batch-records", "5", "--no-progress"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     clean = tmp_path / "clean.db"
-    done = subprocess.run([*cmd, "--db", str(clean)], env=env, capture_output=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", _KILLED_CLI, "0", *args, "--db", str(clean)], env=env,
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == clean_code, done.stderr
+    load_seconds = float(done.stderr.rsplit("load-seconds ", 1)[1])
     killed_db = tmp_path / "killed.db"
     kills = 0
-    for delay in delays:
-        proc = subprocess.Popen([*cmd, "--db", str(killed_db)], env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
-        proc.wait()
-    final = subprocess.run([*cmd, "--db", str(killed_db)], env=env, capture_output=True, timeout=120)
+    for fraction in KILL_FRACTIONS:
+        run = subprocess.run([sys.executable, "-c", _KILLED_CLI, str(fraction * load_seconds), *args,
+                              "--db", str(killed_db)], env=env, capture_output=True, timeout=120)
+        kills += run.returncode == -signal.SIGKILL
+    final = subprocess.run([sys.executable, "-c", _KILLED_CLI, "0", *args, "--db", str(killed_db)], env=env,
+                           capture_output=True, timeout=120)
     assert final.returncode in (0, 3), final.stderr
     assert kills >= 3  # the test really interrupted loads
     with sqlite3.connect(clean) as a, sqlite3.connect(killed_db) as b:
@@ -236,7 +251,7 @@ def test_sigkill_at_any_point_then_rerun_gives_the_same_database(tmp_path: Path)
     shutil.copy(WORKS, inputs / "a.jsonl.gz")
     lines = gzip.decompress(WORKS.read_bytes()).splitlines()
     (inputs / "b.jsonl").write_bytes(b"\n".join(reversed(lines[:200])) + b"\n{broken\n")
-    _sigkill_then_rerun(tmp_path, inputs, [0.3, 0.45, 0.6, 0.75, 0.9, 1.1, 1.3, 1.6, 2.0, 2.5], clean_code=3)
+    _sigkill_then_rerun(tmp_path, inputs, clean_code=3)
 
 
 def test_s2_load_killed_at_any_point_then_rerun_gives_the_same_database(tmp_path: Path) -> None:
@@ -249,7 +264,7 @@ def test_s2_load_killed_at_any_point_then_rerun_gives_the_same_database(tmp_path
         shutil.copy(S2_DATA / name, inputs / name)
     entry = (S2_DATA / "Citation.json").read_text()
     (inputs / "page.json").write_text('{"paper": "CorpusID:14636783", "data": [' + entry + "]}")
-    _sigkill_then_rerun(tmp_path, inputs, [0.5, 0.7, 0.9, 1.1, 1.3, 1.6, 2.0, 2.5, 3.0], clean_code=3)
+    _sigkill_then_rerun(tmp_path, inputs, clean_code=3)
 
 
 def test_progress_reports_bytes_read_within_a_file(tmp_path: Path) -> None:
