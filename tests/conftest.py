@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from hypothesis import settings
+from tests.postgres import ENV_TEST_POSTGRES, PostgresUnavailable, ThrowawayPostgres
 
 import citegraph
 from citegraph.server.app import create_app
@@ -33,7 +34,7 @@ def _free_port() -> int:
 class LiveServer:
     """uvicorn in a thread; the graph is opened inside it (SQLite connections stay in one thread)."""
 
-    def __init__(self, db: Path, root: str | None) -> None:
+    def __init__(self, db: Path | str, root: str | None) -> None:
         self.port = _free_port()
         self.db = db
         self.root = root
@@ -71,7 +72,7 @@ class LiveServer:
 
 
 #: Start a server over a database (with a dialect also at ``/``); returns ``http://127.0.0.1:<port>``.
-ServeDb = Callable[[Path, "str | None"], str]
+ServeDb = Callable[["Path | str", "str | None"], str]
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +80,7 @@ def serve_db() -> Iterator[ServeDb]:
     """Servers started by tests, all stopped at the end of the session."""
     started: list[LiveServer] = []
 
-    def start(db: Path, root: str | None = None) -> str:
+    def start(db: Path | str, root: str | None = None) -> str:
         server = LiveServer(db, root)
         server.start()
         started.append(server)
@@ -88,3 +89,55 @@ def serve_db() -> Iterator[ServeDb]:
     yield start
     for server in started:
         server.stop()
+
+
+# --- both storage engines ---------------------------------------------------------------------------------
+#: The engines the contract suite runs on: every test that makes its database with ``new_db`` runs on each.
+ENGINES = ("sqlite", "postgres")
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrowawayPostgres]:
+    """A PostgreSQL server of this test session's own (one per xdist worker), stopped at the end."""
+    if os.environ.get(ENV_TEST_POSTGRES) == "0":
+        pytest.skip(f"{ENV_TEST_POSTGRES}=0: the PostgreSQL half of the contract suite is not run")
+    try:
+        server = ThrowawayPostgres().start()
+    except PostgresUnavailable as exc:
+        pytest.fail(str(exc))
+    # what a PostgreSQL store derives on this host (search index, columns) goes under this session's temp dir
+    os.environ["CITEGRAPH_LOCAL_DIR"] = str(tmp_path_factory.mktemp("pg-local"))
+    yield server
+    server.stop()
+
+
+#: Make a new empty database for a test: a SQLite path, or a PostgreSQL URL naming a fresh schema.
+NewDb = Callable[[str], str]
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """The storage engine under test."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def new_db(engine: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> NewDb:
+    """``new_db(name)``: a new empty database on the engine under test (PostgreSQL: a schema of its own)."""
+    if engine == "sqlite":
+        return lambda name: str(tmp_path_factory.mktemp(name) / f"{name}.db")
+    server: ThrowawayPostgres = request.getfixturevalue("postgres_server")
+    base = server.create_database("citegraph")
+    made = 0
+
+    def make(name: str) -> str:
+        nonlocal made
+        import psycopg
+
+        made += 1
+        schema = f"t{made}_" + "".join(c if c.isalnum() else "_" for c in name.lower())[:40]
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        return f"{base}?options=-csearch_path%3D{schema}"
+
+    return make

@@ -18,6 +18,7 @@ import pytest
 from habanero import Crossref
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.conftest import NewDb
 
 import citegraph
 
@@ -38,8 +39,8 @@ with gzip.open(OPENALEX_WORKS) as _fh:
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory, serve_db: Callable[..., str]) -> str:
-    db = tmp_path_factory.mktemp("crossref-http") / "works.db"
+def root(new_db: NewDb, serve_db: Callable[..., str]) -> str:
+    db = new_db("crossref-http")
     with citegraph.open(db, create=True) as graph:
         report = graph.load([OPENALEX_WORKS])
     assert report.rejected == 0
@@ -221,8 +222,8 @@ CROSSREF_ITEMS = _crossref_items()
 
 
 @pytest.fixture(scope="module")
-def cr_graph_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("crossref-records") / "works.db"
+def cr_graph_db(new_db: NewDb) -> str:
+    db = new_db("crossref-records")
     with citegraph.open(db, create=True) as graph:
         report = graph.load([OPENALEX_WORKS, *CROSSREF_INPUTS])
     assert report.rejected == 0 and report.rejected_files == 0

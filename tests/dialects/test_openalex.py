@@ -21,6 +21,7 @@ import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.conftest import NewDb
 
 import citegraph
 from citegraph.dialects.openalex import render
@@ -52,9 +53,9 @@ def _answer(request_start: str) -> dict[str, Any]:
 
 # --- the server ----------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
-def root(tmp_path_factory: pytest.TempPathFactory, serve_db: Callable[..., str]) -> Iterator[str]:
-    """``http://127.0.0.1:<port>``: a server over a database loaded from the real fixtures."""
-    db = tmp_path_factory.mktemp("openalex-http") / "works.db"
+def root(new_db: NewDb, serve_db: Callable[..., str]) -> Iterator[str]:
+    """``http://127.0.0.1:<port>``: a server over a database loaded from the real fixtures (on each engine)."""
+    db = new_db("openalex-http")
     with citegraph.open(db, create=True) as graph:
         report = graph.load([WORKS_FILE])
     assert report.rejected == 0 and report.loaded == len(RECORDS)

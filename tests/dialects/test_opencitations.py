@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.conftest import NewDb
 
 import citegraph
 
@@ -34,8 +35,9 @@ def _recorded_for(path: str) -> dict[str, dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def asserted_root(tmp_path_factory: pytest.TempPathFactory, serve_db: Callable[..., str]) -> str:
+def asserted_root(tmp_path_factory: pytest.TempPathFactory, serve_db: Callable[..., str], new_db: NewDb) -> str:
     folder = tmp_path_factory.mktemp("oc-asserted")
+    db = new_db("oc-asserted")
     dump = folder / "coci.csv"
     with open(dump, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, quoting=csv.QUOTE_ALL)
@@ -43,24 +45,25 @@ def asserted_root(tmp_path_factory: pytest.TempPathFactory, serve_db: Callable[.
         for r in _recorded():
             w.writerow([r[k] for k in COCI_FIELDS])
     sample = DATA / "citations_sample.csv"
-    with citegraph.open(folder / "oc.db", create=True) as graph:
+    with citegraph.open(db, create=True) as graph:
         report = graph.load([dump, sample])
     assert report.ok and report.citations == len(_recorded()) + 10
-    return serve_db(folder / "oc.db")
+    return serve_db(db)
 
 
 @pytest.fixture(scope="module")
-def computed_root(tmp_path_factory: pytest.TempPathFactory, serve_db: Callable[..., str]) -> str:
+def computed_root(tmp_path_factory: pytest.TempPathFactory, serve_db: Callable[..., str], new_db: NewDb) -> str:
     folder = tmp_path_factory.mktemp("oc-computed")
+    db = new_db("oc-computed")
     dump = folder / "edges.csv"
     with open(dump, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["citing", "cited", "creation"])
         for r in _recorded():
             w.writerow([r["citing"], r["cited"], r["creation"]])
-    with citegraph.open(folder / "oc.db", create=True) as graph:
+    with citegraph.open(db, create=True) as graph:
         assert graph.load([dump]).ok
-    return serve_db(folder / "oc.db")
+    return serve_db(db)
 
 
 def _get(root: str, path: str, **params: str) -> httpx.Response:
@@ -160,13 +163,14 @@ def test_the_v1_wrapper(asserted_root: str) -> None:
     assert _get(asserted_root, "/v1/meta").json()["data"]["endpoints"][0] == "/v1/citations"
 
 
-def test_v1_and_coci_leave_out_citations_of_works_without_a_doi(tmp_path: Path,
-                                                                 serve_db: Callable[..., str]) -> None:
+def test_v1_and_coci_leave_out_citations_of_works_without_a_doi(tmp_path: Path, serve_db: Callable[..., str],
+                                                                 new_db: NewDb) -> None:
     dump = tmp_path / "mixed.csv"
     dump.write_text("citing,cited,creation\ndoi:10.1234/a,pmid:17,2020\ndoi:10.1234/a,doi:10.1234/b,2020\n")
-    with citegraph.open(tmp_path / "mixed.db", create=True) as graph:
+    db = new_db("mixed")
+    with citegraph.open(db, create=True) as graph:
         assert graph.load([dump]).ok
-    root = serve_db(tmp_path / "mixed.db")
+    root = serve_db(db)
     assert len(_get(root, "/index/v2/references/doi:10.1234/a").json()) == 2
     for path in ("/index/v1/references/10.1234/a", "/index/coci/api/v1/references/10.1234/a"):
         assert [r["cited"] for r in _get(root, path).json()] == ["10.1234/b"]
@@ -199,13 +203,13 @@ def test_opencitations_client_reads_citations_as_objects_strings_and_references(
 
 
 @pytest.fixture(scope="module")
-def meta_root(tmp_path_factory: pytest.TempPathFactory, serve_db: Callable[..., str]) -> str:
-    folder = tmp_path_factory.mktemp("oc-meta")
+def meta_root(serve_db: Callable[..., str], new_db: NewDb) -> str:
+    db = new_db("oc-meta")
     records = Path(__file__).resolve().parents[1] / "data"
-    with citegraph.open(folder / "oc.db", create=True) as graph:
+    with citegraph.open(db, create=True) as graph:
         assert graph.load([records / "openalex" / "W2741809807.json", records / "crossref" / "1item.json.gz",
                            DATA / "citations_sample.csv", DATA / "articles_sample.csv"]).ok
-    return serve_db(folder / "oc.db")
+    return serve_db(db)
 
 
 def test_meta_v1_rows_for_the_works_we_hold(meta_root: str) -> None:
@@ -290,8 +294,8 @@ def test_coci_metadata_lists_the_dois_cited_and_citing_as_coci_did(asserted_root
     assert _get(asserted_root, f"/index/v1/metadata/{JD}").status_code == 404  # not in v1
 
 
-def test_a_doi_oci_that_does_not_decode_is_found_by_what_the_dump_wrote(tmp_path: Path,
-                                                                       serve_db: Callable[..., str]) -> None:
+def test_a_doi_oci_that_does_not_decode_is_found_by_what_the_dump_wrote(tmp_path: Path, serve_db: Callable[..., str],
+                                                                       new_db: NewDb) -> None:
     from citegraph.metrics.oci import decode_oci, doi_oci
 
     citing, cited = "10.1234/vol.10.5", "10.5555/plain"  # the DOI rule drops the inner "10." too
@@ -300,9 +304,10 @@ def test_a_doi_oci_that_does_not_decode_is_found_by_what_the_dump_wrote(tmp_path
     dump = tmp_path / "coci.csv"
     dump.write_text("oci,citing,cited,creation,timespan,journal_sc,author_sc\n"
                     f"{oci},{citing},{cited},2020-01-02,P1Y,no,no\n")
-    with citegraph.open(tmp_path / "oc.db", create=True) as graph:
+    db = new_db("oci-text")
+    with citegraph.open(db, create=True) as graph:
         assert graph.load([dump]).ok
-    root = serve_db(tmp_path / "oc.db")
+    root = serve_db(db)
     (got,) = _get(root, f"/index/coci/api/v1/citation/{oci}").json()
     assert (got["oci"], got["citing"], got["cited"], got["creation"]) == (oci, citing, cited, "2020-01-02")
     assert _get(root, f"/index/v2/citation/{oci}").json()[0]["citing"] == f"doi:{citing}"

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from semanticscholar import SemanticScholar
 from semanticscholar.SemanticScholarException import BadQueryParametersException, ObjectNotFoundException
+from tests.conftest import NewDb
 
 import citegraph
 from citegraph.dialects.s2.params import S2Error, parse_bulk_query
@@ -33,8 +34,8 @@ LOADED = ["Paper.json.gz", "citations_CorpusID_14514057.jsonl", "references_10.2
 
 
 @pytest.fixture(scope="module")
-def s2_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("s2") / "s2.db"
+def s2_db(new_db: NewDb) -> str:
+    db = new_db("s2")
     with citegraph.open(db, create=True) as g:
         report = g.load([S2 / name for name in LOADED] + [DATA / "openalex" / "W2741809807.json"], workers=0)
         assert report.rejected == 2  # the Datasets file's unlinked citation and its truncated line

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from tests.conftest import NewDb
 
 import citegraph
 from citegraph.server.app import MAX_BODY_BYTES, MAX_URL_BYTES, create_app
@@ -29,8 +30,8 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db = tmp_path_factory.mktemp("srv") / "g.db"
+def base(new_db: NewDb) -> Iterator[str]:
+    db = new_db("srv")
     with citegraph.open(db, create=True) as g:
         g.load([DATA / "works.jsonl.gz"], workers=0)
     port = free_port()

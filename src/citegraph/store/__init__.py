@@ -27,7 +27,9 @@ def open_store(target: str | os.PathLike[str], *, create: bool = False, readonly
     """Open the store at a SQLite path (or ``sqlite:///path``) or a database server URL."""
     text = os.fspath(target)
     if text.startswith(SERVER_SCHEMES):
-        raise StoreError("PostgreSQL stores are not available in this version of citegraph; use a SQLite path")
+        from citegraph.store.postgres import PostgresStore  # psycopg is imported only by those who use it
+
+        return PostgresStore(text, create=create, readonly=readonly)
     if text.startswith("sqlite:///"):
         text = text[len("sqlite:///"):]
     return SQLiteStore(text, create=create, readonly=readonly)

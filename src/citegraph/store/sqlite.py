@@ -146,8 +146,8 @@ CREATE TABLE IF NOT EXISTS edges(
     citing INTEGER NOT NULL, cited INTEGER NOT NULL, sources INTEGER NOT NULL,
     PRIMARY KEY(citing, cited)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS stage(
-    citing INTEGER NOT NULL, source INTEGER NOT NULL, cited TEXT NOT NULL, refs TEXT NOT NULL,
-    facets TEXT NOT NULL, names TEXT NOT NULL, PRIMARY KEY(citing, source));
+    citing INTEGER NOT NULL, source INTEGER NOT NULL, cited BLOB NOT NULL, refs BLOB NOT NULL,
+    facets BLOB NOT NULL, names BLOB NOT NULL, PRIMARY KEY(citing, source));
 CREATE TABLE IF NOT EXISTS stage_replaced(work_id INTEGER NOT NULL, source INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS self_loops(
     work_id INTEGER NOT NULL, sources INTEGER NOT NULL, PRIMARY KEY(work_id)) WITHOUT ROWID;
@@ -264,6 +264,16 @@ _UPSERT_WORK = (
 
 
 _json = msgspec.json.encode
+#: Writes whose target may hold the row already, in the upsert form SQLite and PostgreSQL both read.
+_INSERT_CONFLICT = ("INSERT INTO conflicts(source, record_id, scheme, value, kept_work, other_work, rule)"
+                    " VALUES(?,?,?,?,?,?,?) ON CONFLICT DO NOTHING")
+_INSERT_ID = "INSERT INTO work_ids(scheme, value, work_id) VALUES(?,?,?) ON CONFLICT DO NOTHING"
+_UPSERT_RECORD = ("INSERT INTO records VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET"
+                  " version = excluded.version, dict_id = excluded.dict_id, data = excluded.data,"
+                  " duplicate_refs = excluded.duplicate_refs,"
+                  " self_refs = excluded.self_refs, flags = excluded.flags, spans = excluded.spans")
+_UPSERT_STAGE = ("INSERT INTO stage VALUES(?,?,?,?,?,?) ON CONFLICT(citing, source) DO UPDATE SET"
+                 " cited = excluded.cited, refs = excluded.refs, facets = excluded.facets, names = excluded.names")
 #: The staged references, one row each: (citing, source, position in the record, scheme, value).
 # refs and facets are staged as flat "scheme:value" / "field:value" strings: cheaper to expand than pairs
 _STAGED_REFS = ("SELECT s.citing, s.source, j.key AS pos, substr(j.value, 1, instr(j.value, ':') - 1) AS scheme,"
@@ -351,7 +361,34 @@ def connect(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.
 
 
 class SQLiteStore(SQLiteQueries):
-    """The storage contract on one SQLite file."""
+    """The storage contract on one SQLite file.
+
+    Its SQL is written to read alike in PostgreSQL where it can; what cannot (JSON expansion, index hints, one
+    aggregate) is a class attribute the PostgreSQL store sets to its own.
+    """
+
+    #: The staged references, one row each: (citing, source, position in the record, scheme, value).
+    _STAGED_REFS = _STAGED_REFS
+    #: The staged facets, one row each: (field, value, work_id).
+    _STAGED_FACETS = ("SELECT substr(j.value, 1, instr(j.value, ':') - 1) AS field, substr(j.value, instr(j.value, ':')"
+                      " + 1) AS value, s.citing AS work_id FROM stage s, json_each(s.facets) j")
+    #: The staged display names, one row each: (scheme, value, name).
+    _STAGED_NAMES = "SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM stage s, json_each(s.names) j WHERE true"
+    #: Staged references (resolved at load, or by id now; ``{refs}`` is ``_STAGED_REFS``) merged into the edges.
+    _EDGES_FROM_STAGE = ("INSERT INTO edges(citing, cited, sources)"
+                         " SELECT s.citing, j.value, 1 << s.source FROM stage s, json_each(s.cited) j"
+                         " UNION ALL SELECT r.citing, i.work_id, 1 << r.source FROM ({refs}) r"
+                         " JOIN work_ids i ON i.scheme = r.scheme AND i.value = r.value ORDER BY 1, 2"
+                         " ON CONFLICT(citing, cited) DO UPDATE SET sources = edges.sources | excluded.sources")
+    #: Reads the citation index in date order: SQLite's planner is told to (it would pick the primary key).
+    _CITERS_BY_DATE = " INDEXED BY citers_date"
+    #: A work's counts by year for years ? to ? as ServedWork's JSON, newest first, built by SQLite: formatting them in
+    #: Python cost ~7 µs a work, a third of splicing one. The subquery's ORDER BY is a backward scan of the key
+    #: (no sort), and SQLite aggregates a subquery's rows in its order; a test pins the order.
+    _COUNTS_BY_YEAR_JSON = (
+        "SELECT json_group_array(json_object('year', c.year, 'cited_by_count', c.n)) FROM"
+        " (SELECT year, n FROM counts_by_year WHERE work_id = w.id AND year BETWEEN ? AND ? AND n > 0"
+        " ORDER BY year DESC) c")
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True, readonly: bool = False,
                  columnar: bool = True) -> None:
@@ -438,9 +475,10 @@ class SQLiteStore(SQLiteQueries):
 
     def add_dictionary(self, source: str, data: bytes) -> int:
         """Store a trained dictionary; its id is what records name."""
-        cur = self.conn.execute("INSERT INTO dictionaries(source, data) VALUES(?, ?)", (source, data))
+        row = self.conn.execute("INSERT INTO dictionaries(source, data) VALUES(?, ?) RETURNING id",
+                                (source, data)).fetchone()
         self._codec = None
-        return int(cur.lastrowid or 0)
+        return int(row[0])
 
     @property
     def codec(self) -> Codec:
@@ -548,8 +586,7 @@ class SQLiteStore(SQLiteQueries):
                     other = known.get(pair)
                     if other is not None and other != work_id:
                         rule = "same-source-primary-ids-differ" if other in rivals else "primary-id-wins"
-                        conn.execute("INSERT OR IGNORE INTO conflicts(source, record_id, scheme, value,"
-                                     " kept_work, other_work, rule) VALUES(?,?,?,?,?,?,?)",
+                        conn.execute(_INSERT_CONFLICT,
                                      (source, f"{primary_pair[0]}:{primary_pair[1]}", pair[0], pair[1],
                                       work_id, other, rule))
                         result.conflicts += 1
@@ -562,7 +599,7 @@ class SQLiteStore(SQLiteQueries):
             # ids: new ones point at their work; ids claimed by another work keep it (recorded above)
             new_ids = list({(s, v): (s, v, w) for rec, w in reversed(list(zip(records, keys, strict=True)))
                             for (s, v) in rec.ids if (s, v) not in held}.values())  # each id once: its first work
-            conn.executemany("INSERT OR IGNORE INTO work_ids(scheme, value, work_id) VALUES(?,?,?)", new_ids)
+            conn.executemany(_INSERT_ID, new_ids)
             self._omids.add_pairs(new_ids)  # the bulk citation writer's index learns the OMIDs written here
             existing = {}
             rkeys = [(w << RECORD_SHIFT) | src for w in keys]
@@ -610,11 +647,11 @@ class SQLiteStore(SQLiteQueries):
                                    _json([f"{a}:{b}" for a, b in rec.facets]), _json(rec.names)))
                 result.refs += len(rec.refs)
             conn.executemany(_UPSERT_WORK, work_rows)
-            conn.executemany("INSERT OR REPLACE INTO records VALUES(?,?,?,?,?,?,?,?)", record_rows)
+            conn.executemany(_UPSERT_RECORD, record_rows)
             if replaced:
                 conn.executemany("INSERT INTO stage_replaced VALUES(?,?)", replaced)
             # a record staged twice before a build keeps only its newest staging (the primary key)
-            conn.executemany("INSERT OR REPLACE INTO stage VALUES(?,?,?,?,?,?)", stage_rows)
+            conn.executemany(_UPSERT_STAGE, stage_rows)
             stated = [c for rec in records for c in rec.asserted]
             if stated:  # after the records, so each end finds the work a record of this batch made
                 result.citations = self._write_asserted(source, stated)[0]
@@ -629,7 +666,7 @@ class SQLiteStore(SQLiteQueries):
 
     def _written(self, path: str | None, next_position: int, done: bool, loaded: int, rejected: int) -> None:
         """Inside a writing transaction: mark the database as needing a build and advance the file's progress."""
-        self.conn.execute("INSERT OR REPLACE INTO meta VALUES('dirty', '1')")
+        self.set_meta("dirty", "1")
         if path is not None:
             self.conn.execute("UPDATE load_files SET position=?, done=?, loaded=loaded+?, rejected=rejected+?"
                               " WHERE path=?", (next_position, int(done), loaded, rejected, path))
@@ -677,8 +714,9 @@ class SQLiteStore(SQLiteQueries):
         "INSERT INTO asserted(citing, cited, source, oci, creation, timespan, flags, extras, citing_pos, cited_pos)"
         " VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(citing, cited, source) DO UPDATE SET oci = excluded.oci,"
         " creation = excluded.creation, timespan = excluded.timespan, flags = excluded.flags,"
-        " extras = coalesce(excluded.extras, extras), citing_pos = coalesce(excluded.citing_pos, citing_pos),"
-        " cited_pos = coalesce(excluded.cited_pos, cited_pos)")
+        " extras = coalesce(excluded.extras, asserted.extras),"
+        " citing_pos = coalesce(excluded.citing_pos, asserted.citing_pos),"
+        " cited_pos = coalesce(excluded.cited_pos, asserted.cited_pos)")
 
     def _write_asserted(self, source: str, citations: Sequence[AssertedCitation]) -> tuple[int, int, int, int]:
         """Inside a writing transaction: citations a source asserts (a citation file's rows, or those a record
@@ -753,11 +791,10 @@ class SQLiteStore(SQLiteQueries):
             conn.executemany("UPDATE works SET title = ? WHERE id = ? AND stub = 1 AND title IS NULL",
                              [(t, w) for w, t in titles.items()])
         if new_ids:
-            conn.executemany("INSERT OR IGNORE INTO work_ids(scheme, value, work_id) VALUES(?,?,?)", new_ids)
+            conn.executemany(_INSERT_ID, new_ids)
             self._omids.add_pairs(new_ids)
         if conflicts:
-            conn.executemany("INSERT OR IGNORE INTO conflicts(source, record_id, scheme, value, kept_work,"
-                             " other_work, rule) VALUES(?,?,?,?,?,?,?)", conflicts)
+            conn.executemany(_INSERT_CONFLICT, conflicts)
         if dates:
             # the citing date a citation file gives is the only date a stub has; a loaded record's date wins
             conn.executemany("UPDATE works SET publication_date = ?, publication_year = ?, pub_key = ?"
@@ -771,12 +808,12 @@ class SQLiteStore(SQLiteQueries):
                     stage_dates(conn, np.array(w_, dtype=np.int64), np.array(d_, dtype=np.int64))
         edges.sort()
         conn.executemany("INSERT INTO edges(citing, cited, sources) VALUES(?,?,?) ON CONFLICT(citing, cited)"
-                         " DO UPDATE SET sources = sources | excluded.sources", edges)
+                         " DO UPDATE SET sources = edges.sources | excluded.sources", edges)
         asserted.sort(key=lambda r: (r[0], r[1]))  # key order: B-tree appends; the last of a repeat wins
         conn.executemany(self._UPSERT_ASSERTED, asserted)
         if loops:
             conn.executemany("INSERT INTO self_loops VALUES(?, ?) ON CONFLICT(work_id)"
-                             " DO UPDATE SET sources = sources | excluded.sources",
+                             " DO UPDATE SET sources = self_loops.sources | excluded.sources",
                              [(w, bit) for w in loops])
         return len(edges), sum(loops.values()), len(stubs), len(conflicts)
 
@@ -822,33 +859,28 @@ class SQLiteStore(SQLiteQueries):
             step("replace", "DELETE FROM stage_replaced")
             # 2. cited ids nobody has loaded become stub works, numbered in first-appearance order so an
             # interrupted and re-run load numbers them the same way
-            step("stubs", "CREATE TEMP TABLE missing AS SELECT r.scheme, r.value FROM"
-                          f" ({_STAGED_REFS}) r WHERE NOT EXISTS (SELECT 1 FROM work_ids i"
-                          " WHERE i.scheme = r.scheme AND i.value = r.value)"
-                          " GROUP BY r.scheme, r.value ORDER BY min((r.citing << 24) | (r.source << 20) | r.pos)")
+            step("stubs", "CREATE TEMP TABLE missing AS SELECT scheme, value, row_number() OVER (ORDER BY first) AS n"
+                          " FROM (SELECT r.scheme, r.value, min((r.citing << 24) | (r.source << 20) | r.pos) AS first"
+                          f" FROM ({self._STAGED_REFS}) r WHERE NOT EXISTS (SELECT 1 FROM work_ids i"
+                          " WHERE i.scheme = r.scheme AND i.value = r.value) GROUP BY r.scheme, r.value) m")
             base = self._next_work_id() - 1
-            res.stubs_created = step("stubs", f"INSERT INTO works(id, stub, key_id) SELECT {base} + rowid, 1,"
+            res.stubs_created = step("stubs", f"INSERT INTO works(id, stub, key_id) SELECT {base} + n, 1,"
                                               " scheme || ':' || value FROM missing")
-            step("stubs", f"INSERT INTO work_ids SELECT scheme, value, {base} + rowid FROM missing")
+            step("stubs", f"INSERT INTO work_ids SELECT scheme, value, {base} + n FROM missing")
             conn.execute("DROP TABLE missing")
             # 3. staged references become edges, merging sources into existing edges
             before = conn.execute("SELECT count(*) FROM edges").fetchone()[0]
-            step("edges", "INSERT INTO edges(citing, cited, sources)"
-                          " SELECT s.citing, j.value, 1 << s.source FROM stage s, json_each(s.cited) j"
-                          f" UNION ALL SELECT r.citing, i.work_id, 1 << r.source FROM ({_STAGED_REFS}) r"
-                          " JOIN work_ids i ON i.scheme = r.scheme AND i.value = r.value ORDER BY 1, 2"
-                          " ON CONFLICT(citing, cited) DO UPDATE SET sources = sources | excluded.sources")
-            step("facets", "CREATE TEMP TABLE staged_facets AS SELECT substr(j.value, 1, instr(j.value, ':') - 1)"
-                           " AS field, substr(j.value, instr(j.value, ':') + 1) AS value, s.citing AS work_id"
-                           " FROM stage s, json_each(s.facets) j")
+            step("edges", self._EDGES_FROM_STAGE.format(refs=self._STAGED_REFS))
+            step("facets", f"CREATE TEMP TABLE staged_facets AS {self._STAGED_FACETS}")
             # new values numbered in sorted order, so an interrupted and re-run load numbers them the same way
-            step("facets", "INSERT OR IGNORE INTO facet_values(field, value) SELECT DISTINCT field, value"
-                           " FROM temp.staged_facets ORDER BY 1, 2")
-            step("facets", "INSERT OR IGNORE INTO facets SELECT v.id, f.work_id FROM temp.staged_facets f"
-                           " JOIN facet_values v ON v.field = f.field AND v.value = f.value ORDER BY 1, 2")
-            step("facets", "DROP TABLE temp.staged_facets")
-            step("facets", "INSERT OR IGNORE INTO names SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2"
-                           " FROM stage s, json_each(s.names) j")
+            step("facets", "INSERT INTO facet_values(field, value) SELECT DISTINCT field, value FROM staged_facets f"
+                           " WHERE NOT EXISTS (SELECT 1 FROM facet_values v WHERE v.field = f.field"
+                           " AND v.value = f.value) ORDER BY 1, 2")
+            step("facets", "INSERT INTO facets SELECT v.id, f.work_id FROM staged_facets f"
+                           " JOIN facet_values v ON v.field = f.field AND v.value = f.value WHERE true ORDER BY 1, 2"
+                           " ON CONFLICT DO NOTHING")
+            step("facets", "DROP TABLE staged_facets")
+            step("facets", f"INSERT INTO names {self._STAGED_NAMES} ON CONFLICT DO NOTHING")
             step("edges", "DELETE FROM stage")
             # 3b. citations staged in bulk (citation files) become edges and runs of what was asserted
             t = time.perf_counter()
@@ -856,7 +888,7 @@ class SQLiteStore(SQLiteQueries):
             res.steps["citations"] = round(time.perf_counter() - t, 3)
             # 4. a reference that resolves to its own work is a self-loop: counted, kept aside
             step("edges", "INSERT INTO self_loops SELECT citing, sources FROM edges WHERE citing=cited"
-                          " ON CONFLICT(work_id) DO UPDATE SET sources = sources | excluded.sources")
+                          " ON CONFLICT(work_id) DO UPDATE SET sources = self_loops.sources | excluded.sources")
             step("edges", "DELETE FROM edges WHERE citing=cited")
             after = conn.execute("SELECT count(*) FROM edges").fetchone()[0]
             res.edges_added = after - before
@@ -867,9 +899,8 @@ class SQLiteStore(SQLiteQueries):
             conn.execute("DELETE FROM meta WHERE key='dirty'")
             # every build gets a new id: derived data outside the database (the search index) names it
             conn.execute("INSERT INTO meta VALUES('build_id', '1') ON CONFLICT(key) DO UPDATE"
-                         " SET value = CAST(value AS INTEGER) + 1")
-            conn.execute("INSERT OR REPLACE INTO meta VALUES('works_count',"
-                         " (SELECT count(*) FROM works WHERE stub = 0))")
+                         " SET value = CAST(meta.value AS INTEGER) + 1")
+            self.set_meta("works_count", str(conn.execute("SELECT count(*) FROM works WHERE stub = 0").fetchone()[0]))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -901,11 +932,11 @@ class SQLiteStore(SQLiteQueries):
         step("citer_marks", "DELETE FROM citer_marks")
         step("citer_marks", "INSERT INTO citer_marks SELECT cited, rn, neg_cbc, citing FROM (SELECT c.cited, c.neg_cbc,"
                             " c.citing, row_number() OVER (PARTITION BY c.cited ORDER BY c.neg_cbc, c.citing) - 1 AS rn"
-                            " FROM citers c WHERE c.cited IN (SELECT id FROM works WHERE cited_by_count >= ?))"
+                            " FROM citers c WHERE c.cited IN (SELECT id FROM works WHERE cited_by_count >= ?)) ranked"
                             " WHERE rn % ? = 0 AND rn > 0", (MARK_EVERY, MARK_EVERY))
         step("by_year", "DELETE FROM counts_by_year")
         step("by_year", "INSERT INTO counts_by_year SELECT cited, pub_key / 10000, count(*) FROM citers"
-                        " INDEXED BY citers_date WHERE pub_key > 0 GROUP BY cited, pub_key / 10000")
+                        f"{self._CITERS_BY_DATE} WHERE pub_key > 0 GROUP BY cited, pub_key / 10000")
 
     # --- reading ---------------------------------------------------------------------------------------
     def resolve(self, pair: IdPair) -> int | None:
@@ -1009,7 +1040,7 @@ class SQLiteStore(SQLiteQueries):
         out = []
         for (work_id, stub, sources, key_id, cbc, rwc, dict_id, data, flags, spans, by_year) in self.conn.execute(
                 "SELECT w.id, w.stub, w.sources, w.key_id, w.cited_by_count, w.referenced_works_count,"
-                " r.dict_id, r.data, r.flags, r.spans, (" + _COUNTS_BY_YEAR_JSON + ")"
+                " r.dict_id, r.data, r.flags, r.spans, (" + self._COUNTS_BY_YEAR_JSON + ")"
                 f" FROM works w LEFT JOIN records r ON r.key = (w.id << {RECORD_SHIFT}) | ?"
                 f" WHERE {where}", (*years, _source_index(source), *params)):
             flags = flags or 0
@@ -1029,7 +1060,7 @@ class SQLiteStore(SQLiteQueries):
         if year is not None:
             where += " AND c.pub_key >= ? AND c.pub_key < ?"
             params += [year * 10000, (year + 1) * 10000]
-        hint = " INDEXED BY citers_date" if (year is not None or sort.startswith("publication_date")) else ""
+        hint = self._CITERS_BY_DATE if (year is not None or sort.startswith("publication_date")) else ""
         keyset_sql, order_by = _list_order(sort, "c.neg_cbc", "c.pub_key", "c.citing", after, params)
         where += keyset_sql
         params += [limit, offset]
@@ -1130,7 +1161,8 @@ class SQLiteStore(SQLiteQueries):
             marks = ",".join("?" * len(chunk))
             for cited, n in self.conn.execute(
                     f"SELECT a.cited, count(*) FROM asserted a JOIN edges e ON e.citing = a.citing AND"
-                    f" e.cited = a.cited WHERE a.cited IN ({marks}) AND a.source = ? AND a.flags & {IS_INFLUENTIAL}"
+                    f" e.cited = a.cited WHERE a.cited IN ({marks}) AND a.source = ?"
+                    f" AND (a.flags & {IS_INFLUENTIAL}) != 0"
                     " GROUP BY a.cited", (*chunk, src)):
                 out[cited] = n
         return out
@@ -1244,8 +1276,12 @@ class SQLiteStore(SQLiteQueries):
         }
         for i, name in enumerate(SOURCES):
             out[f"records_{name}"] = q(f"SELECT count(*) FROM records WHERE (key & 7) = {i}").fetchone()[0]
-        out["bytes"] = self.path.stat().st_size
+        out["bytes"] = self._bytes()
         return out
+
+    def _bytes(self) -> int:
+        """The database's size on disk."""
+        return self.path.stat().st_size
 
     def conflicts(self, limit: int = 1000) -> list[dict[str, object]]:
         """Recorded identity conflicts, newest first."""
@@ -1286,11 +1322,4 @@ def _record_flags(rec: PreparedRecord) -> int:
     return (RECORD_CLIENT_CLEAN if rec.client_clean else 0) | (RECORD_REFS_EXACT if rec.refs_exact else 0)
 
 
-#: A work's counts by year for years ? to ? as ServedWork's JSON, newest first, built by SQLite: formatting them in
-#: Python cost ~7 µs a work, a third of splicing one. The subquery's ORDER BY is a backward scan of the key
-#: (no sort), and SQLite aggregates a subquery's rows in its order; a test pins the order.
-_COUNTS_BY_YEAR_JSON = (
-    "SELECT json_group_array(json_object('year', c.year, 'cited_by_count', c.n)) FROM"
-    " (SELECT year, n FROM counts_by_year WHERE work_id = w.id AND year BETWEEN ? AND ? AND n > 0"
-    " ORDER BY year DESC) c")
 _YEAR_COUNTS = msgspec.json.Decoder(dict[int, int])

@@ -95,9 +95,14 @@ def ascii_lower(text: str) -> str:
 class SQLiteColumns:
     """Read-through numpy copies of the fields filters and group-bys use, for one connection."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, data_version: Callable[[], object] | None = None,
+                 database_path: Path | None = None) -> None:
+        """``data_version`` says when the database changed (default: SQLite's own counters); ``database_path`` is
+        where saved columns live beside (default: the SQLite file's)."""
         self.conn = conn
-        self._version: tuple[int, int] | None = None
+        self._data_version = data_version or self._sqlite_version
+        self._database_path_given = database_path
+        self._version: object = None
         self._fields: dict[str, _IntColumn | _TextColumn | _FacetList | None] = {}
         self._masks: OrderedDict[tuple[object, ...], Mask] = OrderedDict()
         self._size = 0
@@ -105,8 +110,11 @@ class SQLiteColumns:
         self._saved: Path | None = None
 
     # --- freshness -------------------------------------------------------------------------------------
+    def _sqlite_version(self) -> object:
+        return (int(self.conn.execute("PRAGMA data_version").fetchone()[0]), self.conn.total_changes)
+
     def _check(self) -> None:
-        version = (int(self.conn.execute("PRAGMA data_version").fetchone()[0]), self.conn.total_changes)
+        version = self._data_version()
         if version == self._version:
             return
         self._version = version
@@ -128,6 +136,8 @@ class SQLiteColumns:
 
     # --- saved columns ---------------------------------------------------------------------------------
     def _database_path(self) -> Path | None:
+        if self._database_path_given is not None:
+            return self._database_path_given
         row = next((r for r in self.conn.execute("PRAGMA database_list") if r[1] == "main"), None)
         return Path(row[2]) if row is not None and row[2] else None
 

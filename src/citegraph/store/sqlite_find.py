@@ -54,6 +54,13 @@ class SQLiteQueries:
     def resolve(self, pair: IdPair) -> int | None:  # provided by SQLiteStore
         raise NotImplementedError
 
+    def _data_version(self) -> object:
+        """A value that changes whenever the database does (another connection's commit, or this one's write)."""
+        return (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
+
+    def _compiler(self, resolve_text: TextResolver) -> Compiler:
+        return Compiler(resolve_text)
+
     def citations(self, work_id: int, *, sort: str = "cited_by_count:desc", year: int | None = None,
                   after: tuple | None = None, limit: int = 25, offset: int = 0,
                   with_ids: bool = True) -> list[CitationRow]:  # provided by SQLiteStore
@@ -68,7 +75,7 @@ class SQLiteQueries:
         columns = self.columns
         if query.group_by is not None and columns is not None and columns.can_group(query.group_by.field):
             return self._column_groups(query, columns, resolve_text)  # (before compiling: no text resolved twice)
-        comp = Compiler(resolve_text).compile(query)
+        comp = self._compiler(resolve_text).compile(query)
         base = f"FROM works w{comp.joins} WHERE {comp.where}"
         bparams = comp.join_params + comp.params
         if query.group_by is not None:
@@ -105,17 +112,17 @@ class SQLiteQueries:
 
     def count(self, query: Query, resolve_text: TextResolver) -> int:
         """How many works a query's filters and text select, without reading any of them."""
-        comp = Compiler(resolve_text).compile(query)
+        comp = self._compiler(resolve_text).compile(query)
         return self._count(f"FROM works w{comp.joins} WHERE {comp.where}", comp.join_params + comp.params)
 
     def _count(self, base: str, params: list[object]) -> int:
         """``count(*)`` of a query's works, remembered while the database is unchanged (a cursor walk asks the
         same count on every page, and counting a large set is most of a page's time)."""
-        key = (base, *params)
-        if any(isinstance(p, str) and len(p) > COUNT_CACHE_MAX_PARAM for p in params):
+        # (a list is one parameter holding many keys, as PostgreSQL binds them)
+        key = (base, *(tuple(p) if isinstance(p, list) else p for p in params))
+        if any(isinstance(p, str | list) and len(p) > COUNT_CACHE_MAX_PARAM for p in params):
             return int(self.conn.execute(f"SELECT count(*) {base}", params).fetchone()[0])
-        # data_version moves when another connection commits, total_changes when this one writes
-        version = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
+        version = self._data_version()
         cache: dict[tuple[object, ...], int] | None = getattr(self, "_counts", None)
         if cache is None or getattr(self, "_counts_version", None) != version:
             cache = {}

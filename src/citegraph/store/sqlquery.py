@@ -111,7 +111,6 @@ class Compiled:
 
     where: str
     params: list[object]
-    score_json: str | None = None  # {work id: relevance} for the positive text predicates
     joins: str = ""
     join_params: list[object] = field(default_factory=list)
 
@@ -131,17 +130,23 @@ class Compiler:
         if query.text is not None:
             hits = self.resolve_text(q.Text(q.FULLTEXT_DEFAULT, query.text))
             self._score(hits)
-            parts.append("w.id IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(list(hits)))
+            parts.append(f"w.id IN ({self.id_set(list(hits), params)})")
         out = Compiled(where=" AND ".join(parts), params=params)
         if self.scores:
-            out.score_json = json.dumps({str(k): v for k, v in self.scores.items()})
-            out.joins = (" LEFT JOIN (SELECT CAST(key AS INTEGER) AS k, value AS score FROM json_each(?)) ts"
-                         " ON ts.k = w.id")
-            out.join_params = [out.score_json]
+            out.joins = f" LEFT JOIN ({self.score_rows(out.join_params)}) ts ON ts.k = w.id"
         else:
             out.joins = " LEFT JOIN (SELECT 0 AS k, 0.0 AS score) ts ON ts.k = w.id"
         return out
+
+    def id_set(self, keys: list[int], params: list[object]) -> str:
+        """A subquery of these work keys (one JSON parameter: a list of any length is one bound value)."""
+        params.append(json.dumps(keys))
+        return "SELECT value FROM json_each(?)"
+
+    def score_rows(self, params: list[object]) -> str:
+        """A subquery of (k, score) rows: each scored work key and its relevance."""
+        params.append(json.dumps({str(k): v for k, v in self.scores.items()}))
+        return "SELECT CAST(key AS INTEGER) AS k, value AS score FROM json_each(?)"
 
     def _score(self, hits: dict[int, float]) -> None:
         for key, score in hits.items():
@@ -149,18 +154,17 @@ class Compiler:
 
     def _pred(self, p: q.Predicate, params: list[object]) -> str:
         if isinstance(p, q.And):
-            return "(" + " AND ".join(self._pred(x, params) for x in p.parts) + ")" if p.parts else "1"
+            return "(" + " AND ".join(self._pred(x, params) for x in p.parts) + ")" if p.parts else "true"
         if isinstance(p, q.Or):
-            return "(" + " OR ".join(self._pred(x, params) for x in p.parts) + ")" if p.parts else "0"
+            return "(" + " OR ".join(self._pred(x, params) for x in p.parts) + ")" if p.parts else "false"
         if isinstance(p, q.Text):
             hits = self.resolve_text(p)
             if not p.negate:
                 self._score(hits)
-            params.append(json.dumps(list(hits)))
-            return ("w.id NOT IN" if p.negate else "w.id IN") + " (SELECT value FROM json_each(?))"
+            return ("w.id NOT IN" if p.negate else "w.id IN") + f" ({self.id_set(list(hits), params)})"
         if isinstance(p, q.Eq):
             sql = self._eq(p.field, p.values, params)
-            return f"NOT coalesce({sql}, 0)" if p.negate else sql
+            return f"NOT coalesce({sql}, false)" if p.negate else sql
         if isinstance(p, q.Range):
             return self._range(p, params)
         if isinstance(p, q.IsNull):
@@ -223,9 +227,9 @@ class Compiler:
         if name in COLUMN_FIELDS:
             return f"{COLUMN_FIELDS[name]} IS NULL"
         if name in FLAG_FACETS or name == q.HAS_REFERENCES:
-            return "0"  # a has-flag is always known: true or false
+            return "false"  # a has-flag is always known: true or false
         if name == q.WORK_ID:
-            return "0"
+            return "false"
         if name == q.CITES:
             return "w.referenced_works_count = 0"
         if name == q.CITED_BY:
@@ -240,7 +244,7 @@ def _flag(values: tuple[object, ...], sql: str, sql_params: list[object], params
     """A has-flag filter: ``sql`` holds for true, fails for false; both values together hold for all."""
     wanted = {bool(v) for v in values}
     if wanted == {True, False}:
-        return "1"
+        return "true"
     params.extend(sql_params)
     return sql if True in wanted else f"NOT ({sql})"
 
