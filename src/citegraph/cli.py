@@ -56,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--source", choices=list(SOURCE_MODULES), help="force the source instead of detecting it")
     sp.add_argument("--workers", type=int, default=None, help="parsing processes (default: one per core)")
     sp.add_argument("--rejects", default=None,
-                    help="where rejected records are written (default: DB.rejects.jsonl)")
+                    help="where rejected records are written (default: DB.rejects.jsonl; for PostgreSQL, in the"
+                         " local folder, $CITEGRAPH_LOCAL_DIR)")
     sp.add_argument("--no-progress", action="store_true", help="no progress line even on a terminal")
     sp.add_argument("--batch-records", type=int, default=None, help=argparse.SUPPRESS)  # tests: many commits
 
@@ -149,9 +150,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     if not paths:
         raise LoadError("nothing to load: give files, directories or globs, or --demo")
     db = args.db or default_db()
-    rejects = args.rejects or f"{db}.rejects.jsonl"
     show = not args.no_progress and not args.json and sys.stderr.isatty()
     with citegraph.open(db, create=True) as g:
+        # beside a SQLite file; for a database server, beside the files this host keeps for it
+        rejects = args.rejects or f"{g.store.path}.rejects.jsonl"
         options = {"batch_records": args.batch_records} if args.batch_records else {}
         report = g.load(paths, source=args.source, workers=args.workers, rejects_path=rejects,
                         progress=_ProgressLine() if show else None, **options)

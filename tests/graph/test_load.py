@@ -11,14 +11,17 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.conftest import NewDb
 
 import citegraph
 from citegraph.cli import main as cli_main
 from citegraph.graph import CursorError, UnknownWorkError
 from citegraph.ids import IdError
+from citegraph.store.postgres import PGConnection
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "openalex"
 WORKS = DATA / "works.jsonl.gz"
@@ -30,8 +33,8 @@ def real_works() -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def graph(tmp_path_factory: pytest.TempPathFactory) -> citegraph.Graph:
-    db = tmp_path_factory.mktemp("load") / "g.db"
+def graph(new_db: NewDb) -> Iterator[citegraph.Graph]:
+    db = new_db("load")
     g = citegraph.open(db, create=True)
     report = g.load([WORKS], workers=0)
     assert report.ok and report.loaded == 369
@@ -172,15 +175,17 @@ def test_worker_pool_gives_the_same_database(tmp_path: Path) -> None:
     pooled.close()
 
 
-def dump(conn: sqlite3.Connection) -> dict[str, object]:
-    """The logical content of a database: what an interrupted and an uninterrupted load must agree on."""
+def dump(conn: sqlite3.Connection | PGConnection) -> dict[str, object]:
+    """The logical content of a database: what an interrupted and an uninterrupted load must agree on (facets by
+    their field and value: PostgreSQL's numbering skips the numbers a rolled-back transaction took)."""
     out: dict[str, object] = {}
     for table, order in [("works", "id"), ("work_ids", "scheme, value"), ("edges", "citing, cited"),
                          ("citers", "cited, neg_cbc, citing"), ("counts_by_year", "work_id, year"),
-                         ("self_loops", "work_id"), ("facets", "value_id, work_id"),
-                         ("facet_values", "id"), ("names", "scheme, value"),
+                         ("self_loops", "work_id"), ("names", "scheme, value"),
                          ("stage", "citing, source"), ("asserted", "citing, cited, source")]:
         out[table] = conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+    out["facets"] = conn.execute("SELECT v.field, v.value, f.work_id FROM facets f JOIN facet_values v"
+                                 " ON v.id = f.value_id ORDER BY 1, 2, 3").fetchall()
     out["records"] = [(k, v, hashlib.sha256(zlibless(conn, k)).hexdigest(), d, s, f, sp)
                       for k, v, d, s, f, sp in conn.execute(
                           "SELECT key, version, duplicate_refs, self_refs, flags, spans FROM records ORDER BY key")]
@@ -191,7 +196,7 @@ def dump(conn: sqlite3.Connection) -> dict[str, object]:
     return out
 
 
-def zlibless(conn: sqlite3.Connection, key: int) -> bytes:
+def zlibless(conn: sqlite3.Connection | PGConnection, key: int) -> bytes:
     from citegraph.store.codec import Codec
 
     dicts = dict(conn.execute("SELECT id, data FROM dictionaries").fetchall())
@@ -217,17 +222,18 @@ sys.exit(code)
 KILL_FRACTIONS = (0.05, 0.12, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
-def _sigkill_then_rerun(tmp_path: Path, inputs: Path, clean_code: int) -> None:
+def _sigkill_then_rerun(new_db: NewDb, inputs: Path, clean_code: int) -> None:
     """Load ``inputs`` once cleanly with the real CLI; then kill a load of them at points spread over that load's
-    duration, again and again, and let the last run finish: both databases must be the same."""
+    duration, again and again, and let the last run finish: both databases must be the same. (On PostgreSQL the
+    kill is also a connection lost mid-load.)"""
     args = ["load", str(inputs), "--workers", "0", "--batch-records", "5", "--no-progress"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    clean = tmp_path / "clean.db"
+    clean = new_db("clean")
     done = subprocess.run([sys.executable, "-c", _KILLED_CLI, "0", *args, "--db", str(clean)], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == clean_code, done.stderr
     load_seconds = float(done.stderr.rsplit("load-seconds ", 1)[1])
-    killed_db = tmp_path / "killed.db"
+    killed_db = new_db("killed")
     kills = 0
     for fraction in KILL_FRACTIONS:
         run = subprocess.run([sys.executable, "-c", _KILLED_CLI, str(fraction * load_seconds), *args,
@@ -237,24 +243,24 @@ def _sigkill_then_rerun(tmp_path: Path, inputs: Path, clean_code: int) -> None:
                            capture_output=True, timeout=120)
     assert final.returncode in (0, 3), final.stderr
     assert kills >= 3  # the test really interrupted loads
-    with sqlite3.connect(clean) as a, sqlite3.connect(killed_db) as b:
-        left, right = dump(a), dump(b)
+    with citegraph.open(clean, readonly=True) as a, citegraph.open(killed_db, readonly=True) as b:
+        left, right = dump(a.store.conn), dump(b.store.conn)  # type: ignore[attr-defined]
         left["files"] = [f[1:] for f in left["files"]]  # type: ignore[index]
         right["files"] = [f[1:] for f in right["files"]]  # type: ignore[index]
         assert left == right
 
 
-def test_sigkill_at_any_point_then_rerun_gives_the_same_database(tmp_path: Path) -> None:
+def test_sigkill_at_any_point_then_rerun_gives_the_same_database(tmp_path: Path, new_db: NewDb) -> None:
     """Kill the real CLI process mid-load, again and again, then let it finish: same database as one clean run."""
     inputs = tmp_path / "in"
     inputs.mkdir()
     shutil.copy(WORKS, inputs / "a.jsonl.gz")
     lines = gzip.decompress(WORKS.read_bytes()).splitlines()
     (inputs / "b.jsonl").write_bytes(b"\n".join(reversed(lines[:200])) + b"\n{broken\n")
-    _sigkill_then_rerun(tmp_path, inputs, clean_code=3)
+    _sigkill_then_rerun(new_db, inputs, clean_code=3)
 
 
-def test_s2_load_killed_at_any_point_then_rerun_gives_the_same_database(tmp_path: Path) -> None:
+def test_s2_load_killed_at_any_point_then_rerun_gives_the_same_database(tmp_path: Path, new_db: NewDb) -> None:
     """The same for Semantic Scholar answers, whose records merge into what is stored and whose pages write
     records and citations in two steps."""
     inputs = tmp_path / "in"
@@ -264,7 +270,7 @@ def test_s2_load_killed_at_any_point_then_rerun_gives_the_same_database(tmp_path
         shutil.copy(S2_DATA / name, inputs / name)
     entry = (S2_DATA / "Citation.json").read_text()
     (inputs / "page.json").write_text('{"paper": "CorpusID:14636783", "data": [' + entry + "]}")
-    _sigkill_then_rerun(tmp_path, inputs, clean_code=3)
+    _sigkill_then_rerun(new_db, inputs, clean_code=3)
 
 
 def test_progress_reports_bytes_read_within_a_file(tmp_path: Path) -> None:

@@ -337,8 +337,7 @@ class Graph:
         return self._search
 
     def _index_path(self) -> Path | None:
-        db = getattr(self.store, "path", None)
-        return index_path(db) if db is not None else None
+        return index_path(self.store.path)
 
     def _text(self, pred: q.Text) -> dict[int, float]:
         index = self.search_index

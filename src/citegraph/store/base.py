@@ -7,6 +7,7 @@ knows which engine holds the data.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Literal, Protocol
 
 import msgspec
@@ -190,6 +191,9 @@ class Store(Protocol):
     """The storage contract. One writer at a time; any number of concurrent readers."""
 
     url: str
+    #: Where files that belong with this database live: the SQLite file itself, or for a database server a name
+    #: in this host's local folder (``<path>.search``, ``<path>.columns``, ``<path>.rejects.jsonl`` beside it)
+    path: Path
 
     # --- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
