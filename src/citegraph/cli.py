@@ -23,7 +23,7 @@ from citegraph.dialects import DIALECTS
 from citegraph.graph import DB_ENV, CursorError, Progress, UnknownWorkError, default_db
 from citegraph.graph.load import SOURCE_MODULES, LoadError, LoadReport
 from citegraph.ids import IdError, format_id
-from citegraph.store import CITATION_SORTS, StoreError
+from citegraph.store import CITATION_SORTS, SERVER_SCHEMES, StoreError
 
 #: Exit status of a load that completed but set records or files aside.
 EXIT_REJECTED = 3
@@ -84,7 +84,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="S2 dialect: serve citations and references while offset + limit < N (default 10000,"
                          " as upstream; 0: no cap)")
 
-    with_db(sub.add_parser("migrate", help="upgrade a database (and its search index) made by an older citegraph"))
+    with_db(sub.add_parser("migrate", help="upgrade a database made by an older citegraph, and bring this host's"
+                                           " search index up to date"))
     with_db(sub.add_parser("stats", help="corpus-wide counts"))
     sp = with_db(sub.add_parser("conflicts", help="identity conflicts recorded while loading"))
     sp.add_argument("--limit", type=int, default=100)
@@ -228,7 +229,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             report = g.load(demo_corpus(), workers=0)
         sys.stderr.write(f"citegraph: demo corpus loaded into {db} ({report.loaded} records, {report.edges} edges)\n")
     else:
-        citegraph.open(db, readonly=True).close()  # a missing or foreign database fails here, clearly
+        with citegraph.open(db, readonly=True) as g:  # a missing, foreign or unreachable database fails here, clearly
+            if str(db).startswith(SERVER_SCHEMES) and not g.search_index_current():
+                # each API host keeps its own index of a server database: made here, from the database
+                sys.stderr.write(f"citegraph: building the full-text index from {db} ...\n")
+                sys.stderr.write(f"citegraph: indexed {g.ensure_search_index() or 0:,} works\n")
     sys.stderr.write(f"citegraph: serving {db} on http://{args.host}:{args.port}"
                      f" ({'; '.join(f'{name} API at /{name}' for name in DIALECTS)}; our own endpoints at /-/)\n")
     serve(db, host=args.host, port=args.port, workers=args.workers, root=args.root)
@@ -252,12 +257,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    if not Path(args.db).is_file():
+    if not str(args.db).startswith(SERVER_SCHEMES) and not Path(args.db).is_file():
         raise StoreError(f"no citegraph database at {args.db}")
     t0 = time.perf_counter()
     with citegraph.open(args.db, create=True) as g:  # opening for writing migrates the schema
         version = g.store.meta("schema_version")
-        rebuilt = g.rebuild_search_index() if g.search_index is None else None
+        rebuilt = g.ensure_search_index()
     result = {"db": str(args.db), "schema_version": int(version or 0), "search_index_rebuilt": rebuilt is not None,
               "indexed_works": rebuilt, "seconds": round(time.perf_counter() - t0, 1)}
     if args.json:

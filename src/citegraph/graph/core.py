@@ -342,7 +342,8 @@ class Graph:
     def _text(self, pred: q.Text) -> dict[int, float]:
         index = self.search_index
         if index is None:
-            raise q.QueryError("this database has no search index; run `citegraph load` (or index) first")
+            raise q.QueryError("this database has no search index on this host; run `citegraph migrate` (which builds"
+                               " it) or `citegraph load`")
         return index.search(pred.field, pred.query)
 
     def _related(self, pred: q.Predicate) -> q.Predicate:
@@ -520,6 +521,18 @@ class Graph:
         self._search_checked = False
         self._search = None
         return n
+
+    def search_index_current(self) -> bool:
+        """Is the full-text index on this host made from the database's current build?"""
+        path = self._index_path()
+        return path is not None and index_stamp(path) == (self.store.meta("build_id") or "0")
+
+    def ensure_search_index(self) -> int | None:
+        """Rebuild this host's full-text index when it is missing or was made from an older build (a PostgreSQL
+        database loaded from another host); returns the works indexed, or None when it was current."""
+        if self.search_index_current():
+            return None
+        return self.rebuild_search_index()
 
     # --- corpus -------------------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:

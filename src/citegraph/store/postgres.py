@@ -124,6 +124,10 @@ class PGConnection:
         if readonly:
             from psycopg_pool import ConnectionPool
 
+            try:  # one connection first: the pool would retry in silence, and its error hides the server's reason
+                psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S).close()
+            except psycopg.Error as exc:
+                raise StoreError(f"cannot connect to PostgreSQL at {redacted(url)}: {_first_line(exc)}") from exc
             self._pool = ConnectionPool(url, min_size=1, max_size=READ_POOL_MAX, open=False, configure=_configure,
                                         kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S})
             try:

@@ -1,0 +1,161 @@
+"""What only the PostgreSQL store does: its schema, its connections, its refusals, its workers — on a real server
+the tests start themselves."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from tests.postgres import ThrowawayPostgres
+
+import citegraph
+from citegraph import query as q
+from citegraph.store import StoreError, open_store
+from citegraph.store.postgres import PostgresStore, pg_schema, redacted, to_pyformat
+from citegraph.store.sqlite import SCHEMA_VERSION
+
+WORKS = Path(__file__).resolve().parents[1] / "data" / "openalex" / "works.jsonl.gz"
+
+
+def _schema_url(server: ThrowawayPostgres, name: str) -> str:
+    base = server.url("postgres")
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        conn.execute(f'CREATE SCHEMA "{name}"')
+    return f"{base}?options=-csearch_path%3D{name}"
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_the_schema_is_the_sqlite_one_in_postgresql_types(postgres_server: ThrowawayPostgres) -> None:
+    ddl = pg_schema()
+    assert "WITHOUT ROWID" not in ddl and " BLOB" not in ddl and "INTEGER" not in ddl
+    url = _schema_url(postgres_server, "types")
+    PostgresStore(url).close()
+    with psycopg.connect(url) as conn:
+        types = dict(conn.execute("SELECT table_name || '.' || column_name, data_type FROM information_schema.columns"
+                                  " WHERE table_schema = 'types'").fetchall())
+        collation = conn.execute("SELECT collation_name FROM information_schema.columns WHERE table_schema = 'types'"
+                                 " AND table_name = 'work_ids' AND column_name = 'value'").fetchone()[0]
+    assert types["works.id"] == "bigint" and types["records.data"] == "bytea" and types["work_ids.value"] == "text"
+    assert collation == "C"  # text sorts byte-wise, as in SQLite, whatever the server's locale
+
+
+def test_placeholders_become_pyformat_and_percent_signs_stay_operators() -> None:
+    assert to_pyformat("SELECT a % ? FROM t WHERE b = ?") == "SELECT a %% %s FROM t WHERE b = %s"
+
+
+def test_foreign_empty_and_newer_databases_are_refused(postgres_server: ThrowawayPostgres) -> None:
+    foreign = _schema_url(postgres_server, "alien")
+    with psycopg.connect(foreign, autocommit=True) as conn:
+        conn.execute("CREATE TABLE alien.other(x int)")
+    with pytest.raises(StoreError, match="holds tables but is not a citegraph database"):
+        open_store(foreign, create=True)
+    with pytest.raises(StoreError, match="empty: not a citegraph database"):
+        open_store(_schema_url(postgres_server, "empty"), readonly=True)
+    newer = _schema_url(postgres_server, "newer")
+    PostgresStore(newer).close()
+    with psycopg.connect(newer, autocommit=True) as conn:
+        conn.execute("UPDATE newer.meta SET value = %s WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+    with pytest.raises(StoreError, match="upgrade citegraph"):
+        open_store(newer, readonly=True)
+
+
+def test_an_unreachable_or_refusing_server_is_a_clear_error(postgres_server: ThrowawayPostgres) -> None:
+    t0 = time.monotonic()
+    with pytest.raises(StoreError, match="cannot connect to PostgreSQL at postgresql://citegraph@127.0.0.1"):
+        open_store(f"postgresql://citegraph:secret@127.0.0.1:{_closed_port()}/citegraph")
+    assert time.monotonic() - t0 < 15
+    with pytest.raises(StoreError, match="cannot connect") as refused:
+        open_store(postgres_server.url("no_such_database"), readonly=True)
+    assert "does not exist" in str(refused.value)
+    assert "secret" not in redacted("postgresql://u:secret@h:5/db")
+
+
+def test_the_cli_says_what_is_wrong_without_a_traceback(postgres_server: ThrowawayPostgres) -> None:
+    newer = _schema_url(postgres_server, "cli_newer")
+    PostgresStore(newer).close()
+    with psycopg.connect(newer, autocommit=True) as conn:
+        conn.execute("UPDATE cli_newer.meta SET value = '999' WHERE key = 'schema_version'")
+    for db, said in ((f"postgresql://citegraph@127.0.0.1:{_closed_port()}/x", "cannot connect"),
+                     (newer, "schema version 999")):
+        for command in (["stats"], ["load", str(WORKS)], ["serve", "--port", str(_closed_port())]):
+            done = subprocess.run([sys.executable, "-m", "citegraph.cli", *command, "--db", db],
+                                  capture_output=True, text=True, timeout=60)
+            assert done.returncode != 0 and said in done.stderr, (command, done.stderr)
+            assert "Traceback" not in done.stderr
+
+
+def test_a_reading_store_refuses_to_write(postgres_server: ThrowawayPostgres) -> None:
+    url = _schema_url(postgres_server, "readonly")
+    PostgresStore(url).close()
+    reader = open_store(url, readonly=True)
+    with pytest.raises(StoreError, match="read-only"):
+        reader.write_batch("openalex", [], path=None, next_position=0, rejected=0, done=False)
+    reader.close()
+
+
+def test_one_writer_at_a_time(postgres_server: ThrowawayPostgres) -> None:
+    url = _schema_url(postgres_server, "writers")
+    first, second = PostgresStore(url), PostgresStore(url)
+    first.conn.execute("BEGIN IMMEDIATE")
+    entered = threading.Event()
+
+    def other_writer() -> None:
+        second.conn.execute("BEGIN IMMEDIATE")  # waits for the first writer's transaction
+        entered.set()
+        second.conn.execute("COMMIT")
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    assert not entered.wait(0.5)
+    first.conn.execute("COMMIT")
+    assert entered.wait(10)
+    thread.join()
+    first.close()
+    second.close()
+
+
+def test_serve_with_two_workers_over_one_database_builds_its_index_and_answers(
+        postgres_server: ThrowawayPostgres, tmp_path: Path) -> None:
+    url = _schema_url(postgres_server, "served")
+    env = {**os.environ, "CITEGRAPH_LOCAL_DIR": str(tmp_path / "loader")}
+    done = subprocess.run([sys.executable, "-m", "citegraph.cli", "load", str(WORKS), "--db", url, "--workers", "0"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    port = _closed_port()
+    api_host = {**os.environ, "CITEGRAPH_LOCAL_DIR": str(tmp_path / "api-host")}  # another host: no index yet
+    proc = subprocess.Popen([sys.executable, "-m", "citegraph.cli", "serve", "--db", url, "--workers", "2",
+                             "--port", str(port)], env=api_host, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/openalex/works/W2741809807", timeout=5)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        assert r.status_code == 200 and r.json()["id"] == "https://openalex.org/W2741809807"
+        found = httpx.get(f"http://127.0.0.1:{port}/openalex/works", params={"search": "biodiversity"}).json()
+        assert found["meta"]["count"] > 0
+        with citegraph.open(url, readonly=True) as g:  # (this host, too, makes its own index first)
+            assert g.ensure_search_index() == 369
+            assert found["meta"]["count"] == g.find(q.Query(text=q.Term("biodiversity"))).count
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert "building the full-text index" in err and "indexed 369 works" in err
