@@ -521,14 +521,16 @@ class SQLiteStore(SQLiteQueries):
             if (scheme, value) not in found:
                 by_scheme.setdefault(scheme, []).append(value)
         for scheme, values in by_scheme.items():
-            for i in range(0, len(values), MAX_IN_PARAMS):
-                chunk = values[i:i + MAX_IN_PARAMS]
-                marks = ",".join("?" * len(chunk))
-                for value, work_id in self.conn.execute(
-                        f"SELECT value, work_id FROM work_ids WHERE scheme=? AND value IN ({marks})",
-                        (scheme, *chunk)):
-                    found[(scheme, value)] = work_id
+            found.update(((scheme, value), work_id) for value, work_id in self._ids_named(scheme, values))
         return found
+
+    def _ids_named(self, scheme: str, values: list[str]) -> Iterator[tuple[str, int]]:
+        """(value, work) of each of ``values`` that names a work in ``scheme``."""
+        for i in range(0, len(values), MAX_IN_PARAMS):
+            chunk = values[i:i + MAX_IN_PARAMS]
+            marks = ",".join("?" * len(chunk))
+            yield from self.conn.execute(f"SELECT value, work_id FROM work_ids WHERE scheme=? AND value IN ({marks})",
+                                         (scheme, *chunk))
 
     def _has_other_id(self, work_id: int, pair: IdPair, batch_primary: dict[int, IdPair]) -> bool:
         """Does ``work_id`` already hold an id of ``pair``'s scheme with another value?"""
@@ -870,7 +872,7 @@ class SQLiteStore(SQLiteQueries):
             conn.execute("DROP TABLE missing")
             # 3. staged references become edges, merging sources into existing edges
             before = conn.execute("SELECT count(*) FROM edges").fetchone()[0]
-            step("edges", self._EDGES_FROM_STAGE.format(refs=self._STAGED_REFS))
+            self._merge_staged_edges(step)
             step("facets", f"CREATE TEMP TABLE staged_facets AS {self._STAGED_FACETS}")
             # new values numbered in sorted order, so an interrupted and re-run load numbers them the same way
             step("facets", "INSERT INTO facet_values(field, value) SELECT DISTINCT field, value FROM staged_facets f"
@@ -913,7 +915,15 @@ class SQLiteStore(SQLiteQueries):
         res.seconds = time.perf_counter() - t0
         return res
 
+    def _merge_staged_edges(self, step: Callable[..., int]) -> None:
+        """Inside the build: the staged references (resolved at load, or by id now) merged into the edges."""
+        step("edges", self._EDGES_FROM_STAGE.format(refs=self._STAGED_REFS))
+
     def _build_derived(self, step: Callable[..., int]) -> None:
+        self._build_counts(step)
+        self._build_indexes(step)
+
+    def _build_counts(self, step: Callable[..., int]) -> None:
         # counts: in-degree from one GROUP BY (a sort of the edges by cited), out-degree from the edge order
         step("counts", "UPDATE works SET cited_by_count=0, referenced_works_count=0"
                        " WHERE cited_by_count != 0 OR referenced_works_count != 0")
@@ -922,6 +932,8 @@ class SQLiteStore(SQLiteQueries):
         step("counts", "CREATE TEMP TABLE indeg AS SELECT cited, count(*) AS n FROM edges GROUP BY cited")
         step("counts", "UPDATE works SET cited_by_count = d.n FROM indeg AS d WHERE works.id = d.cited")
         step("counts", "DROP TABLE indeg")
+
+    def _build_indexes(self, step: Callable[..., int]) -> None:
         # the citation index: a page of top citers is a range scan, not a join and a sort
         step("citers", "DELETE FROM citers")
         step("citers", "DROP INDEX IF EXISTS citers_date")
