@@ -38,7 +38,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(db: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(db: Path | str, workers: int = 1) -> tuple[subprocess.Popen[bytes], int]:
     """``citegraph serve`` of ``db`` on a free 127.0.0.1 port, with the benchmark endpoints, once it answers;
     stop it with ``os.killpg(proc.pid, …)``."""
     port = free_port()
@@ -94,7 +94,7 @@ def wrk(url: str, connections: int, duration: int, paths: list[str] | None) -> f
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("db", type=Path)
+    ap.add_argument("db", help="a SQLite path or a postgresql:// URL")
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=50)
