@@ -234,6 +234,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 # each API host keeps its own index of a server database: made here, from the database
                 sys.stderr.write(f"citegraph: building the full-text index from {db} ...\n")
                 sys.stderr.write(f"citegraph: indexed {g.ensure_search_index() or 0:,} works\n")
+            if str(db).startswith(SERVER_SCHEMES) and g.ensure_columns():
+                sys.stderr.write("citegraph: filter columns saved on this host\n")
     sys.stderr.write(f"citegraph: serving {db} on http://{args.host}:{args.port}"
                      f" ({'; '.join(f'{name} API at /{name}' for name in DIALECTS)}; our own endpoints at /-/)\n")
     serve(db, host=args.host, port=args.port, workers=args.workers, root=args.root)
@@ -263,6 +265,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     with citegraph.open(args.db, create=True) as g:  # opening for writing migrates the schema
         version = g.store.meta("schema_version")
         rebuilt = g.ensure_search_index()
+        g.ensure_columns()
     result = {"db": str(args.db), "schema_version": int(version or 0), "search_index_rebuilt": rebuilt is not None,
               "indexed_works": rebuilt, "seconds": round(time.perf_counter() - t0, 1)}
     if args.json:

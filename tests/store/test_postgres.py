@@ -159,3 +159,4 @@ def test_serve_with_two_workers_over_one_database_builds_its_index_and_answers(
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     assert "building the full-text index" in err and "indexed 369 works" in err
+    assert "filter columns saved on this host" in err

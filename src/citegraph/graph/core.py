@@ -534,6 +534,14 @@ class Graph:
             return None
         return self.rebuild_search_index()
 
+    def ensure_columns(self) -> bool:
+        """Save the filter and facet columns of the database's current build on this host when they are not (a
+        PostgreSQL database loaded from another host); True when they were saved now."""
+        columns = getattr(self.store, "columns", None)
+        if columns is None or columns.saved():
+            return False
+        return columns.save() is not None
+
     # --- corpus -------------------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:
         """Corpus-wide counts: works, stubs, ids, edges, self-loops, conflicts, records per source."""

@@ -151,6 +151,10 @@ class SQLiteColumns:
         folder = self._folder_for(str(row[0])) if row is not None else None
         return folder if folder is not None and folder.is_dir() else None
 
+    def saved(self) -> bool:
+        """Are this build's columns saved beside the database?"""
+        return self._saved_folder() is not None
+
     def _read_saved(self, name: str, read: Callable[[Path], Any]) -> Any:
         """``read`` over the saved folder, or None when there is none or it cannot be read (a newer build's
         save may have removed it): the caller then computes from the database."""
