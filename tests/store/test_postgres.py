@@ -160,3 +160,30 @@ def test_serve_with_two_workers_over_one_database_builds_its_index_and_answers(
         _, err = proc.communicate(timeout=30)
     assert "building the full-text index" in err and "indexed 369 works" in err
     assert "filter columns saved on this host" in err
+
+
+def test_an_older_schema_is_migrated_by_a_writer_only(postgres_server: ThrowawayPostgres,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The migration steps are the SQLite store's in PostgreSQL's types. PostgreSQL databases begin at version 7, so
+    the v6 → v7 step stands in for the steps to come."""
+    from citegraph.store import postgres
+
+    url = _schema_url(postgres_server, "older")
+    PostgresStore(url).close()
+    with psycopg.connect(url, autocommit=True) as conn:  # what version 6 had: no S2 columns, no citer marks
+        for column in ("extras", "citing_pos", "cited_pos"):
+            conn.execute(f"ALTER TABLE older.asserted DROP COLUMN {column}")
+        conn.execute("DROP TABLE older.citer_marks")
+        conn.execute("UPDATE older.meta SET value = '6' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="cannot migrate it"):
+        open_store(url, create=True)
+    monkeypatch.setattr(postgres, "FIRST_PG_SCHEMA", 6)
+    with pytest.raises(StoreError, match="citegraph migrate --db URL"):
+        open_store(url, readonly=True)
+    PostgresStore(url).close()  # a writer migrates
+    with psycopg.connect(url) as conn:
+        columns = {r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns"
+                                              " WHERE table_schema = 'older' AND table_name = 'asserted'")}
+        assert {"extras", "citing_pos", "cited_pos"} <= columns
+        assert conn.execute("SELECT to_regclass('older.citer_marks') IS NOT NULL").fetchone()[0]
+    assert open_store(url, readonly=True).meta("schema_version") == str(SCHEMA_VERSION)
