@@ -45,11 +45,34 @@ def find_bin_dir() -> Path:
     with contextlib.suppress(ImportError):
         import pgserver  # type: ignore[import-not-found]
 
-        wheel_bin = Path(pgserver.__file__).parent / "pginstall" / "bin"
-        if (wheel_bin / "initdb").exists():
-            return wheel_bin
+        install = Path(pgserver.__file__).parent / "pginstall"
+        if (install / "bin" / "initdb").exists():
+            return _reachable(install) / "bin"
     raise PostgresUnavailable("no PostgreSQL binaries found: install PostgreSQL (apt-get install postgresql) or "
                               f"set {ENV_TEST_POSTGRES}=0 to skip the PostgreSQL tests")
+
+
+def _reachable(install: Path) -> Path:
+    """``install`` where the unprivileged user can run it: under root, a copy in the temporary directory (a
+    virtualenv inside root's home may be closed to others), with the wheel's libraries where its binaries look."""
+    if os.geteuid() != 0:
+        return install
+    package = install.parent
+    copy = Path(tempfile.gettempdir()) / f"citegraph-pgserver-{os.stat(install).st_ino}"
+    if not (copy / package.name / install.name / "bin" / "initdb").exists():
+        staging = Path(tempfile.mkdtemp(prefix="citegraph-pgserver-"))
+        os.chmod(staging, 0o755)
+        shutil.copytree(install, staging / package.name / install.name, symlinks=True)
+        libs = package.with_name(package.name + ".libs")  # the binaries' RPATH: $ORIGIN/../../../pgserver.libs
+        if libs.is_dir():
+            shutil.copytree(libs, staging / libs.name, symlinks=True)
+        for folder in (staging / package.name,):
+            os.chmod(folder, 0o755)
+        if copy.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+        else:
+            os.replace(staging, copy)
+    return copy / package.name / install.name
 
 
 def _free_port() -> int:
