@@ -380,6 +380,9 @@ class SQLiteStore(SQLiteQueries):
                          " UNION ALL SELECT r.citing, i.work_id, 1 << r.source FROM ({refs}) r"
                          " JOIN work_ids i ON i.scheme = r.scheme AND i.value = r.value ORDER BY 1, 2"
                          " ON CONFLICT(citing, cited) DO UPDATE SET sources = edges.sources | excluded.sources")
+    #: The staged facets as rows of the facets table (value id, work), in key order.
+    _FACETS_FROM_STAGE = ("INSERT INTO facets SELECT v.id, f.work_id FROM staged_facets f"
+                          " JOIN facet_values v ON v.field = f.field AND v.value = f.value WHERE true ORDER BY 1, 2")
     #: Reads the citation index in date order: SQLite's planner is told to (it would pick the primary key).
     _CITERS_BY_DATE = " INDEXED BY citers_date"
     #: A work's counts by year for years ? to ? as ServedWork's JSON, newest first, built by SQLite: formatting them in
@@ -878,9 +881,7 @@ class SQLiteStore(SQLiteQueries):
             step("facets", "INSERT INTO facet_values(field, value) SELECT DISTINCT field, value FROM staged_facets f"
                            " WHERE NOT EXISTS (SELECT 1 FROM facet_values v WHERE v.field = f.field"
                            " AND v.value = f.value) ORDER BY 1, 2")
-            step("facets", "INSERT INTO facets SELECT v.id, f.work_id FROM staged_facets f"
-                           " JOIN facet_values v ON v.field = f.field AND v.value = f.value WHERE true ORDER BY 1, 2"
-                           " ON CONFLICT DO NOTHING")
+            self._insert_facets(step)
             step("facets", "DROP TABLE staged_facets")
             step("facets", f"INSERT INTO names {self._STAGED_NAMES} ON CONFLICT DO NOTHING")
             step("edges", "DELETE FROM stage")
@@ -918,6 +919,10 @@ class SQLiteStore(SQLiteQueries):
     def _merge_staged_edges(self, step: Callable[..., int]) -> None:
         """Inside the build: the staged references (resolved at load, or by id now) merged into the edges."""
         step("edges", self._EDGES_FROM_STAGE.format(refs=self._STAGED_REFS))
+
+    def _insert_facets(self, step: Callable[..., int]) -> None:
+        """Inside the build: the staged facets (``staged_facets``) added to the facets table, each pair once."""
+        step("facets", self._FACETS_FROM_STAGE + " ON CONFLICT DO NOTHING")
 
     def _build_derived(self, step: Callable[..., int]) -> None:
         self._build_counts(step)
