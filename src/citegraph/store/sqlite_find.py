@@ -12,7 +12,7 @@ from typing import Any
 
 from citegraph import query as q
 from citegraph.query import Query
-from citegraph.store.base import CitationRow, FindResult, FoundGroup, FoundWork, IdPair
+from citegraph.store.base import CitationRow, FindResult, FoundGroup, FoundWork
 from citegraph.store.sqlite_columns import SQLiteColumns
 from citegraph.store.sqlquery import (
     COLUMN_FIELDS,
@@ -50,9 +50,6 @@ class SQLiteQueries:
     conn: sqlite3.Connection
     #: numpy copies of the filter and facet fields that answer group-bys (None: SQL answers them)
     columns: SQLiteColumns | None = None
-
-    def resolve(self, pair: IdPair) -> int | None:  # provided by SQLiteStore
-        raise NotImplementedError
 
     def _data_version(self) -> object:
         """A value that changes whenever the database does (another connection's commit, or this one's write)."""
