@@ -3,13 +3,14 @@
 One schema and one body of logic serve both engines: the tables are the SQLite store's (``SCHEMA``, turned into
 PostgreSQL types by :func:`pg_schema`), and so is every rule of identity, merging, building and reading — this
 class inherits them and replaces only what PostgreSQL says differently (JSON expansion, one aggregate, index
-hints, how a change is noticed). So both engines give the same answers by construction, and a rule changed
-once changes for both.
+hints, how a change is noticed) or does faster another way (bulk writes through COPY, the build's big inserts
+without ``ON CONFLICT``, derived tables built beside the live ones and swapped in). So both engines give the same
+answers by construction — the contract suite checks it — and a rule changed once changes for both.
 
 Statements are written with ``?`` placeholders; :class:`PGConnection` gives psycopg each as ``%s`` (values are
 always bound parameters, never text). Writers use one connection in autocommit mode, with the store's own
 ``BEGIN``/``COMMIT`` and an advisory lock so there is one writer at a time, as with SQLite; readers (the API
-workers) take a connection from a pool for each statement.
+workers) keep one connection of a pool per thread that reads.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ from citegraph.store.sqlquery import Compiler, TextResolver
 #: Environment variable naming the folder where a server keeps what it derives from a PostgreSQL database (the
 #: full-text index, the filter columns); default ``~/.cache/citegraph``.
 ENV_LOCAL_DIR = "CITEGRAPH_LOCAL_DIR"
-#: Connections a reading store (one API worker) keeps at most: its request threads share them.
+#: Connections a reading store (one API worker) keeps at most: one per thread that reads (handlers run on the
+#: event loop's thread, so usually one).
 READ_POOL_MAX = 8
 #: Seconds to wait for the server before saying it is unreachable.
 CONNECT_TIMEOUT_S = 10
