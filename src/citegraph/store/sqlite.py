@@ -364,7 +364,7 @@ class SQLiteStore(SQLiteQueries):
     """The storage contract on one SQLite file.
 
     Its SQL is written to read alike in PostgreSQL where it can; what cannot (JSON expansion, index hints, one
-    aggregate) is a class attribute the PostgreSQL store sets to its own.
+    aggregate) is a class attribute, and the build's bulk steps are methods, that the PostgreSQL store replaces.
     """
 
     #: The staged references, one row each: (citing, source, position in the record, scheme, value).
