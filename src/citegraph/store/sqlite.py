@@ -789,9 +789,10 @@ class SQLiteStore(SQLiteQueries):
             asserted.append((citing, cited, src, c.oci, c.creation, c.timespan, flags, c.extras, c.citing_pos,
                              c.cited_pos))
         if stubs:
+            # every value a parameter: a database server takes many rows of a plain INSERT in bulk (COPY)
             conn.executemany("INSERT INTO works(id, stub, key_id, title, publication_date, publication_year, pub_key)"
-                             " VALUES(?, 1, ?, ?, ?, ?, ?)",
-                             [(w, key, titles.pop(w, None), *_dated(dates.pop(w, None))) for w, key in stubs])
+                             " VALUES(?, ?, ?, ?, ?, ?, ?)",
+                             [(w, 1, key, titles.pop(w, None), *_dated(dates.pop(w, None))) for w, key in stubs])
         if titles:  # a stub met before without a title takes the one given now; a loaded record's title wins
             conn.executemany("UPDATE works SET title = ? WHERE id = ? AND stub = 1 AND title IS NULL",
                              [(t, w) for w, t in titles.items()])
