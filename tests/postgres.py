@@ -66,8 +66,7 @@ def _reachable(install: Path) -> Path:
         libs = package.with_name(package.name + ".libs")  # the binaries' RPATH: $ORIGIN/../../../pgserver.libs
         if libs.is_dir():
             shutil.copytree(libs, staging / libs.name, symlinks=True)
-        for folder in (staging / package.name,):
-            os.chmod(folder, 0o755)
+        os.chmod(staging / package.name, 0o755)
         if copy.exists():
             shutil.rmtree(staging, ignore_errors=True)
         else:

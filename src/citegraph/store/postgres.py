@@ -339,13 +339,8 @@ class PostgresStore(SQLiteStore):
         # derived files (search index, columns) live on this host, named by the database's own instance id
         self.path = local_dir() / f"pg-{instance}"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._codec = None
-        self._id_cache = {}
-        from citegraph.store.sqlite_citations import OmidIndex
-
-        self._omids = OmidIndex()
-        self.columns = (SQLiteColumns(self.conn, data_version=self._data_version,
-                                      database_path=self.path) if columnar else None)
+        self._start(SQLiteColumns(self.conn, data_version=self._data_version, database_path=self.path)
+                    if columnar else None)
 
     def _check_schema(self, *, create: bool) -> None:
         where = redacted(self.url)

@@ -407,10 +407,14 @@ class SQLiteStore(SQLiteQueries):
             self._check_schema(create=create and not readonly)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a usable citegraph database: {exc}") from exc
+        self._start(SQLiteColumns(self.conn) if columnar else None)
+
+    def _start(self, columns: SQLiteColumns | None) -> None:
+        """The state an open store keeps besides its connection (both engines)."""
         self._codec: Codec | None = None
         self._id_cache: dict[IdPair, int] = {}  # the citation writer's memory of resolved ids
         self._omids = OmidIndex()  # the bulk citation writer's: every br OMID held, as sorted integers
-        self.columns = SQLiteColumns(self.conn) if columnar else None
+        self.columns = columns
 
     # --- lifecycle -------------------------------------------------------------------------------
     def _check_schema(self, *, create: bool) -> None:
