@@ -22,6 +22,7 @@ import citegraph
 from citegraph.dialects import DIALECTS
 from citegraph.graph import DB_ENV, CursorError, Progress, UnknownWorkError, default_db
 from citegraph.graph.load import SOURCE_MODULES, LoadError, LoadReport
+from citegraph.graph.metrics import MetricsCheckError
 from citegraph.ids import IdError, format_id
 from citegraph.store import CITATION_SORTS, SERVER_SCHEMES, StoreError
 
@@ -84,6 +85,19 @@ def _parser() -> argparse.ArgumentParser:
                     help="S2 dialect: serve citations and references while offset + limit < N (default 10000,"
                          " as upstream; 0: no cap)")
 
+    sp = with_db(sub.add_parser("metrics", help="a work's counts, impact and self-citation (ours beside upstream's)"))
+    sp.add_argument("id")
+    sp = with_db(sub.add_parser("related", help="works related to a work by co-citation and bibliographic coupling"))
+    sp.add_argument("id")
+    sp.add_argument("--limit", type=int, default=20)
+    sp = with_db(sub.add_parser("cocitation", help="co-citation and coupling of every pair of a set of works"))
+    sp.add_argument("ids", nargs="+")
+    for name in ("author", "venue"):
+        sp = with_db(sub.add_parser(name, help=f"an {name}'s works, citations, h-index and self-citation rate"
+                                    if name == "author" else "a venue's works, citations, h-index and self-citation"
+                                    " rate (a source id or an ISSN)"))
+        sp.add_argument("id")
+
     with_db(sub.add_parser("migrate", help="upgrade a database made by an older citegraph, and bring this host's"
                                            " search index up to date"))
     with_db(sub.add_parser("stats", help="corpus-wide counts"))
@@ -134,7 +148,8 @@ def _summary(report: LoadReport) -> str:
         f"edges     {report.edges:,} in the graph ({report.edges_added:+,}), {report.stubs_created:,} new stubs,"
         f" {report.self_loops:,} self-loops set aside",
         f"conflicts {report.conflicts:,}",
-        f"elapsed   {report.elapsed:.1f} s (build {report.build_seconds:.1f} s)",
+        f"elapsed   {report.elapsed:.1f} s (build {report.build_seconds:.1f} s,"
+        f" metrics {report.metrics_seconds:.1f} s)",
     ]
     skipped = sum(1 for f in report.files if f.status == "skipped")
     if skipped:
@@ -236,6 +251,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 sys.stderr.write(f"citegraph: indexed {g.ensure_search_index() or 0:,} works\n")
             if str(db).startswith(SERVER_SCHEMES) and g.ensure_columns():
                 sys.stderr.write("citegraph: filter columns saved on this host\n")
+            if g.ensure_adjacency():
+                sys.stderr.write("citegraph: citation graph arrays saved on this host (related works)\n")
     sys.stderr.write(f"citegraph: serving {db} on http://{args.host}:{args.port}"
                      f" ({'; '.join(f'{name} API at /{name}' for name in DIALECTS)}; our own endpoints at /-/)\n")
     serve(db, host=args.host, port=args.port, workers=args.workers, root=args.root)
@@ -266,6 +283,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         version = g.store.meta("schema_version")
         rebuilt = g.ensure_search_index()
         g.ensure_columns()
+        g.ensure_metrics()
     result = {"db": str(args.db), "schema_version": int(version or 0), "search_index_rebuilt": rebuilt is not None,
               "indexed_works": rebuilt, "seconds": round(time.perf_counter() - t0, 1)}
     if args.json:
@@ -273,6 +291,90 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     else:
         index = f"; search index rebuilt ({rebuilt:,} works)" if rebuilt is not None else "; search index current"
         print(f"{args.db}: schema version {result['schema_version']}{index}")
+    return 0
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    with citegraph.open(args.db, readonly=True) as g:
+        m = g.metrics(args.id)
+    if args.json:
+        _print_json(m)
+        return 0
+    rows: list[tuple[str, Any]] = [("id", m.id), ("ids", ", ".join(m.ids)), ("sources", ", ".join(m.sources) or "-"),
+                                   ("cited by", m.cited_by_count), ("references", m.referenced_works_count)]
+    for source, up in m.upstream.items():
+        said = [f"cited by {up.cited_by_count}"] if up.cited_by_count is not None else []
+        said += [f"fwci {up.fwci}"] if up.fwci is not None else []
+        if said:
+            rows.append((f"{source} says", ", ".join(said)))
+    if m.counts_by_year:
+        rows.append(("by year", ", ".join(f"{y}: {n}" for y, n in sorted(m.counts_by_year.items()))))
+    if m.impact is not None:
+        i = m.impact
+        rows.append(("compared within", f"{i.subject}, {i.year}, {i.type or 'no type'}: {i.bin_works:,} works"
+                                        + ("" if i.reliable else " (small: unreliable)")))
+        for label, w in (("all years", i.open_window), ("3-year window", i.window_3y)):
+            tops = [t for t, on in (("top 10%", w.is_in_top_10_percent), ("top 1%", w.is_in_top_1_percent)) if on]
+            rows.append((label, f"{w.citations} citations, bin mean {w.bin_mean:.2f}, normalised score"
+                                f" {_number(w.normalized_citation_score)}, percentile"
+                                f" {_percent(w.citation_percentile)}" + (f" ({', '.join(tops)})" if tops else "")))
+    elif not m.stub:
+        rows.append(("impact", "- (no subject or publication year to compare it within)"))
+    if m.self_citation is not None:
+        sc = m.self_citation
+        rows.append(("self-citations", f"author {sc.author_self_citations} ({_percent(sc.author_self_citation_rate)}),"
+                                       f" journal {sc.journal_self_citations}"
+                                       f" ({_percent(sc.journal_self_citation_rate)})"))
+    width = max(len(k) for k, _ in rows)
+    print("\n".join(f"{k.ljust(width)}  {v}" for k, v in rows))
+    return 0
+
+
+def cmd_related(args: argparse.Namespace) -> int:
+    with citegraph.open(args.db, readonly=True) as g:
+        found = g.related(args.id, args.limit)
+        titles = {} if args.json else {r.key: _title(g, r.key) for r in found}
+    if args.json:
+        _print_json(found)
+        return 0
+    print(_table([(r.id, f"{r.score:.3f}", r.cocitation, r.coupling, (titles.get(r.key) or "")[:60]) for r in found],
+                 ["id", "score", "co-cited", "coupled", "title"]))
+    return 0
+
+
+def cmd_cocitation(args: argparse.Namespace) -> int:
+    with citegraph.open(args.db, readonly=True) as g:
+        pairs = g.cocitation(args.ids)
+    if args.json:
+        _print_json(pairs)
+    elif pairs:
+        print(_table([(p.a, p.b, p.cocitation, f"{p.cocitation_cosine:.3f}", p.coupling, f"{p.coupling_cosine:.3f}")
+                      for p in pairs], ["work", "work", "co-cited", "cosine", "coupled", "cosine"]))
+    else:
+        print("no two of these works are co-cited or coupled")
+    return 0
+
+
+def cmd_entity(args: argparse.Namespace) -> int:
+    with citegraph.open(args.db, readonly=True) as g:
+        summary = g.author(args.id) if args.command == "author" else g.venue(args.id)
+    if args.json:
+        _print_json(summary)
+        return 0
+    rows = [("id", summary.id), ("name", summary.display_name or "-"), ("works", f"{summary.works:,}"),
+            ("cited by", f"{summary.cited_by_count:,}"), ("h-index", summary.h_index), ("i10-index", summary.i10_index),
+            ("self-citations", f"{summary.self_citations:,} ({_percent(summary.self_citation_rate)})"),
+            ("mean normalised score", _number(summary.mean_normalized_citation_score))]
+    width = max(len(k) for k, _ in rows)
+    print("\n".join(f"{k.ljust(width)}  {v}" for k, v in rows))
     return 0
 
 
@@ -290,7 +392,8 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"load": cmd_load, "serve": cmd_serve, "work": cmd_work, "citations": cmd_list, "references": cmd_list,
-            "stats": cmd_stats, "conflicts": cmd_conflicts, "migrate": cmd_migrate}
+            "stats": cmd_stats, "conflicts": cmd_conflicts, "migrate": cmd_migrate, "metrics": cmd_metrics,
+            "related": cmd_related, "cocitation": cmd_cocitation, "author": cmd_entity, "venue": cmd_entity}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -301,7 +404,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.db = default_db()
     try:
         return COMMANDS[args.command](args)
-    except (IdError, UnknownWorkError, StoreError, LoadError, CursorError, ValueError) as exc:
+    except (IdError, UnknownWorkError, StoreError, LoadError, CursorError, ValueError, LookupError,
+            MetricsCheckError) as exc:
         sys.stderr.write(f"citegraph: error: {exc}\n")
         return 1
     except KeyboardInterrupt:

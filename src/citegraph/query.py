@@ -106,6 +106,7 @@ FUNDER_NAME = "funder_name"  # funders named without an id (funders with ids are
 AFFILIATION_NAME = "affiliation_name"  # affiliations named without an institution id of their own source
 FULL_TEXT_TYPE = "full_text_type"  # content types of full-text links for text mining or similarity checking
 UPDATE_OF = "update_of"  # the works this one updates (corrections, retractions): ids
+IMPACT_SUBJECT = "impact_subject"  # the subject a work's citations are normalised within (level:name)
 HAS_FUNDER = "has_funder"
 HAS_LICENSE = "has_license"
 HAS_FULL_TEXT = "has_full_text"

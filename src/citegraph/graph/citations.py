@@ -15,7 +15,7 @@ Whatever source asserted an edge, the object is made the same way:
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import msgspec
 
@@ -23,6 +23,7 @@ from citegraph import ids
 from citegraph.metrics.oci import DOI_PREFIXES, doi_oci, omid_oci
 from citegraph.metrics.selfcite import author_self_citation, journal_self_citation
 from citegraph.metrics.timespan import API, INDEX, DateError, timespan
+from citegraph.model import IS_INFLUENTIAL, sources_of
 from citegraph.store.base import AssertedRow, CitationFacts
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ OciForm = Literal["current", "coci"]
 STREAM_CHUNK: Final = 2000
 #: The source whose per-citation assertions the objects carry.
 ASSERTING_SOURCE: Final = "opencitations"
+#: The source whose per-citation contexts, intents and influence the native API adds.
+S2_SOURCE: Final = "s2"
 
 
 class CitationObject(msgspec.Struct, gc=False):
@@ -136,6 +139,42 @@ def _chunk(graph: Graph, key: int, me: CitationFacts, others: list[int], directi
         yield make_citation(a, b, citing, cited, asserted.get((citing, cited)), form)
 
 
+class ProvenancedCitation(msgspec.Struct, gc=False):
+    """A citation object with its provenance: which sources assert the edge, and what S2 said of it."""
+
+    citation: CitationObject
+    sources: list[str]
+    is_influential: bool | None  # S2's flag, None when S2 does not assert the citation
+    s2: dict[str, Any] | None  # S2's contexts and intents of the citation, as S2 gave them
+
+
+def citation_page(graph: Graph, key: int, direction: Direction, *, limit: int, cursor: str | None,
+                  form: OciForm = "current") -> tuple[list[ProvenancedCitation], str | None, int]:
+    """A page of the citations of (``citations``) or by (``references``) ``key`` as objects with provenance, most
+    cited other end first: (objects, next cursor, total)."""
+    page = (graph.citations if direction == "citations" else graph.references)(key, limit=limit, cursor=cursor)
+    others = [item.key for item in page.items]
+    store = graph.store
+    me = store.citation_facts([key]).get(key)
+    if me is None:
+        return [], None, 0
+    objects = list(_chunk(graph, key, me, others, direction, form))
+    pairs = [(o.citing, o.cited) for o in objects]
+    sources = store.edge_sources(pairs)
+    s2 = store.listed_facts(pairs, S2_SOURCE)
+    out = []
+    for o, pair in zip(objects, pairs, strict=True):
+        said = s2.get(pair)
+        extras = None
+        if said is not None and said[1]:
+            decoded = msgspec.json.decode(said[1])
+            extras = decoded if isinstance(decoded, dict) else None
+        out.append(ProvenancedCitation(citation=o, sources=sources_of(sources.get(pair, 0)),
+                                       is_influential=None if said is None else bool(said[0] & IS_INFLUENTIAL),
+                                       s2=extras))
+    return out, page.next_cursor, page.total
+
+
 def citation_between(graph: Graph, citing: int, cited: int, form: OciForm = "current") -> CitationObject | None:
     """The citation object of one edge, or None when ``citing`` does not cite ``cited``."""
     if cited not in graph.reference_keys(citing):
@@ -147,4 +186,5 @@ def citation_between(graph: Graph, citing: int, cited: int, form: OciForm = "cur
     return make_citation(facts[citing], facts[cited], citing, cited, asserted.get((citing, cited)), form)
 
 
-__all__ = ["CitationObject", "citation_between", "citation_objects", "make_citation"]
+__all__ = ["CitationObject", "ProvenancedCitation", "citation_between", "citation_objects", "citation_page",
+           "make_citation"]

@@ -19,7 +19,9 @@ import msgspec
 
 from citegraph import ids as idlib
 from citegraph import query as q
+from citegraph.graph import bibliometrics as bib
 from citegraph.graph.load import SOURCE_MODULES, LoadReport, ProgressCallback, load
+from citegraph.graph.metrics import build_metrics
 from citegraph.graph.search import (
     INDEXED_FLAGS,
     IndexUpdater,
@@ -325,6 +327,31 @@ class Graph:
         return Counts(cited_by_count=row.cited_by_count, referenced_works_count=row.referenced_works_count,
                       counts_by_year=self.store.counts_by_year(key), upstream=upstream)
 
+    # --- bibliometrics -------------------------------------------------------------------------
+    def metrics(self, any_id: str | Id | tuple[str, str] | int) -> bib.WorkMetrics:
+        """A work's counts (ours and its sources'), whole-history counts by year, field-normalised impact and
+        self-citation; MetricsNotBuiltError when the database's metrics are not computed."""
+        key = any_id if isinstance(any_id, int) else self.resolve(any_id)
+        return bib.work_metrics(self, key)
+
+    def related(self, any_id: str | Id | tuple[str, str] | int, limit: int = 20) -> list[bib.RelatedWork]:
+        """The works most related to a work by co-citation and bibliographic coupling, best first."""
+        key = any_id if isinstance(any_id, int) else self.resolve(any_id)
+        return bib.related_works(self, key, limit)
+
+    def cocitation(self, any_ids: Sequence[str | Id | tuple[str, str] | int]) -> list[bib.PairStrength]:
+        """Co-citation and coupling strengths (raw and Salton's cosine) of every pair of a set of works."""
+        keys = [i if isinstance(i, int) else self.resolve(i) for i in any_ids]
+        return bib.cocitation_matrix(self, keys)
+
+    def author(self, author_id: str) -> bib.EntitySummary:
+        """An author's works, citations, h-index and self-citation rate in this corpus (any author id form)."""
+        return bib.entity_summary(self, bib.parse_entity_id(author_id, "author"), "author")
+
+    def venue(self, venue_id: str) -> bib.EntitySummary:
+        """A venue's works, citations, h-index and self-citation rate in this corpus (a source id or an ISSN)."""
+        return bib.entity_summary(self, bib.parse_entity_id(venue_id, "venue"), "venue")
+
     # --- queries over works ---------------------------------------------------------------------
     @property
     def search_index(self) -> SearchIndex | None:
@@ -543,6 +570,26 @@ class Graph:
         return columns.save() is not None
 
     # --- corpus -------------------------------------------------------------------------------------
+    def ensure_metrics(self) -> bool:
+        """Compute the metrics when they are not computed for the current build (a writer's call); True if it did.
+        A failed self-check raises ``MetricsCheckError``."""
+        if self.store.metrics_current():
+            return False
+        build_metrics(self.store)
+        return True
+
+    def ensure_adjacency(self) -> bool:
+        """Save the current build's adjacency arrays on this host when they are missing (a server database's API
+        host, or a database built before they existed); True if it saved them. Derived data only: when the folder
+        beside the database cannot be written, readers build them in memory instead."""
+        if self.store.adjacency_saved():
+            return False
+        try:
+            self.store.adjacency(save=True)
+        except OSError:
+            return False
+        return True
+
     def stats(self) -> dict[str, int]:
         """Corpus-wide counts: works, stubs, ids, edges, self-loops, conflicts, records per source."""
         return self.store.stats()

@@ -30,6 +30,7 @@ import msgspec
 from isal import igzip
 
 from citegraph import ids
+from citegraph.graph.metrics import build_metrics
 from citegraph.graph.search import IndexUpdater, document_text
 from citegraph.model import AssertedCitation
 from citegraph.sources import Mapped, RecordError, ServingHints, crossref, openalex, opencitations, semanticscholar
@@ -138,6 +139,8 @@ class LoadReport:
     self_loops: int = 0
     build_seconds: float = 0.0
     build_steps: dict[str, float] = field(default_factory=dict)
+    metrics_seconds: float = 0.0
+    metrics_steps: dict[str, float] = field(default_factory=dict)
     index_seconds: float = 0.0
     elapsed: float = 0.0
     rejects_path: str | None = None
@@ -587,6 +590,10 @@ def load(store: Store, paths: Iterable[str | os.PathLike[str]], *, source: str |
     else:
         stats = store.stats()
         report.edges, report.self_loops = stats["edges"], stats["self_loops"]
+    if build and not store.metrics_current():
+        # after every build (and once on a database built before metrics existed); a failed self-check raises
+        metrics = build_metrics(store)
+        report.metrics_seconds, report.metrics_steps = metrics.seconds, metrics.steps
     report.elapsed = time.perf_counter() - t0
     return report
 

@@ -22,6 +22,7 @@ import citegraph
 from citegraph.dialects import DIALECTS
 from citegraph.graph import Graph
 from citegraph.graph import open as open_graph
+from citegraph.server import native
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -35,6 +36,8 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_URL_BYTES = 16 * 1024
 #: The dialects and the prefixes they are mounted under.
 DIALECT_PREFIXES: dict[str, str] = {name: f"/{name}" for name in DIALECTS}
+#: Where citegraph's own API (what no dialect says: provenance, metrics, related works) is mounted.
+NATIVE_PREFIX = "/api"
 #: Environment variables read by the app factory used under ``--workers`` (each worker builds its app).
 ENV_DB = "CITEGRAPH_DB"
 ENV_ROOT = "CITEGRAPH_ROOT_DIALECT"
@@ -183,6 +186,16 @@ def openapi_document(mounted: dict[str, list[str]]) -> dict[str, Any]:
         "/-/version": {"get": {"summary": "citegraph version", "responses": {"200": {"description": "ok"}}}},
         "/-/stats": {"get": {"summary": "Corpus counts", "responses": {"200": {"description": "ok"}}}},
     }
+    for path, (summary, params) in native.OPENAPI_PATHS.items():
+        parameters = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
+                       "description": "any id form: doi:…, a DOI URL, W…, pmid:…, an ORCID, an ISSN …"}
+                      ] if "{id}" in path else []
+        parameters += [{"name": p, "in": "query", "required": p == "ids", "schema": {"type": "string"}}
+                       for p in params]
+        paths[path] = {"get": {"summary": summary, "parameters": parameters, "responses": {
+            "200": {"description": "ok"}, "400": {"description": "a malformed id or parameter"},
+            "404": {"description": "nothing by that id"},
+            "503": {"description": "metrics not computed for the current build"}}}}
     for name, prefixes in mounted.items():
         path, summary = DIALECT_ENTRIES[name]
         for prefix in prefixes:
@@ -198,7 +211,9 @@ _DOCS_HTML = """<!doctype html><html><head><meta charset="utf-8"><title>citegrap
 <body><h1>citegraph</h1><p>A self-hosted scholarly citation index.</p>
 <p>The OpenAPI description is at <a href="/-/openapi.json">/-/openapi.json</a>.
 Dialects: OpenAlex under <code>/openalex</code>, Crossref under <code>/crossref</code>, OpenCitations under
-<code>/opencitations</code>, Semantic Scholar under <code>/s2/graph/v1</code>.</p></body></html>"""
+<code>/opencitations</code>, Semantic Scholar under <code>/s2/graph/v1</code>; citegraph's own API (provenance,
+counts ours and upstream, field-normalised impact, related works, co-citation, author and venue summaries) under
+<code>/api</code>.</p></body></html>"""
 
 
 async def _not_found(request: Request, _exc: Exception) -> Response:
@@ -277,6 +292,7 @@ def create_app(graph: Graph, *, root: str | None = None) -> ASGIApp:
     # dialects first: Starlette tries routes in order, and the dialects carry nearly every request
     routes: list[BaseRoute] = [Mount(prefix, routes=dialect_routes(name, graph))
                                for name, prefix in DIALECT_PREFIXES.items()]
+    routes.append(Mount(NATIVE_PREFIX, routes=native.routes(graph)))
     routes += _own_routes(graph, mounted)
     if root:
         routes.append(Mount("", routes=dialect_routes(root, graph)))

@@ -274,6 +274,7 @@ class _Work(_WorkCore, gc=False):
 class _IndexTopic(msgspec.Struct, gc=False):
     id: str | None = None
     display_name: str | None = None
+    subfield: _Named | None = None  # (the primary topic's is the subject citations are normalised within)
     field: _Named | None = None  # (the store files a topic's field as a field of study)
 
 
@@ -870,6 +871,7 @@ def _index_concepts(w: _IndexWork) -> list[Concept]:
     if primary is not None and primary.display_name:
         key = _openalex_key(primary.id, "T")
         out.append(Concept(name=primary.display_name, id=Id(ids.OPENALEX, key) if key else None,
+                           subfield=primary.subfield.display_name if primary.subfield else None,
                            field=primary.field.display_name if primary.field else None))
     for t in w.topics or ():
         if t is not None and t.display_name and not (primary is not None and t.id == primary.id):

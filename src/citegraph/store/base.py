@@ -11,12 +11,16 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 import msgspec
+import numpy as np
+import numpy.typing as npt
 
 from citegraph.model import AssertedCitation, CitationColumns
 from citegraph.query import Query, Text
+from citegraph.store.adjacency import Adjacency
 from citegraph.store.codec import Codec
 
 IdPair = tuple[str, str]
+Ints = npt.NDArray[np.int64]
 
 #: Sort orders a citation or reference list can be read in, each backed by a derived index.
 #: Ties break by work id: ascending after "cited_by_count:desc", descending after the ascending sort, and in
@@ -148,6 +152,7 @@ class WorkRow(msgspec.Struct):
     type: str | None
     cited_by_count: int
     referenced_works_count: int
+    key_id: str | None = None  # the primary id of the first record loaded (or of the stub), "scheme:value"
 
 
 class CitationRow(msgspec.Struct, array_like=True):
@@ -185,6 +190,45 @@ class StoredRecord(msgspec.Struct):
     data: bytes
     duplicate_refs: int
     self_refs: int
+
+
+class WorkArrays(msgspec.Struct):
+    """Per-work fields as arrays indexed by work id (size: highest id + 1; rows that are not works hold zeros)."""
+
+    present: npt.NDArray[np.bool_]  # a work row (a work or a stub)
+    stub: npt.NDArray[np.bool_]
+    year: Ints  # the year of the date lists sort by (pub_key), 0 when unknown
+    kind: Ints  # code into ``kinds`` of the work's type (0: none)
+    kinds: list[str | None]
+    cited_by_count: Ints
+    referenced_works_count: Ints
+
+
+class ImpactRow(msgspec.Struct):
+    """A work's stored impact metrics (see ``citegraph.metrics.impact`` for each rule)."""
+
+    work_id: int
+    bin: int | None
+    cited_3y: int
+    score: float | None
+    score_3y: float | None
+    percentile: float | None
+    percentile_3y: float | None
+    flags: int
+    author_self_cited_by: int
+    journal_self_cited_by: int
+
+
+class ImpactBin(msgspec.Struct):
+    """One bin of works compared with each other: subject, year, type, size and mean citations."""
+
+    id: int
+    subject: str
+    year: int
+    type: str | None
+    works: int
+    mean: float
+    mean_3y: float
 
 
 class Store(Protocol):
@@ -325,6 +369,53 @@ class Store(Protocol):
 
     def conflicts(self, limit: int = 1000) -> list[dict[str, object]]:
         """Recorded identity conflicts, newest first."""
+
+    # --- metrics (citegraph.graph.metrics computes them; the store keeps the inputs and the results) ---
+    def build_id(self) -> str:
+        """The current build's id (every build gets a new one)."""
+
+    def adjacency(self, *, save: bool = False) -> Adjacency:
+        """The current build's graph as adjacency arrays (saved beside the database with ``save``)."""
+
+    def adjacency_saved(self) -> bool:
+        """Are the current build's adjacency arrays saved beside the database?"""
+
+    def edge_arrays(self) -> tuple[Ints, Ints]:
+        """Every edge as parallel (citing, cited) arrays."""
+
+    def work_arrays(self) -> WorkArrays:
+        """The fields the metrics need of every work, as arrays by work id."""
+
+    def facet_pairs(self, fields: Iterable[str]) -> tuple[Ints, Ints]:
+        """(work, facet value id) of every facet in ``fields``."""
+
+    def facet_values(self, field: str) -> dict[int, str]:
+        """Every value filed under a facet field, by value id."""
+
+    def works_with(self, fields: Sequence[str], value: str) -> list[int]:
+        """The works holding ``value`` under any of the facet ``fields``."""
+
+    def counts_by_year_sums(self) -> tuple[Ints, Ints]:
+        """(work, the sum of its counts by year) of every work with any."""
+
+    def edge_sources(self, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], int]:
+        """The sources bitmask of each (citing, cited) edge that exists."""
+
+    def write_impact(self, bins: Sequence[tuple[object, ...]], rows: Sequence[tuple[object, ...]],
+                     build: str) -> None:
+        """Replace the stored bins and per-work metrics with those of build ``build``."""
+
+    def metrics_current(self) -> bool:
+        """Were the stored metrics computed for the current build?"""
+
+    def impact(self, work_id: int) -> ImpactRow | None:
+        """A work's stored impact metrics."""
+
+    def impact_scores(self, work_ids: Sequence[int]) -> dict[int, float | None]:
+        """The open-window normalised score of each work that has impact metrics."""
+
+    def impact_bin(self, bin_id: int) -> ImpactBin | None:
+        """One bin's description."""
 
 
 class FoundWork(msgspec.Struct, array_like=True):

@@ -74,6 +74,30 @@ def scalars_of(work: Work) -> tuple[str | int | bool | None, ...]:
     return tuple(values[c] for c in SCALAR_COLUMNS)
 
 
+#: Subject levels of ``impact_subject``, finest first: a work with several (from several sources) takes the finest.
+SUBJECT_LEVELS = ("subfield", "field", "venue")
+
+
+def impact_subject(work: Work) -> str | None:
+    """The subject a work's citations are normalised within, as ``level:name``: its primary topic's subfield
+    (OpenAlex), else a broad field (the primary topic's field, an S2 field of study, the first Crossref subject),
+    else its venue (``venue:scheme:value``); None when it has none of these."""
+    for c in work.concepts:
+        if c.kind == "topic" and c.id is not None:  # the mapper lists the primary topic first
+            if c.subfield:
+                return f"subfield:{c.subfield}"
+            if c.field:
+                return f"field:{c.field}"
+            break
+    for c in work.concepts:
+        if c.kind in ("field_of_study", "subject") and c.name:
+            return f"field:{c.name}"
+    if work.venue:
+        for i in work.venue.ids:
+            return f"venue:{_id(i)}"
+    return None
+
+
 def facets_of(work: Work) -> list[tuple[str, str]]:
     """(query field, stored value) pairs of a work's multi-valued fields; ids as ``scheme:value``."""
     out: set[tuple[str, str]] = set()
@@ -123,6 +147,9 @@ def facets_of(work: Work) -> list[tuple[str, str]]:
             out.add((q.FULL_TEXT_TYPE, (link.content_type or "unspecified").lower()))
     for i in work.update_to:
         out.add((q.UPDATE_OF, _id(i)))
+    subject = impact_subject(work)
+    if subject is not None:
+        out.add((q.IMPACT_SUBJECT, subject))
     return sorted(out)
 
 

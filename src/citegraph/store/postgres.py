@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import numpy as np
+import numpy.typing as npt
 import psycopg
 from psycopg.adapt import Dumper, Loader
 from psycopg.postgres import types as pg_types
@@ -61,6 +63,13 @@ _PLAIN_INSERT = re.compile(r"INSERT INTO (?P<table>\w+)\s*(?:\((?P<columns>[^)]*
                            r"(?P<tail>[^?%]*)", re.S)
 #: The conflict target of an upsert that updates.
 _UPDATE_TARGET = re.compile(r"ON CONFLICT\s*\(([^)]*)\)\s*DO UPDATE", re.S)
+
+
+#: Binary COPY output: an 11-byte signature, 4 bytes of flags and 4 of header extension come before the rows.
+_COPY_HEADER_BYTES = 19
+Ints = npt.NDArray[np.int64]
+#: One row of two BIGINT columns in binary COPY: field count, then each field's length and value, big-endian.
+_COPY_PAIR = np.dtype([("fields", ">i2"), ("len_a", ">i4"), ("a", ">i8"), ("len_b", ">i4"), ("b", ">i8")])
 
 
 def pg_schema(sqlite_schema: str = SCHEMA) -> str:
@@ -187,6 +196,16 @@ class PGConnection:
                 raise
             self._give_back(conn)  # the server went away and came back (a restart): the pool replaces it
             return self._run(self._take(), sql, params)
+
+    def copy_out(self, sql: str, params: Sequence[Any] = ()) -> bytes:
+        """A query's rows in PostgreSQL's binary COPY format (bulk reads: no Python object per value)."""
+        statement = f"COPY ({to_pyformat(sql)}) TO STDOUT (FORMAT binary)"
+        if self._conn is not None:
+            with self._lock, self._conn.cursor() as cur, cur.copy(statement, params or None) as copy:
+                return b"".join(bytes(block) for block in copy)
+        conn = getattr(self._local, "conn", None) or self._take()
+        with conn.cursor() as cur, cur.copy(statement, params or None) as copy:
+            return b"".join(bytes(block) for block in copy)
 
     def _take(self) -> psycopg.Connection[Any]:
         """A connection of the pool for this thread to keep: a checkout per statement costs ~0.3 ms, more than
@@ -468,6 +487,16 @@ class PostgresStore(SQLiteStore):
         step("counts", "UPDATE works SET cited_by_count = d.i, referenced_works_count = d.o FROM degree d"
                        " WHERE works.id = d.w AND (works.cited_by_count != d.i OR works.referenced_works_count != d.o)")
         step("counts", "DROP TABLE degree")
+
+    def _pairs(self, sql: str, params: Sequence[object] = ()) -> tuple[Ints, Ints]:
+        """Two integer columns of a query as arrays, through binary COPY (20M edges in seconds, not minutes)."""
+        pg: PGConnection = self.conn  # type: ignore[assignment]
+        data = pg.copy_out(f"SELECT a::bigint, b::bigint FROM ({sql}) AS q(a, b)", params)
+        body = data[_COPY_HEADER_BYTES:len(data) - 2]  # the 19-byte header and the trailer (-1) off
+        rows = np.frombuffer(body, dtype=_COPY_PAIR)
+        if len(rows) and ((rows["fields"] != 2).any() or (rows["len_a"] != 8).any() or (rows["len_b"] != 8).any()):
+            raise StoreError("a bulk read met a NULL or a row of another shape")  # never: both columns are keys
+        return rows["a"].astype(np.int64), rows["b"].astype(np.int64)
 
     def _data_version(self) -> object:
         row = self.conn.execute("SELECT string_agg(key || '=' || value, ',' ORDER BY key) FROM meta"

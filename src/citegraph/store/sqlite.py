@@ -69,9 +69,10 @@ from citegraph.store.sqlite_citations import (
 )
 from citegraph.store.sqlite_columns import SQLiteColumns
 from citegraph.store.sqlite_find import SQLiteQueries
+from citegraph.store.sqlite_metrics import SQLiteMetrics
 
 #: Bump when the schema changes; ``MIGRATIONS`` must then carry the old version forward.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 #: Records are keyed work_id << RECORD_SHIFT | source index: room for 8 sources per work.
 RECORD_SHIFT = 3
@@ -184,6 +185,13 @@ CREATE TABLE IF NOT EXISTS stage_dates(id INTEGER PRIMARY KEY, data BLOB NOT NUL
 CREATE TABLE IF NOT EXISTS counts_by_year(
     work_id INTEGER NOT NULL, year INTEGER NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY(work_id, year)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS impact_bins(
+    id INTEGER PRIMARY KEY, subject TEXT NOT NULL, year INTEGER NOT NULL, type TEXT, works INTEGER NOT NULL,
+    mean DOUBLE PRECISION NOT NULL, mean_3y DOUBLE PRECISION NOT NULL);
+CREATE TABLE IF NOT EXISTS impact(
+    work_id INTEGER PRIMARY KEY, bin INTEGER, cited_3y INTEGER NOT NULL, score DOUBLE PRECISION,
+    score_3y DOUBLE PRECISION, percentile DOUBLE PRECISION, percentile_3y DOUBLE PRECISION, flags INTEGER NOT NULL,
+    author_self_cited_by INTEGER NOT NULL, journal_self_cited_by INTEGER NOT NULL);
 """
 
 #: version → SQL that brings a database at that version to the next one.
@@ -232,6 +240,16 @@ MIGRATIONS: dict[int, str] = {
        " WHERE cited_pos IS NOT NULL;"
        "CREATE TABLE IF NOT EXISTS citer_marks(cited INTEGER NOT NULL, rank INTEGER NOT NULL,"
        " neg_cbc INTEGER NOT NULL, citing INTEGER NOT NULL, PRIMARY KEY(cited, rank)) WITHOUT ROWID;",
+    # v8: field-normalised impact and self-citation counts per work, and the bins works are compared within
+    # (filled by the next build; the subjects need the records loaded again by this version)
+    7: """CREATE TABLE IF NOT EXISTS impact_bins(
+    id INTEGER PRIMARY KEY, subject TEXT NOT NULL, year INTEGER NOT NULL, type TEXT, works INTEGER NOT NULL,
+    mean DOUBLE PRECISION NOT NULL, mean_3y DOUBLE PRECISION NOT NULL);
+CREATE TABLE IF NOT EXISTS impact(
+    work_id INTEGER PRIMARY KEY, bin INTEGER, cited_3y INTEGER NOT NULL, score DOUBLE PRECISION,
+    score_3y DOUBLE PRECISION, percentile DOUBLE PRECISION, percentile_3y DOUBLE PRECISION, flags INTEGER NOT NULL,
+    author_self_cited_by INTEGER NOT NULL, journal_self_cited_by INTEGER NOT NULL);
+""",
 }
 
 
@@ -360,7 +378,7 @@ def connect(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite3.
     return conn
 
 
-class SQLiteStore(SQLiteQueries):
+class SQLiteStore(SQLiteMetrics, SQLiteQueries):
     """The storage contract on one SQLite file.
 
     Its SQL is written to read alike in PostgreSQL where it can; what cannot (JSON expansion, index hints, one
@@ -974,13 +992,13 @@ class SQLiteStore(SQLiteQueries):
         """A work's scalars and every id it has."""
         row = self.conn.execute(
             "SELECT id, stub, sources, title, publication_year, publication_date, type, cited_by_count,"
-            " referenced_works_count FROM works WHERE id=?", (work_id,)).fetchone()
+            " referenced_works_count, key_id FROM works WHERE id=?", (work_id,)).fetchone()
         if not row:
             return None
         ids = self.conn.execute("SELECT scheme, value FROM work_ids WHERE work_id=?", (work_id,)).fetchall()
         return WorkRow(id=row[0], stub=bool(row[1]), sources=sources_of(row[2]), ids=[tuple(i) for i in ids],
                        title=row[3], publication_year=row[4], publication_date=row[5], type=row[6],
-                       cited_by_count=row[7], referenced_works_count=row[8])
+                       cited_by_count=row[7], referenced_works_count=row[8], key_id=row[9])
 
     def work_rows(self, work_ids: Sequence[int]) -> dict[int, WorkRow]:
         """``work_row`` of many works in two reads per chunk of keys (unknown keys are left out)."""
@@ -997,11 +1015,11 @@ class SQLiteStore(SQLiteQueries):
                 else:
                     held.append((scheme, value))
             # positional, in WorkRow's field order: a page of 100 works builds 100 of these
-            for wid, stub, sources, title, year, date, kind, cbc, rwc in self.conn.execute(
+            for wid, stub, sources, title, year, date, kind, cbc, rwc, key_id in self.conn.execute(
                     "SELECT id, stub, sources, title, publication_year, publication_date, type, cited_by_count,"
-                    f" referenced_works_count FROM works WHERE id IN ({marks})", chunk).fetchall():
+                    f" referenced_works_count, key_id FROM works WHERE id IN ({marks})", chunk).fetchall():
                 out[wid] = WorkRow(wid, stub == 1, sources_of(sources), by_work.get(wid, []), title, year, date, kind,
-                                   cbc, rwc)
+                                   cbc, rwc, key_id)
         return out
 
     def work_counts(self, work_id: int) -> tuple[int, int] | None:
