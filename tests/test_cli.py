@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import citegraph
 from citegraph.cli import main
 
 WORKS = Path(__file__).resolve().parent / "data" / "openalex" / "works.jsonl.gz"
@@ -113,3 +114,27 @@ def test_migrate_upgrades_an_older_database_and_its_search_index(tmp_path: Path,
 def test_serve_refuses_a_negative_s2_citation_window(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--db", str(tmp_path / "x.db"), "--s2-citation-window", "-1"]) == 1
     assert "--s2-citation-window" in capsys.readouterr().err
+
+
+def test_metrics_related_cocitation_author_venue(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["metrics", "W3046863325", "--db", db, "--json"]) == 0
+    m = json.loads(capsys.readouterr().out)
+    assert m["id"] == "openalex:W3046863325" and m["cited_by_count"] == 5
+    assert m["impact"]["subject"].startswith("subfield:") and "fwci" in m["upstream"]["openalex"]
+    assert main(["metrics", "W3046863325", "--db", db]) == 0
+    text = capsys.readouterr().out
+    assert "compared within" in text and "3-year window" in text and "openalex says" in text
+    assert main(["related", "W3046863325", "--db", db, "--json", "--limit", "3"]) == 0
+    related = json.loads(capsys.readouterr().out)
+    assert 0 < len(related) <= 3
+    assert main(["cocitation", "W3046863325", related[0]["id"], "--db", db]) == 0
+    assert "co-cited" in capsys.readouterr().out
+    with citegraph.open(db, readonly=True) as g:
+        source, works = g.store.conn.execute(
+            "SELECT v.value, count(*) FROM facet_values v JOIN facets f ON f.value_id = v.id"
+            " WHERE v.field = 'venue_id' GROUP BY v.value ORDER BY 2 DESC, 1 LIMIT 1").fetchone()
+    assert main(["venue", source.replace("openalex:", "https://openalex.org/"), "--db", db, "--json"]) == 0
+    venue = json.loads(capsys.readouterr().out)
+    assert venue["works"] == works > 1 and venue["display_name"]
+    assert main(["author", "A1", "--db", db]) == 1
+    assert "no works by author openalex:A1" in capsys.readouterr().err

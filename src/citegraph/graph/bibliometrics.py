@@ -171,7 +171,8 @@ def work_metrics(graph: Graph, key: int) -> WorkMetrics:
                        impact=impact, self_citation=selfcite)
 
 
-def _primary_ids(graph: Graph, keys: Sequence[int]) -> dict[int, str]:
+def primary_ids(graph: Graph, keys: Sequence[int]) -> dict[int, str]:
+    """Each work's primary id (see ``_primary``), canonical form."""
     rows = graph.store.work_rows(list(keys))
     return {k: _primary(r.key_id, [idlib.format_id(p, "canonical") for p in r.ids], k) for k, r in rows.items()}
 
@@ -182,7 +183,7 @@ def related_works(graph: Graph, key: int, limit: int = rel.RELATED_LIMIT) -> lis
         raise ValueError(f"limit must be between 1 and {MAX_RELATED}")
     a = graph.store.adjacency()
     found = rel.related(key, a.refs_ptr, a.refs, a.citers_ptr, a.citers, limit)
-    printed = _primary_ids(graph, found.keys.tolist())
+    printed = primary_ids(graph, found.keys.tolist())
     return [RelatedWork(key=k, id=printed.get(k), cocitation=c, coupling=p, cocitation_cosine=cc, coupling_cosine=pc,
                         score=cc + pc)
             for k, c, p, cc, pc in zip(found.keys.tolist(), found.cocitation.tolist(), found.coupling.tolist(),
@@ -196,7 +197,7 @@ def cocitation_matrix(graph: Graph, keys: Sequence[int]) -> list[PairStrength]:
     if len(keys) > MAX_SET:
         raise ValueError(f"at most {MAX_SET} works at once")
     a = graph.store.adjacency()
-    printed = _primary_ids(graph, keys)
+    printed = primary_ids(graph, keys)
     out = []
     for i, x in enumerate(keys):
         for y in keys[i + 1:]:
@@ -249,5 +250,6 @@ def entity_summary(graph: Graph, pair: tuple[str, str], kind: str) -> EntitySumm
 
 
 __all__ = ["EntitySummary", "Impact", "MetricsNotBuiltError", "PairStrength", "RelatedWork", "SelfCitation",
-           "Window", "WorkMetrics", "cocitation_matrix", "entity_summary", "parse_entity_id", "related_works",
+           "Window", "WorkMetrics", "cocitation_matrix", "entity_summary", "parse_entity_id", "primary_ids",
+           "related_works",
            "work_metrics"]

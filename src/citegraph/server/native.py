@@ -28,7 +28,7 @@ from starlette.routing import BaseRoute, Route
 
 from citegraph import ids as idlib
 from citegraph.graph import Graph
-from citegraph.graph.bibliometrics import MAX_RELATED, MAX_SET, MetricsNotBuiltError
+from citegraph.graph.bibliometrics import MAX_RELATED, MAX_SET, MetricsNotBuiltError, primary_ids
 from citegraph.graph.citations import citation_page
 from citegraph.graph.core import CursorError, UnknownWorkError
 
@@ -104,9 +104,9 @@ def routes(graph: Graph) -> list[BaseRoute]:
             limit = _int_param(request, "limit", DEFAULT_CITATION_LIMIT, 1, MAX_CITATION_LIMIT)
             items, cursor, total = citation_page(graph, key, direction,  # type: ignore[arg-type]
                                                  limit=limit, cursor=request.query_params.get("cursor") or None)
+            primary = primary_ids(graph, list({k for c in items for k in (c.citation.citing, c.citation.cited)}))
             return {"total": total, "next_cursor": cursor, "results": [
-                {"citing": idlib.format_id(c.citation.citing_ids[0], "canonical") if c.citation.citing_ids else None,
-                 "cited": idlib.format_id(c.citation.cited_ids[0], "canonical") if c.citation.cited_ids else None,
+                {"citing": primary.get(c.citation.citing), "cited": primary.get(c.citation.cited),
                  "citing_ids": [idlib.format_id(p, "canonical") for p in c.citation.citing_ids],
                  "cited_ids": [idlib.format_id(p, "canonical") for p in c.citation.cited_ids],
                  "oci": c.citation.oci, "creation": c.citation.creation, "timespan": c.citation.timespan,
