@@ -24,6 +24,17 @@ SourceName = Literal["openalex", "crossref", "opencitations", "s2"]
 SOURCES: tuple[SourceName, ...] = ("openalex", "crossref", "opencitations", "s2")
 
 
+#: Which source's value wins for a canonical field when several sources describe one work (the first that has it):
+#: OpenAlex is the broadest and most normalised, Crossref is the registrant's own deposit, S2 and OpenCitations'
+#: metadata come after. One table for the canonical record and the stored work row alike.
+FIELD_PRECEDENCE: tuple[SourceName, ...] = ("openalex", "crossref", "s2", "opencitations")
+
+
+def precedence(source: str) -> int:
+    """A source's place in ``FIELD_PRECEDENCE`` (0 first); sources not in it come after every one that is."""
+    return FIELD_PRECEDENCE.index(source) if source in FIELD_PRECEDENCE else len(FIELD_PRECEDENCE)
+
+
 def source_bit(source: str) -> int:
     """The bit that stands for ``source`` in a provenance bitmask."""
     return 1 << SOURCES.index(source)
@@ -382,6 +393,7 @@ __all__ = [
     "Concept",
     "Counts",
     "Dates",
+    "FIELD_PRECEDENCE",
     "Funding",
     "Id",
     "License",
@@ -391,6 +403,7 @@ __all__ = [
     "UpstreamCounts",
     "pack_date",
     "pack_timespan",
+    "precedence",
     "unpack_date",
     "unpack_timespan",
     "Venue",

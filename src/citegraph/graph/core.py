@@ -32,7 +32,7 @@ from citegraph.graph.search import (
     index_path,
     index_stamp,
 )
-from citegraph.model import Counts, Id, UpstreamCounts, Work
+from citegraph.model import FIELD_PRECEDENCE, Counts, Id, UpstreamCounts, Work
 from citegraph.sources import RecordError
 from citegraph.store import CITATION_SORTS, ServedWork, Store, StoreError, WorkRow, open_store
 from citegraph.store.fields import NAMED_KEYWORD_FIELDS
@@ -52,8 +52,6 @@ TOP_TEXT_MAX = 50_000
 TOP_TEXT_TIE_MARGIN = 64
 #: Bumped if the cursor layout ever changes, so old cursors fail clearly instead of silently.
 CURSOR_VERSION = 1
-#: Which source's value wins for a canonical field when several sources describe one work.
-FIELD_PRECEDENCE: tuple[str, ...] = ("openalex", "crossref", "s2", "opencitations")
 
 
 class UnknownWorkError(LookupError):

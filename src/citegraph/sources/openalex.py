@@ -877,6 +877,7 @@ def _index_concepts(w: _IndexWork) -> list[Concept]:
         if t is not None and t.display_name and not (primary is not None and t.id == primary.id):
             key = _openalex_key(t.id, "T")
             out.append(Concept(name=t.display_name, id=Id(ids.OPENALEX, key) if key else None,
+                               subfield=t.subfield.display_name if t.subfield else None,
                                field=t.field.display_name if t.field else None))
     for t in w.concepts or ():
         if t is not None and t.display_name:

@@ -325,7 +325,7 @@ class PostgresStore(SQLiteStore):
                     " substr(j.value, strpos(j.value, ':') + 1) AS value FROM stage s,"
                     " jsonb_array_elements_text(convert_from(s.refs, 'UTF8')::jsonb) WITH ORDINALITY AS j(value, pos)")
     _STAGED_FACETS = ("SELECT split_part(j.value, ':', 1) AS field, substr(j.value, strpos(j.value, ':') + 1)"
-                      " AS value, s.citing AS work_id FROM stage s,"
+                      " AS value, s.citing AS work_id, s.source AS source FROM stage s,"
                       " jsonb_array_elements_text(convert_from(s.facets, 'UTF8')::jsonb) AS j(value)")
     _STAGED_NAMES = ("SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM stage s,"
                      " jsonb_array_elements(convert_from(s.names, 'UTF8')::jsonb) AS j(value) WHERE true")
@@ -443,12 +443,17 @@ class PostgresStore(SQLiteStore):
         return True
 
     def _insert_facets(self, step: Callable[..., int]) -> None:
-        """As the SQLite store's, without ``ON CONFLICT``: in bulk into an empty table, else the pairs not there."""
-        rows = ("SELECT DISTINCT v.id, f.work_id FROM staged_facets f JOIN facet_values v ON v.field = f.field"
-                " AND v.value = f.value ORDER BY 1, 2")
+        """As the SQLite store's: in bulk into an empty table; else sources merged into the pairs there, the rest
+        added."""
+        rows = ("SELECT v.id, f.work_id, bit_or(1::bigint << f.source::int) AS sources FROM staged_facets f"
+                " JOIN facet_values v ON v.field = f.field AND v.value = f.value GROUP BY 1, 2 ORDER BY 1, 2")
         if not self._bulk_into(step, "facets", "facets", ("value_id", "work_id"), rows):
-            step("facets", f"INSERT INTO facets SELECT n.id, n.work_id FROM ({rows}) n WHERE NOT EXISTS"
+            step("facets", f"CREATE TEMP TABLE new_facets AS {rows}")
+            step("facets", "UPDATE facets x SET sources = x.sources | n.sources FROM new_facets n WHERE"
+                           " x.value_id = n.id AND x.work_id = n.work_id AND x.sources | n.sources <> x.sources")
+            step("facets", "INSERT INTO facets SELECT n.id, n.work_id, n.sources FROM new_facets n WHERE NOT EXISTS"
                            " (SELECT 1 FROM facets x WHERE x.value_id = n.id AND x.work_id = n.work_id)")
+            step("facets", "DROP TABLE new_facets")
 
     def _build_indexes(self, step: Callable[..., int]) -> None:
         """As the SQLite store's, built beside the tables readers use and swapped in at the end: an index is built

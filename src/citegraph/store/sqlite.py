@@ -30,6 +30,7 @@ from citegraph import ids
 from citegraph.model import (
     AUTHOR_SC_NO,
     AUTHOR_SC_YES,
+    FIELD_PRECEDENCE,
     IS_INFLUENTIAL,
     JOURNAL_SC_NO,
     JOURNAL_SC_YES,
@@ -38,6 +39,7 @@ from citegraph.model import (
     AssertedCitation,
     CitationColumns,
     pack_date,
+    precedence,
     sources_of,
 )
 from citegraph.query import AUTHOR_ID, AUTHOR_ORCID, VENUE_ID, VENUE_ISSN
@@ -138,11 +140,12 @@ CREATE INDEX IF NOT EXISTS work_ids_work ON work_ids(work_id);
 CREATE TABLE IF NOT EXISTS records(
     key INTEGER PRIMARY KEY, version TEXT, dict_id INTEGER NOT NULL, data BLOB NOT NULL,
     duplicate_refs INTEGER NOT NULL DEFAULT 0, self_refs INTEGER NOT NULL DEFAULT 0,
-    flags INTEGER NOT NULL DEFAULT 0, spans BLOB);
+    flags INTEGER NOT NULL DEFAULT 0, spans BLOB, fields BLOB);
 CREATE TABLE IF NOT EXISTS facet_values(
     id INTEGER PRIMARY KEY, field TEXT NOT NULL, value TEXT NOT NULL, UNIQUE(field, value));
 CREATE TABLE IF NOT EXISTS facets(
-    value_id INTEGER NOT NULL, work_id INTEGER NOT NULL, PRIMARY KEY(value_id, work_id)) WITHOUT ROWID;
+    value_id INTEGER NOT NULL, work_id INTEGER NOT NULL, sources INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY(value_id, work_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS edges(
     citing INTEGER NOT NULL, cited INTEGER NOT NULL, sources INTEGER NOT NULL,
     PRIMARY KEY(citing, cited)) WITHOUT ROWID;
@@ -241,8 +244,12 @@ MIGRATIONS: dict[int, str] = {
        "CREATE TABLE IF NOT EXISTS citer_marks(cited INTEGER NOT NULL, rank INTEGER NOT NULL,"
        " neg_cbc INTEGER NOT NULL, citing INTEGER NOT NULL, PRIMARY KEY(cited, rank)) WITHOUT ROWID;",
     # v8: field-normalised impact and self-citation counts per work, and the bins works are compared within
-    # (filled by the next build; the subjects need the records loaded again by this version)
-    7: """CREATE TABLE IF NOT EXISTS impact_bins(
+    # (filled by the next build; the subjects need the records loaded again by this version); each record's own
+    # work-row values (the row is merged from them by FIELD_PRECEDENCE) and which sources gave each facet (NULL and
+    # 0 on old rows: not known, treated as before)
+    7: "ALTER TABLE records ADD COLUMN fields BLOB;"
+       "ALTER TABLE facets ADD COLUMN sources INTEGER NOT NULL DEFAULT 0;"
+       """CREATE TABLE IF NOT EXISTS impact_bins(
     id INTEGER PRIMARY KEY, subject TEXT NOT NULL, year INTEGER NOT NULL, type TEXT, works INTEGER NOT NULL,
     mean DOUBLE PRECISION NOT NULL, mean_3y DOUBLE PRECISION NOT NULL);
 CREATE TABLE IF NOT EXISTS impact(
@@ -273,12 +280,24 @@ _NO_SCALARS = (None,) * len(SCALAR_COLUMNS)
 
 _WORK_COLUMNS = ("id", "sources", "key_id", "title", "publication_year", "publication_date", "pub_key",
                  "type") + SCALAR_COLUMNS
+#: The work row's columns a record supplies (besides the work id, its source bit and pub_key, derived from the date).
+_FIELD_COLUMNS = _WORK_COLUMNS[2:6] + _WORK_COLUMNS[7:]
+#: The row written is merged in Python from every record of the work by FIELD_PRECEDENCE (``_merged_fields``), so
+#: it replaces what is there: the same row whatever order the sources were loaded in.
 _UPSERT_WORK = (
     f"INSERT INTO works(stub, {', '.join(_WORK_COLUMNS)}) VALUES(0, {', '.join('?' * len(_WORK_COLUMNS))})"
     " ON CONFLICT(id) DO UPDATE SET stub=0, sources=works.sources|excluded.sources, "
-    + ", ".join(f"{c}=coalesce(works.{c}, excluded.{c})" for c in _WORK_COLUMNS
-                if c not in ("id", "sources", "pub_key"))
-    + ", pub_key=CASE WHEN works.pub_key > 0 THEN works.pub_key ELSE excluded.pub_key END")
+    + ", ".join(f"{c}=excluded.{c}" for c in _WORK_COLUMNS if c not in ("id", "sources")))
+_pack_fields = msgspec.msgpack.encode
+_unpack_fields = msgspec.msgpack.Decoder(list)
+
+
+def merge_fields(candidates: list[tuple[int, Sequence[object]]]) -> list[object]:
+    """One work row's values from several records' (precedence, values): per column, the first value not None in
+    precedence order (the lower number first)."""
+    ordered = [values for _rank, values in sorted(candidates, key=lambda c: c[0])]
+    return [next((v[i] for v in ordered if i < len(v) and v[i] is not None), None)
+            for i in range(len(_FIELD_COLUMNS))]
 
 
 _json = msgspec.json.encode
@@ -286,10 +305,11 @@ _json = msgspec.json.encode
 _INSERT_CONFLICT = ("INSERT INTO conflicts(source, record_id, scheme, value, kept_work, other_work, rule)"
                     " VALUES(?,?,?,?,?,?,?) ON CONFLICT DO NOTHING")
 _INSERT_ID = "INSERT INTO work_ids(scheme, value, work_id) VALUES(?,?,?) ON CONFLICT DO NOTHING"
-_UPSERT_RECORD = ("INSERT INTO records VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET"
+_UPSERT_RECORD = ("INSERT INTO records VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET"
                   " version = excluded.version, dict_id = excluded.dict_id, data = excluded.data,"
                   " duplicate_refs = excluded.duplicate_refs,"
-                  " self_refs = excluded.self_refs, flags = excluded.flags, spans = excluded.spans")
+                  " self_refs = excluded.self_refs, flags = excluded.flags, spans = excluded.spans,"
+                  " fields = excluded.fields")
 _UPSERT_STAGE = ("INSERT INTO stage VALUES(?,?,?,?,?,?) ON CONFLICT(citing, source) DO UPDATE SET"
                  " cited = excluded.cited, refs = excluded.refs, facets = excluded.facets, names = excluded.names")
 #: The staged references, one row each: (citing, source, position in the record, scheme, value).
@@ -387,9 +407,9 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
 
     #: The staged references, one row each: (citing, source, position in the record, scheme, value).
     _STAGED_REFS = _STAGED_REFS
-    #: The staged facets, one row each: (field, value, work_id).
+    #: The staged facets, one row each: (field, value, work_id, source).
     _STAGED_FACETS = ("SELECT substr(j.value, 1, instr(j.value, ':') - 1) AS field, substr(j.value, instr(j.value, ':')"
-                      " + 1) AS value, s.citing AS work_id FROM stage s, json_each(s.facets) j")
+                      " + 1) AS value, s.citing AS work_id, s.source AS source FROM stage s, json_each(s.facets) j")
     #: The staged display names, one row each: (scheme, value, name).
     _STAGED_NAMES = "SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM stage s, json_each(s.names) j WHERE true"
     #: Staged references (resolved at load, or by id now; ``{refs}`` is ``_STAGED_REFS``) merged into the edges.
@@ -398,9 +418,11 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
                          " UNION ALL SELECT r.citing, i.work_id, 1 << r.source FROM ({refs}) r"
                          " JOIN work_ids i ON i.scheme = r.scheme AND i.value = r.value ORDER BY 1, 2"
                          " ON CONFLICT(citing, cited) DO UPDATE SET sources = edges.sources | excluded.sources")
-    #: The staged facets as rows of the facets table (value id, work), in key order.
-    _FACETS_FROM_STAGE = ("INSERT INTO facets SELECT v.id, f.work_id FROM staged_facets f"
-                          " JOIN facet_values v ON v.field = f.field AND v.value = f.value WHERE true ORDER BY 1, 2")
+    #: The staged facets as rows of the facets table (value id, work, the source's bit), in key order; a facet
+    #: another source gave too keeps both bits.
+    _FACETS_FROM_STAGE = ("INSERT INTO facets SELECT v.id, f.work_id, 1 << f.source FROM staged_facets f"
+                          " JOIN facet_values v ON v.field = f.field AND v.value = f.value WHERE true ORDER BY 1, 2"
+                          " ON CONFLICT(value_id, work_id) DO UPDATE SET sources = facets.sources | excluded.sources")
     #: Reads the citation index in date order: SQLite's planner is told to (it would pick the primary key).
     _CITERS_BY_DATE = " INDEXED BY citers_date"
     #: A work's counts by year for years ? to ? as ServedWork's JSON, newest first, built by SQLite: formatting them in
@@ -655,12 +677,11 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
                     result.inserted += 1
                 result.written.append((index, work_id))
                 existing[rkey] = rec.version
-                work_rows.append((work_id, 1 << src, rec.ids[0][0] + ":" + rec.ids[0][1], rec.title,
-                                  rec.publication_year, rec.publication_date,
-                                  pub_key(rec.publication_date, rec.publication_year), rec.type,
-                                  *(rec.scalars or _NO_SCALARS)))
+                fields = (rec.ids[0][0] + ":" + rec.ids[0][1], rec.title, rec.publication_year, rec.publication_date,
+                          rec.type, *(rec.scalars or _NO_SCALARS))
+                work_rows.append((work_id, fields))
                 record_rows.append((rkey, rec.version, rec.dict_id, rec.data, rec.duplicate_refs,
-                                    rec.self_refs, _record_flags(rec), rec.spans))
+                                    rec.self_refs, _record_flags(rec), rec.spans, _pack_fields(fields)))
                 # references to works the database already knows are staged as keys; the rest by id
                 cited: list[int] = []
                 unresolved: list[str] = []
@@ -673,7 +694,7 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
                 stage_rows.append((work_id, src, _json(cited), _json(unresolved),
                                    _json([f"{a}:{b}" for a, b in rec.facets]), _json(rec.names)))
                 result.refs += len(rec.refs)
-            conn.executemany(_UPSERT_WORK, work_rows)
+            conn.executemany(_UPSERT_WORK, self._merged_rows(src, work_rows))
             conn.executemany(_UPSERT_RECORD, record_rows)
             if replaced:
                 conn.executemany("INSERT INTO stage_replaced VALUES(?,?)", replaced)
@@ -690,6 +711,53 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
             self._id_cache.clear()  # it may name stubs that were never written
             raise
         return result
+
+    def _merged_rows(self, src: int, rows: Sequence[tuple[int, tuple[object, ...]]]) -> list[tuple[object, ...]]:
+        """Work rows to upsert for records of source ``src`` just written, each (work, its values): a work that
+        other sources' records (or a stub's citation data) also describe gets the merge of them all by
+        FIELD_PRECEDENCE, so its row is the same whatever order the sources came in."""
+        known: dict[int, tuple[object, ...]] = {}  # work → (sources, stub, values) of works already stored
+        work_ids = list({w for w, _f in rows})
+        columns = ", ".join(_FIELD_COLUMNS)
+        for i in range(0, len(work_ids), MAX_IN_PARAMS):
+            chunk = work_ids[i:i + MAX_IN_PARAMS]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(f"SELECT id, sources, stub, {columns} FROM works WHERE id IN ({marks})",
+                                         chunk):
+                known[row[0]] = tuple(row[1:])
+        mine = precedence(SOURCES[src])
+        others: dict[int, list[int]] = {}  # record keys of other sources to read, per work
+        for work_id, _fields in rows:
+            had = known.get(work_id)
+            if had is not None:
+                bits = int(had[0]) & ~(1 << src)  # type: ignore[call-overload]
+                keys = [(work_id << RECORD_SHIFT) | s for s in range(len(SOURCES)) if bits & (1 << s)]
+                if keys:
+                    others[work_id] = keys
+        stored: dict[int, bytes | None] = {}
+        wanted = [k for keys in others.values() for k in keys]
+        for i in range(0, len(wanted), MAX_IN_PARAMS):
+            chunk = wanted[i:i + MAX_IN_PARAMS]
+            marks = ",".join("?" * len(chunk))
+            stored.update(self.conn.execute(f"SELECT key, fields FROM records WHERE key IN ({marks})", chunk))
+        out = []
+        for work_id, fields in rows:
+            had = known.get(work_id)
+            candidates: list[tuple[int, Sequence[object]]] = [(mine, fields)]
+            if had is not None:
+                current = had[2:]
+                for key in others.get(work_id, ()):
+                    blob = stored.get(key)
+                    # a record stored before records kept their values: the row as it stands speaks for it
+                    other = _unpack_fields.decode(blob) if blob else current
+                    candidates.append((precedence(SOURCES[key & ((1 << RECORD_SHIFT) - 1)]), other))
+                if had[1]:  # a stub: what citation files said of it (title, date) comes after any record
+                    candidates.append((len(FIELD_PRECEDENCE) + 1, current))
+            merged = merge_fields(candidates)
+            key_id, title, year, date, kind, *scalars = merged
+            out.append((work_id, 1 << src, key_id, title, year, date, pub_key(date, year),  # type: ignore[arg-type]
+                        kind, *scalars))
+        return out
 
     def _written(self, path: str | None, next_position: int, done: bool, loaded: int, rejected: int) -> None:
         """Inside a writing transaction: mark the database as needing a build and advance the file's progress."""
@@ -870,18 +938,21 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
         self._omids.clear()  # OMIDs this writes are not tracked by the bulk citation writer
         conn.execute("BEGIN IMMEDIATE")
         try:
-            # 1. records that replaced an older version drop that source's edges first
+            # 1. records that replaced an older version drop that source's edges and facets first (the new version
+            # stages its own); what other sources gave the work stays
             for (src,) in conn.execute("SELECT DISTINCT source FROM stage_replaced").fetchall():
-                if SOURCES[src] in CITATION_FILE_SOURCES:
-                    continue  # its edges come from its citation files, not from the records replaced
                 bit = 1 << src
                 touched = "SELECT work_id FROM stage_replaced WHERE source = ?"
+                step("replace", f"UPDATE facets SET sources = sources & ~{bit} WHERE work_id IN ({touched})", (src,))
+                if SOURCES[src] in CITATION_FILE_SOURCES:
+                    continue  # its edges come from its citation files, not from the records replaced
                 step("replace", f"UPDATE edges SET sources = sources & ~{bit} WHERE citing IN ({touched})", (src,))
                 step("replace", f"UPDATE self_loops SET sources = sources & ~{bit} WHERE work_id IN ({touched})",
                      (src,))
             if conn.execute("SELECT 1 FROM stage_replaced LIMIT 1").fetchone():
-                # facets are not kept per source: a replaced record's work is re-faceted from its new record
-                step("replace", "DELETE FROM facets WHERE work_id IN (SELECT work_id FROM stage_replaced)")
+                # a facet no source gives any more goes (0 also marks a facet stored before facets kept sources)
+                step("replace", "DELETE FROM facets WHERE sources = 0 AND work_id IN"
+                                " (SELECT work_id FROM stage_replaced)")
             step("replace", "DELETE FROM edges WHERE sources = 0")
             step("replace", "DELETE FROM self_loops WHERE sources = 0")
             step("replace", "DELETE FROM stage_replaced")
@@ -945,7 +1016,7 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
 
     def _insert_facets(self, step: Callable[..., int]) -> None:
         """Inside the build: the staged facets (``staged_facets``) added to the facets table, each pair once."""
-        step("facets", self._FACETS_FROM_STAGE + " ON CONFLICT DO NOTHING")
+        step("facets", self._FACETS_FROM_STAGE)
 
     def _build_derived(self, step: Callable[..., int]) -> None:
         self._build_counts(step)
