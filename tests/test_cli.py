@@ -113,3 +113,12 @@ def test_migrate_upgrades_an_older_database_and_its_search_index(tmp_path: Path,
 def test_serve_refuses_a_negative_s2_citation_window(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--db", str(tmp_path / "x.db"), "--s2-citation-window", "-1"]) == 1
     assert "--s2-citation-window" in capsys.readouterr().err
+
+
+def test_serve_refuses_an_unknown_counts_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as refused:  # argparse's usage error: exit status 2, nothing served
+        main(["serve", "--db", str(tmp_path / "x.db"), "--counts", "nonsense"])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert "--counts" in err and "'nonsense'" in err and "'ours'" in err and "'upstream'" in err
+    assert "Traceback" not in err
