@@ -34,10 +34,11 @@ def _free_port() -> int:
 class LiveServer:
     """uvicorn in a thread; the graph is opened inside it (SQLite connections stay in one thread)."""
 
-    def __init__(self, db: Path | str, root: str | None) -> None:
+    def __init__(self, db: Path | str, root: str | None, counts: str = "ours") -> None:
         self.port = _free_port()
         self.db = db
         self.root = root
+        self.counts = counts
         self.server: uvicorn.Server | None = None
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -45,7 +46,7 @@ class LiveServer:
     def _run(self) -> None:
         try:
             graph = citegraph.open(self.db, readonly=True)
-            app = create_app(graph, root=self.root)
+            app = create_app(graph, root=self.root, counts=self.counts)
             config = uvicorn.Config(
                 app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", access_log=False
             )
@@ -71,8 +72,9 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-#: Start a server over a database (with a dialect also at ``/``); returns ``http://127.0.0.1:<port>``.
-ServeDb = Callable[["Path | str", "str | None"], str]
+#: Start a server over a database (with a dialect also at ``/``, serving ``counts``, ``ours`` unless given);
+#: returns ``http://127.0.0.1:<port>``.
+ServeDb = Callable[..., str]
 
 
 @pytest.fixture(scope="session")
@@ -80,8 +82,8 @@ def serve_db() -> Iterator[ServeDb]:
     """Servers started by tests, all stopped at the end of the session."""
     started: list[LiveServer] = []
 
-    def start(db: Path | str, root: str | None = None) -> str:
-        server = LiveServer(db, root)
+    def start(db: Path | str, root: str | None = None, counts: str = "ours") -> str:
+        server = LiveServer(db, root, counts)
         server.start()
         started.append(server)
         return f"http://127.0.0.1:{server.port}"

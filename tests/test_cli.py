@@ -138,3 +138,12 @@ def test_metrics_related_cocitation_author_venue(db: str, capsys: pytest.Capture
     assert venue["works"] == works > 1 and venue["display_name"]
     assert main(["author", "A1", "--db", db]) == 1
     assert "no works by author openalex:A1" in capsys.readouterr().err
+
+
+def test_serve_refuses_an_unknown_counts_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as refused:  # argparse's usage error: exit status 2, nothing served
+        main(["serve", "--db", str(tmp_path / "x.db"), "--counts", "nonsense"])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert "--counts" in err and "'nonsense'" in err and "'ours'" in err and "'upstream'" in err
+    assert "Traceback" not in err

@@ -21,6 +21,7 @@ import msgspec
 import citegraph
 from citegraph.dialects import DIALECTS
 from citegraph.graph import DB_ENV, CursorError, Progress, UnknownWorkError, default_db
+from citegraph.graph.counts import DEFAULT_COUNTS, CountsMode
 from citegraph.graph.load import SOURCE_MODULES, LoadError, LoadReport
 from citegraph.graph.metrics import MetricsCheckError
 from citegraph.ids import IdError, format_id
@@ -84,6 +85,10 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--s2-citation-window", type=int, default=None, metavar="N",
                     help="S2 dialect: serve citations and references while offset + limit < N (default 10000,"
                          " as upstream; 0: no cap)")
+    sp.add_argument("--counts", choices=[m.value for m in CountsMode], default=DEFAULT_COUNTS.value,
+                    help="citation counts served: 'ours' (default), our graph's, equal to what the same server lists;"
+                         " 'upstream', each source's own asserted count in its own dialect (ours for a work the"
+                         " source did not describe)")
 
     sp = with_db(sub.add_parser("metrics", help="a work's counts, impact and self-citation (ours beside upstream's)"))
     sp.add_argument("id")
@@ -254,8 +259,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             if g.ensure_adjacency():
                 sys.stderr.write("citegraph: citation graph arrays saved on this host (related works)\n")
     sys.stderr.write(f"citegraph: serving {db} on http://{args.host}:{args.port}"
-                     f" ({'; '.join(f'{name} API at /{name}' for name in DIALECTS)}; our own endpoints at /-/)\n")
-    serve(db, host=args.host, port=args.port, workers=args.workers, root=args.root)
+                     f" ({'; '.join(f'{name} API at /{name}' for name in DIALECTS)}; our own endpoints at /-/;"
+                     f" {args.counts} counts)\n")
+    serve(db, host=args.host, port=args.port, workers=args.workers, root=args.root, counts=args.counts)
     return 0
 
 

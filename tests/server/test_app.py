@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -123,6 +124,51 @@ def test_cli_serve_refuses_a_missing_database(tmp_path: Path) -> None:
                           env=env, capture_output=True, timeout=60)
     assert done.returncode == 1
     assert b"no citegraph database" in done.stderr and b"Traceback" not in done.stderr
+
+
+def test_cli_serve_counts_upstream_with_two_workers(tmp_path: Path) -> None:
+    """``--counts upstream`` reaches every worker (they build their apps from the environment)."""
+    db = tmp_path / "one.db"
+    with citegraph.open(db, create=True) as g:
+        g.load([DATA / "W2741809807.json"], workers=0)
+    record = json.loads((DATA / "W2741809807.json").read_text())
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, "-m", "citegraph.cli", "serve", "--db", str(db), "--port", str(port),
+                             "--workers", "2", "--counts", "upstream"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        version = None
+        for _ in range(300):
+            try:
+                version = httpx.get(f"http://127.0.0.1:{port}/-/version", timeout=2).json()
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        assert version is not None, proc.stderr.read1().decode() if proc.stderr else ""
+        assert version["counts"] == "upstream"
+        for _ in range(4):  # more requests than workers, so more than one worker is likely asked
+            work = httpx.get(f"http://127.0.0.1:{port}/openalex/works/W2741809807", timeout=5).json()
+            assert work["cited_by_count"] == record["cited_by_count"] > 0  # OpenAlex's; our graph holds no citer
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)
+
+
+def test_cli_serve_refuses_an_unknown_counts_mode(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-m", "citegraph.cli", "serve", "--db", str(tmp_path / "none.db"),
+                           "--counts", "nonsense"], env=env, capture_output=True, timeout=60)
+    assert done.returncode == 2
+    assert b"invalid choice: 'nonsense'" in done.stderr and b"'upstream'" in done.stderr
+    assert b"Traceback" not in done.stderr
+
+
+def test_an_unknown_counts_mode_is_refused_by_the_app(tmp_path: Path) -> None:
+    db = tmp_path / "empty.db"
+    citegraph.open(db, create=True).close()
+    with citegraph.open(db, readonly=True) as graph, pytest.raises(ValueError, match="one of: ours, upstream"):
+        create_app(graph, counts="nonsense")
 
 
 def test_unmatched_paths_get_json_404(base: str) -> None:

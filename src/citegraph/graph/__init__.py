@@ -16,6 +16,7 @@ from citegraph.graph.core import (
     merge_works,
     open,
 )
+from citegraph.graph.counts import CountsMode
 from citegraph.graph.load import LoadError, LoadReport, Progress, load
 from citegraph.store import ServedWork, WorkRow
 
@@ -24,6 +25,7 @@ __all__ = [
     "DEFAULT_DB",
     "CitationItem",
     "CitationPage",
+    "CountsMode",
     "CursorError",
     "Graph",
     "GraphWork",

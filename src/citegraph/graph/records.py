@@ -10,9 +10,10 @@ from citegraph.sources.openalex import (
     SNAPSHOT_ONLY_KEYS,
     abstract_from_inverted_index,
     clean_for_clients,
+    graph_field_values,
     served_value,
     splice_graph_fields,
 )
 
 __all__ = ["CLEANED_KEYS", "GRAPH_FIELDS", "SNAPSHOT_ONLY_KEYS", "abstract_from_inverted_index",
-           "clean_for_clients", "served_value", "splice_graph_fields"]
+           "clean_for_clients", "graph_field_values", "served_value", "splice_graph_fields"]

@@ -22,6 +22,7 @@ import citegraph
 from citegraph.dialects import DIALECTS
 from citegraph.graph import Graph
 from citegraph.graph import open as open_graph
+from citegraph.graph.counts import DEFAULT_COUNTS, CountsMode, counts_mode
 from citegraph.server import native
 
 Scope = MutableMapping[str, Any]
@@ -41,6 +42,8 @@ NATIVE_PREFIX = "/api"
 #: Environment variables read by the app factory used under ``--workers`` (each worker builds its app).
 ENV_DB = "CITEGRAPH_DB"
 ENV_ROOT = "CITEGRAPH_ROOT_DIALECT"
+#: Whose counts the dialects serve, ``ours`` or ``upstream`` (see ``citegraph.graph.counts.CountsMode``).
+ENV_COUNTS = "CITEGRAPH_COUNTS"
 #: S2's offset + limit cap on citations and references (default 10,000, as upstream); 0 lifts it.
 ENV_S2_CITATION_WINDOW = "CITEGRAPH_S2_CITATION_WINDOW"
 #: Set to 1 to mount ``/-/bench/constant`` (a fixed 5 KB JSON body): the HTTP stack's own cost, for benchmarks.
@@ -143,17 +146,19 @@ class RequestIdAndCors:
         await self.app(scope, receive, send_with_headers)
 
 
-def _own_routes(graph: Graph, mounted: dict[str, list[str]]) -> list[BaseRoute]:
+def _own_routes(graph: Graph, mounted: dict[str, list[str]], counts: CountsMode) -> list[BaseRoute]:
     started = time.time()
 
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    # both say whose counts the dialects serve, so a client can tell our graph's numbers from upstream's
     async def version(_: Request) -> Response:
-        return JSONResponse({"name": "citegraph", "version": citegraph.__version__})
+        return JSONResponse({"name": "citegraph", "version": citegraph.__version__, "counts": counts.value})
 
     async def stats(_: Request) -> Response:
-        return JSONResponse({"stats": graph.stats(), "dialects": mounted, "uptime_s": round(time.time() - started)})
+        return JSONResponse({"stats": graph.stats(), "dialects": mounted, "counts": counts.value,
+                             "uptime_s": round(time.time() - started)})
 
     async def openapi(_: Request) -> Response:
         return JSONResponse(openapi_document(mounted))
@@ -183,8 +188,10 @@ def openapi_document(mounted: dict[str, list[str]]) -> dict[str, Any]:
     """An OpenAPI 3.1 description of our own endpoints, pointing at the dialects' mounts."""
     paths: dict[str, Any] = {
         "/-/health": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok"}}}},
-        "/-/version": {"get": {"summary": "citegraph version", "responses": {"200": {"description": "ok"}}}},
-        "/-/stats": {"get": {"summary": "Corpus counts", "responses": {"200": {"description": "ok"}}}},
+        "/-/version": {"get": {"summary": "citegraph version, and whose counts the dialects serve (ours, upstream)",
+                               "responses": {"200": {"description": "ok"}}}},
+        "/-/stats": {"get": {"summary": "Corpus counts, the dialects mounted and whose counts they serve",
+                             "responses": {"200": {"description": "ok"}}}},
     }
     for path, (summary, params) in native.OPENAPI_PATHS.items():
         parameters = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
@@ -254,57 +261,60 @@ class FastGets:
         await self.app(scope, receive, send)
 
 
-def dialect_fast_get(name: str, graph: Graph) -> FastGet | None:
+def dialect_fast_get(name: str, graph: Graph, counts: CountsMode = DEFAULT_COUNTS) -> FastGet | None:
     """A dialect's framework-free handler of its commonest GET, if it has one."""
     if name == "openalex":
         from citegraph.dialects.openalex.routes import fast_get
 
-        return fast_get(graph)
+        return fast_get(graph, counts=counts)
     return None
 
 
-def dialect_routes(name: str, graph: Graph) -> list[BaseRoute]:
-    """The routes of one dialect, relative to its mount point."""
+def dialect_routes(name: str, graph: Graph, counts: CountsMode = DEFAULT_COUNTS) -> list[BaseRoute]:
+    """The routes of one dialect, relative to its mount point, serving ``counts``."""
     if name == "openalex":
         from citegraph.dialects.openalex.routes import routes
 
-        return routes(graph)
+        return routes(graph, counts=counts)
     if name == "crossref":
         from citegraph.dialects.crossref.routes import routes as crossref_routes
 
-        return crossref_routes(graph)
+        return crossref_routes(graph, counts=counts)
     if name == "opencitations":
         from citegraph.dialects.opencitations.routes import routes as opencitations_routes
 
-        return opencitations_routes(graph)
+        return opencitations_routes(graph, counts=counts)
     if name == "s2":
         from citegraph.dialects.s2.params import CITATION_WINDOW
         from citegraph.dialects.s2.routes import routes as s2_routes
 
         window = int(os.environ.get(ENV_S2_CITATION_WINDOW) or CITATION_WINDOW)
-        return s2_routes(graph, citation_window=window or None)
+        return s2_routes(graph, citation_window=window or None, counts=counts)
     raise ValueError(f"unknown dialect {name!r}")
 
 
-def create_app(graph: Graph, *, root: str | None = None) -> ASGIApp:
-    """The ASGI app serving ``graph``: every dialect under its prefix, ``root`` (if given) also at ``/``."""
+def create_app(graph: Graph, *, root: str | None = None, counts: CountsMode | str = DEFAULT_COUNTS) -> ASGIApp:
+    """The ASGI app serving ``graph``: every dialect under its prefix, ``root`` (if given) also at ``/``, each
+    serving ``counts`` (our graph's by default, or each source's own: see :class:`CountsMode`)."""
+    counts = counts_mode(counts)
     mounted = {name: [prefix] + (["/"] if name == root else []) for name, prefix in DIALECT_PREFIXES.items()}
     # dialects first: Starlette tries routes in order, and the dialects carry nearly every request
-    routes: list[BaseRoute] = [Mount(prefix, routes=dialect_routes(name, graph))
+    routes: list[BaseRoute] = [Mount(prefix, routes=dialect_routes(name, graph, counts))
                                for name, prefix in DIALECT_PREFIXES.items()]
     routes.append(Mount(NATIVE_PREFIX, routes=native.routes(graph)))
-    routes += _own_routes(graph, mounted)
+    routes += _own_routes(graph, mounted, counts)
     if root:
-        routes.append(Mount("", routes=dialect_routes(root, graph)))
+        routes.append(Mount("", routes=dialect_routes(root, graph, counts)))
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
     app.state.graph = graph
-    fast = [(prefix, h) for name, prefix in DIALECT_PREFIXES.items() if (h := dialect_fast_get(name, graph))]
-    if root and (h := dialect_fast_get(root, graph)):
+    fast = [(prefix, h) for name, prefix in DIALECT_PREFIXES.items() if (h := dialect_fast_get(name, graph, counts))]
+    if root and (h := dialect_fast_get(root, graph, counts)):
         fast.append(("", h))
     return Limits(RequestIdAndCors(FastGets(app, fast)))
 
 
 def app_from_env() -> ASGIApp:
-    """App factory for uvicorn workers: the database and root dialect come from the environment."""
+    """App factory for uvicorn workers: the database, root dialect and counts come from the environment."""
     db = os.environ.get(ENV_DB) or "citegraph.db"
-    return create_app(open_graph(db, readonly=True), root=os.environ.get(ENV_ROOT) or None)
+    return create_app(open_graph(db, readonly=True), root=os.environ.get(ENV_ROOT) or None,
+                      counts=os.environ.get(ENV_COUNTS) or DEFAULT_COUNTS)

@@ -1486,6 +1486,22 @@ def splice_graph_fields(raw: bytes, spans: bytes, values: Sequence[bytes]) -> by
 _FIELD_HEADS = tuple(b'"' + key.encode() + b'":' for key in GRAPH_FIELDS)
 
 
+def graph_field_values(raw: bytes, spans: bytes) -> list[bytes | None]:
+    """The JSON value the record itself gives each of ``GRAPH_FIELDS`` (None where it has none, or ``null``): what
+    OpenAlex asserted, read by slicing as ``splice_graph_fields`` writes. ``spans`` is ``graph_field_spans(raw)``."""
+    pairs = (_SPANS_SHORT if len(spans) == _SPANS_SHORT.size else _SPANS_LONG).unpack(spans)
+    out: list[bytes | None] = []
+    for i, key in enumerate(GRAPH_FIELDS):
+        start, end = pairs[2 * i], pairs[2 * i + 1]
+        if not end:
+            out.append(None)
+            continue
+        # the span is the key, a colon (whitespace around it in spaced JSON) and the value
+        value = raw[raw.index(b":", start + len(_encoded_key(key)), end) + 1:end].strip()
+        out.append(value if value != b"null" else None)
+    return out
+
+
 def is_client_clean(raw: bytes) -> bool:
     """Whether a stored record is exactly what ``clean_for_clients`` makes of it (computed once, at load,
     so serving can skip the checks). False for anything that is not a JSON object."""

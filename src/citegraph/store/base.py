@@ -334,6 +334,9 @@ class Store(Protocol):
     def influential_counts(self, keys: Sequence[int], source: str) -> dict[int, int]:
         """Citations of each work that ``source`` called influential."""
 
+    def asserted_degrees(self, work_id: int, source: str) -> tuple[int, int]:
+        """(citations, references) of a work among the edges ``source`` asserted."""
+
     def reference_keys(self, work_id: int) -> list[int]:
         """Every work ``work_id`` cites."""
 

@@ -1278,6 +1278,17 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
                 out[cited] = n
         return out
 
+    def asserted_degrees(self, work_id: int, source: str) -> tuple[int, int]:
+        """(citations, references) of a work among the edges ``source`` asserted: the citation index gives the
+        citers, the edges' bitmask says who asserted each (no ``asserted`` rows needed: reference lists leave none)."""
+        bit = 1 << _source_index(source)
+        cited = self.conn.execute(
+            "SELECT count(*) FROM citers c JOIN edges e ON e.citing = c.citing AND e.cited = c.cited"
+            " WHERE c.cited = ? AND (e.sources & ?) != 0", (work_id, bit)).fetchone()[0]
+        citing = self.conn.execute("SELECT count(*) FROM edges WHERE citing = ? AND (sources & ?) != 0",
+                                   (work_id, bit)).fetchone()[0]
+        return int(cited), int(citing)
+
     def reference_keys(self, work_id: int) -> list[int]:
         """Every work ``work_id`` cites, by key."""
         return [r[0] for r in self.conn.execute("SELECT cited FROM edges WHERE citing=?", (work_id,))]

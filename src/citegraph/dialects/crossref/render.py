@@ -3,6 +3,11 @@
 A work loaded from Crossref is served as its stored record with the graph's counts
 (``is-referenced-by-count``, ``references-count``) put in; a work known only from other sources is
 drawn in Crossref's shape from the canonical record.
+
+A server run with ``--counts upstream`` (:class:`~citegraph.graph.counts.CountsMode`) leaves the record's own
+counts as Crossref wrote them instead (``is-referenced-by-count``, ``references-count`` and the older
+``reference-count``); a count the record lacks, or does not give as a number, is ours, and a work without a
+Crossref record is served our counts. Lists, filters and sorts stay our graph's in both modes.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import msgspec
 
 from citegraph import ids
 from citegraph.dialects.crossref.params import crossref_type
+from citegraph.graph.counts import CountsMode
 from citegraph.model import Work
 
 if TYPE_CHECKING:
@@ -153,22 +159,27 @@ _SPACE = b" \t\r\n"
 _NUMBER = frozenset(b"0123456789.eE+-")
 
 
-def spliced_record(record: bytes, cited_by_count: int, referenced_works_count: int, score: float) -> bytes | None:
+def spliced_record(record: bytes, cited_by_count: int | None, referenced_works_count: int | None,
+                   score: float) -> bytes | None:
     """A stored Crossref record with our counts and ``score`` put in, as bytes, without decoding it.
 
     Each key must occur at most once in the whole record, holding a number (a second occurrence, such as inside a
     title, would make a textual match ambiguous), and the first two must be there: otherwise None, and the caller
-    decodes. ``score`` is appended when the record has none. ~10 µs where decoding and encoding take ~65.
+    decodes. ``score`` is appended when the record has none. ~10 µs where decoding and encoding take ~65. A count
+    given as None keeps the record's own number (``--counts upstream``).
     """
-    values = (str(cited_by_count).encode(), str(referenced_works_count).encode(),
-              str(referenced_works_count).encode(), repr(score).encode())
+    refs = None if referenced_works_count is None else str(referenced_works_count).encode()
+    scored_as = repr(score).encode()
+    values = (None if cited_by_count is None else str(cited_by_count).encode(), refs, refs, scored_as)
     cuts: list[tuple[int, int, bytes]] = []
+    scored = False  # the record has a score of its own
     for i, key in enumerate(_COUNT_KEYS):
         at = record.find(key)
         if at < 0:
             if i < 2:
                 return None
             continue
+        scored = i == 3
         if record.find(key, at + len(key)) >= 0:
             return None
         colon = at + len(key)
@@ -184,7 +195,9 @@ def spliced_record(record: bytes, cited_by_count: int, referenced_works_count: i
             end += 1
         if end == begin:
             return None  # not a number (null, a string): decode instead
-        cuts.append((begin, end, values[i]))
+        value = values[i]
+        if value is not None:
+            cuts.append((begin, end, value))
     cuts.sort()
     parts: list[bytes] = []
     last = 0
@@ -192,11 +205,11 @@ def spliced_record(record: bytes, cited_by_count: int, referenced_works_count: i
         parts += (record[last:begin], value)
         last = end
     tail = record[last:]
-    if len(cuts) < 4 and record.find(_COUNT_KEYS[3]) < 0:  # no score of its own: add one before the last brace
+    if not scored:  # no score of its own: add one before the last brace
         tail = tail.rstrip(_SPACE)
         if not tail.endswith(b"}"):
             return None
-        tail = tail[:-1] + b',"score":' + values[3] + b"}"
+        tail = tail[:-1] + b',"score":' + scored_as + b"}"
     parts.append(tail)
     return b"".join(parts)
 
@@ -204,8 +217,9 @@ def spliced_record(record: bytes, cited_by_count: int, referenced_works_count: i
 class ItemRenderer:
     """Renders works of one graph as Crossref items."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, counts: CountsMode = CountsMode.OURS) -> None:
         self.graph = graph
+        self.counts = counts  # whose counts the items carry (see the module docstring)
 
     def items(self, keys: Sequence[int], *, select: Sequence[str] | None = None,
               scores: Sequence[float | None] | None = None) -> list[dict[str, Any] | msgspec.Raw]:
@@ -223,7 +237,10 @@ class ItemRenderer:
             # no query: nothing was scored (Crossref gives every item the same score)
             score = round(scores[i] or 0.0, 6) if scores is not None else 0.0
             if select is None and sw.record is not None:
-                spliced = spliced_record(sw.record, sw.cited_by_count, sw.referenced_works_count, score)
+                if self.counts is CountsMode.UPSTREAM:  # the record's own numbers stay
+                    spliced = spliced_record(sw.record, None, None, score)
+                else:
+                    spliced = spliced_record(sw.record, sw.cited_by_count, sw.referenced_works_count, score)
                 if spliced is not None:
                     out.append(msgspec.Raw(spliced))
                     continue
@@ -251,8 +268,16 @@ class ItemRenderer:
             except msgspec.DecodeError:
                 record = None
             if record is not None:
-                # our merged graph's counts, as every dialect serves: sorting and filtering by them agree with
-                # what is shown (references without a DOI stay listed in the record but are not counted)
+                if self.counts is CountsMode.UPSTREAM:  # Crossref's own numbers where the record gives them
+                    record["is-referenced-by-count"] = _number(record.get("is-referenced-by-count"), sw.cited_by_count)
+                    stated = _number(record.get("references-count"),
+                                     _number(record.get("reference-count"), sw.referenced_works_count))
+                    record["references-count"] = stated
+                    if "reference-count" in record:
+                        record["reference-count"] = _number(record["reference-count"], stated)
+                    return record
+                # our merged graph's counts, as every dialect serves by default: sorting and filtering by them agree
+                # with what is shown (references without a DOI stay listed in the record but are not counted)
                 record["is-referenced-by-count"] = sw.cited_by_count
                 record["references-count"] = sw.referenced_works_count
                 if "reference-count" in record:
@@ -266,6 +291,11 @@ class ItemRenderer:
         refs = sorted(f"doi:{d}" for d in dois.values()) + sorted(f"https://openalex.org/{v}" for v in others.values())
         refs += [f"citegraph:{k}" for k in cited if k not in dois and k not in others]
         return canonical_item(work, sw.cited_by_count, sw.referenced_works_count, refs)
+
+
+def _number(value: Any, otherwise: int) -> int:
+    """A count a record gives, when it is a whole number (not a bool, a string or ``null``); else ``otherwise``."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else otherwise
 
 
 def list_message(*, items: list[dict[str, Any] | msgspec.Raw], total: int, rows: int, offset: int,

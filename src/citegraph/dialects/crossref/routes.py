@@ -40,6 +40,7 @@ from citegraph.dialects.crossref.render import (
     list_message,
 )
 from citegraph.graph import WorksResult
+from citegraph.graph.counts import CountsMode
 
 if TYPE_CHECKING:
     from citegraph.graph import Graph
@@ -88,9 +89,9 @@ def _scope_filter(kind: str, value: str) -> list[q.Predicate]:
     return [pred] if pred is not None else []
 
 
-def routes(graph: Graph) -> list[BaseRoute]:
-    """The Crossref dialect's routes over ``graph``, relative to their mount point."""
-    renderer = ItemRenderer(graph)
+def routes(graph: Graph, *, counts: CountsMode = CountsMode.OURS) -> list[BaseRoute]:
+    """The Crossref dialect's routes over ``graph``, relative to their mount point, serving ``counts``."""
+    renderer = ItemRenderer(graph, counts)
 
     def guarded(handler: Any) -> Any:
         async def endpoint(request: Request) -> Response:

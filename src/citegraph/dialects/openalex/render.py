@@ -17,6 +17,13 @@ byte spans of the graph's fields known) is never decoded: our values are spliced
 bytes (``_spliced``). Any other record is decoded only one level deep (values stay undecoded
 ``msgspec.Raw`` and are written back byte for byte); only values that can hold what the cleaning
 removes (a ``null`` in an id list, a string abstract) are decoded and cleaned.
+
+**Counts** (:class:`~citegraph.graph.counts.CountsMode`). By default ``cited_by_count``,
+``referenced_works_count`` and ``counts_by_year`` are our graph's. A server run with ``--counts upstream`` serves
+instead the values the work's OpenAlex record gives (upstream's ``counts_by_year`` as upstream windowed it), each
+one the record lacks or leaves ``null`` being ours; a work without an OpenAlex record is served our counts.
+``fwci`` and the percentiles are never ours to compute: every mode serves them as the record gives them.
+``referenced_works`` and every list, filter and sort stay our graph's in both modes.
 """
 
 from __future__ import annotations
@@ -29,11 +36,13 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from citegraph.dialects.openalex.params import WORK_ROOT_FIELDS
+from citegraph.graph.counts import CountsMode
 from citegraph.graph.records import (
     CLEANED_KEYS,
     GRAPH_FIELDS,
     SNAPSHOT_ONLY_KEYS,
     abstract_from_inverted_index,
+    graph_field_values,
     served_value,
     splice_graph_fields,
 )
@@ -201,7 +210,11 @@ def _own_reference_list(top: dict[str, msgspec.Raw], served: ServedWork) -> msgs
     return kept if len(kept) == count else None
 
 
-def _spliced(sw: ServedWork, base: str) -> msgspec.Raw | None:
+#: The graph fields that are counts: ``--counts upstream`` serves the record's own value of each.
+COUNT_FIELDS = frozenset(("cited_by_count", "referenced_works_count", "counts_by_year"))
+
+
+def _spliced(sw: ServedWork, base: str, counts: CountsMode = CountsMode.OURS) -> msgspec.Raw | None:
     """The work as served, spliced into its stored bytes, when the load found that possible: an
     OpenAlex-only work whose record needs no cleaning and lists exactly its references. Else None."""
     if (sw.record is None or sw.record_spans is None or not sw.record_client_clean or not sw.record_refs_exact
@@ -214,7 +227,32 @@ def _spliced(sw: ServedWork, base: str) -> msgspec.Raw | None:
         "cited_by_api_url": _ENCODE(cited_by_api_url(base, own)),
         "counts_by_year": sw.counts_by_year_json,
     }
-    return msgspec.Raw(splice_graph_fields(sw.record, sw.record_spans, [ours[f] for f in GRAPH_FIELDS]))
+    values = [ours[f] for f in GRAPH_FIELDS]
+    if counts is CountsMode.UPSTREAM:
+        stated = graph_field_values(sw.record, sw.record_spans)
+        values = [theirs if theirs is not None and f in COUNT_FIELDS else mine
+                  for f, mine, theirs in zip(GRAPH_FIELDS, values, stated, strict=True)]
+    return msgspec.Raw(splice_graph_fields(sw.record, sw.record_spans, values))
+
+
+_INT_DECODER = msgspec.json.Decoder(int | None)
+
+
+def _stated_count(top: dict[str, msgspec.Raw], key: str) -> int | None:
+    """The count a decoded record states under ``key``, or None (absent, ``null`` or not a whole number)."""
+    value = top.get(key)
+    if value is None:
+        return None
+    try:
+        return _INT_DECODER.decode(value)
+    except msgspec.DecodeError:
+        return None
+
+
+def _stated_years(top: dict[str, msgspec.Raw]) -> msgspec.Raw | None:
+    """The record's own ``counts_by_year`` (served as is), or None when it has none."""
+    value = top.get("counts_by_year")
+    return value if value is not None and memoryview(value) != b"null" else None
 
 
 _ENCODE = msgspec.json.encode
@@ -223,8 +261,9 @@ _ENCODE = msgspec.json.encode
 class WorkRenderer:
     """Renders works of one graph in OpenAlex's shape."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, counts: CountsMode = CountsMode.OURS) -> None:
         self.graph = graph
+        self.counts = counts  # whose counts the works carry (see the module docstring)
 
     def work(self, key: int, *, base: str, select: Sequence[str] | None = None) -> dict[str, Any] | None:
         """One work as ``GET /works/{id}`` serves it (None if the key names no work)."""
@@ -238,7 +277,7 @@ class WorkRenderer:
         sw = self.graph.served_work_named(pair, SOURCE, counts_by_year_span(this_year))
         if sw is None:
             return None
-        done = _spliced(sw, base)
+        done = _spliced(sw, base, self.counts)
         if done is not None:
             return done
         found = self.works([sw.id], base=base, raw_ok=True)
@@ -263,12 +302,13 @@ class WorkRenderer:
         wanted = None if select is None else set(select)
         need_refs = wanted is None or "referenced_works" in wanted
         need_years = wanted is None or "counts_by_year" in wanted
+        upstream = self.counts is CountsMode.UPSTREAM
         this_year = datetime.date.today().year
         served = graph.served_works(keys, SOURCE, counts_by_year_span(this_year))
         spliced: dict[int, msgspec.Raw] = {}
         if raw_ok and select is None and scores is None:
             for k, sw in served.items():
-                done = _spliced(sw, base)
+                done = _spliced(sw, base, self.counts)
                 if done is not None:
                     spliced[k] = done
         tops: dict[int, dict[str, msgspec.Raw]] = {}
@@ -305,20 +345,29 @@ class WorkRenderer:
             else:
                 row = graph.store.work_row(k)
                 own = (public_id(row.ids) if row is not None else None) or f"citegraph:{k}"
+            top = tops.get(k)
+            cited_by_count, referenced_works_count = sw.cited_by_count, sw.referenced_works_count
+            years: msgspec.Raw | None = msgspec.Raw(sw.counts_by_year_json) if need_years else None
+            if upstream and top is not None:  # what the OpenAlex record says, where it says it
+                stated = _stated_count(top, "cited_by_count")
+                cited_by_count = stated if stated is not None else cited_by_count
+                stated = _stated_count(top, "referenced_works_count")
+                referenced_works_count = stated if stated is not None else referenced_works_count
+                stated_years = _stated_years(top) if need_years else None
+                years = stated_years if stated_years is not None else years
             derived = Derived(
                 id=own,
-                cited_by_count=sw.cited_by_count,
-                referenced_works_count=sw.referenced_works_count,
+                cited_by_count=cited_by_count,
+                referenced_works_count=referenced_works_count,
                 referenced_works=(own_lists[k] if k in own_lists  # type: ignore[arg-type]  # Raw is served as is
                                   else [ref_ids[r] for r in ref_keys.get(k, ()) if r in ref_ids])
                 if need_refs
                 else None,
-                counts_by_year=msgspec.Raw(sw.counts_by_year_json) if need_years else None,
+                counts_by_year=years,
                 cited_by_api_url=cited_by_api_url(base, own),
                 refs_in_record_order=k in own_lists,
             )
             score = scores[i] if scores is not None else None
-            top = tops.get(k)
             if top is not None:
                 out.append(render_record(top, derived, select=select, score=score,
                                          client_clean=sw.record_client_clean))

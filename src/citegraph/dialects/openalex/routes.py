@@ -45,6 +45,7 @@ from citegraph.dialects.openalex.render import (
     list_envelope,
     list_meta,
 )
+from citegraph.graph.counts import CountsMode
 
 if TYPE_CHECKING:
     from citegraph.graph import Graph
@@ -157,9 +158,9 @@ def _elapsed_ms(started: float) -> int:
     return int((time.perf_counter() - started) * 1000)
 
 
-def routes(graph: Graph) -> list[BaseRoute]:
-    """The OpenAlex dialect's routes over ``graph``, relative to their mount point."""
-    renderer = WorkRenderer(graph)
+def routes(graph: Graph, *, counts: CountsMode = CountsMode.OURS) -> list[BaseRoute]:
+    """The OpenAlex dialect's routes over ``graph``, relative to their mount point, serving ``counts``."""
+    renderer = WorkRenderer(graph, counts)
 
     def list_works(request: Request) -> Response:
         query = parse_works_request(request.query_params.multi_items())
@@ -301,14 +302,15 @@ def routes(graph: Graph) -> list[BaseRoute]:
 _WORKS_PREFIX = "/works/"
 
 
-def fast_get(graph: Graph) -> Callable[[str, MutableMapping[str, Any], str], bytes | None]:
+def fast_get(graph: Graph, *,
+             counts: CountsMode = CountsMode.OURS) -> Callable[[str, MutableMapping[str, Any], str], bytes | None]:
     """The commonest request, ``GET /works/W…`` without parameters, answered without the framework.
 
     The returned function takes the path below the mount, the ASGI scope and the mount path and gives the
     JSON body, or None to let the full route answer (an unknown id, a redirect, any other form or
     failure): the full route stays the one place for every error and edge case.
     """
-    renderer = WorkRenderer(graph)
+    renderer = WorkRenderer(graph, counts)
 
     def answer(path: str, scope: MutableMapping[str, Any], mount: str) -> bytes | None:
         if not path.startswith(_WORKS_PREFIX):

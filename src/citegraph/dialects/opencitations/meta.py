@@ -14,7 +14,8 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Final
 
 from citegraph import ids
-from citegraph.dialects.opencitations.render import META_SCHEMES
+from citegraph.dialects.opencitations.render import META_SCHEMES, SOURCE
+from citegraph.graph.counts import CountsMode, edge_counts
 from citegraph.model import Author, Work
 
 if TYPE_CHECKING:
@@ -125,9 +126,11 @@ def _all_citers(graph: Graph, key: int) -> list[int]:
         after = (rows[-1].cited_by_count, rows[-1].work_id)
 
 
-def coci_metadata(graph: Graph, text: str) -> Iterator[dict[str, str]] | None:
+def coci_metadata(graph: Graph, text: str,
+                  counts: CountsMode = CountsMode.OURS) -> Iterator[dict[str, str]] | None:
     """COCI's ``metadata`` rows for bare DOIs joined by ``__`` (None when the path is not of that form): each
-    work's bibliographic fields, the DOIs it cites and that cite it (``; ``-joined) and its citation count."""
+    work's bibliographic fields, the DOIs it cites and that cite it (``; ``-joined) and its citation count
+    (``counts``: see :func:`~citegraph.graph.counts.edge_counts`)."""
     if not COCI_DOIS.fullmatch(text):
         return None
 
@@ -142,7 +145,7 @@ def coci_metadata(graph: Graph, text: str) -> Iterator[dict[str, str]] | None:
             out["doi"] = pair[1]
             out["reference"] = "; ".join(dois[k] for k in cites if k in dois)
             out["citation"] = "; ".join(dois[k] for k in citers if k in dois)
-            out["citation_count"] = str(found.cited_by_count)
+            out["citation_count"] = str(edge_counts(graph, key, counts, SOURCE)[0])
             if w is not None:
                 out["author"] = "; ".join(
                     f"{a.family}, {a.given}" if a.family and a.given else a.name or a.family or ""

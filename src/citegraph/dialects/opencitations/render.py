@@ -14,6 +14,8 @@ from citegraph.graph.citations import CitationObject
 
 Version = Literal["v2", "v1", "coci"]
 
+#: The source whose citations ``--counts upstream`` counts (see the routes' docstring).
+SOURCE: Final = "opencitations"
 #: The row fields, in the order OpenCitations writes them.
 FIELDS: Final = ("oci", "citing", "cited", "creation", "timespan", "journal_sc", "author_sc")
 #: Id schemes OpenCitations Meta holds for a bibliographic resource, printed ``scheme:value`` in v2 id lists.
@@ -191,4 +193,4 @@ def csv_chunks(rows: Iterable[dict[str, str]], fields: Sequence[str]) -> Iterato
         yield buf.getvalue()
 
 
-__all__ = ["FIELDS", "ParamError", "PostProcess", "csv_chunks", "json_chunks", "pid_list", "row"]
+__all__ = ["FIELDS", "SOURCE", "ParamError", "PostProcess", "csv_chunks", "json_chunks", "pid_list", "row"]

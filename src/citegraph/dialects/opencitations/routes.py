@@ -11,6 +11,13 @@ A path no operation matches is a text 404 ``No API operation found at URL '…'`
 zero count). Answers are JSON (pretty-printed, every value a string) or CSV (``Accept: text/csv`` or
 ``format=csv``), streamed a chunk of citations at a time so a work with hundreds of thousands of citers costs
 bounded memory.
+
+Counts (``citation-count``, ``reference-count``, the wrapper's ``total`` and ``/v1/count``, COCI metadata's
+``citation_count``) are our graph's by default. OpenCitations states no count of its own: its counts are counts of
+its citation data, so a server run with ``--counts upstream`` (:class:`~citegraph.graph.counts.CountsMode`)
+counts only the citations OpenCitations asserted (an Index dump's rows, as they joined our works), for every work
+OpenCitations knows (one it asserted a citation to or from, or gave a Meta record of); any other work is served
+our counts. The lists stay our graph's whole citations in both modes, and ``venue-citation-count`` stays ours.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from citegraph import ids
 from citegraph.dialects.opencitations.meta import COCI_META_FIELDS, META_FIELDS, coci_metadata, metadata
 from citegraph.dialects.opencitations.render import (
     FIELDS,
+    SOURCE,
     ParamError,
     PostProcess,
     Version,
@@ -38,6 +46,7 @@ from citegraph.dialects.opencitations.render import (
     row,
 )
 from citegraph.graph.citations import Direction, OciForm, citation_between, citation_objects
+from citegraph.graph.counts import CountsMode, edge_counts
 from citegraph.metrics.oci import OciError, decode_oci
 
 if TYPE_CHECKING:
@@ -107,9 +116,10 @@ def _count(request: Request, n: int) -> Response:
 class Index:
     """The Index API operations of one version over a graph."""
 
-    def __init__(self, graph: Graph, version: Version) -> None:
+    def __init__(self, graph: Graph, version: Version, counts: CountsMode = CountsMode.OURS) -> None:
         self.graph = graph
         self.version = version
+        self.counts = counts
         self.form: OciForm = "coci" if version == "coci" else "current"
 
     def key(self, raw: str, pattern: re.Pattern[str]) -> int | None | bool:
@@ -152,8 +162,8 @@ class Index:
         if key is None:
             return _count(request, 0)
         assert isinstance(key, int)
-        counts = self.graph.counts(key)
-        return _count(request, counts.cited_by_count if direction == "citations" else counts.referenced_works_count)
+        cited_by, references = edge_counts(self.graph, key, self.counts, SOURCE)
+        return _count(request, cited_by if direction == "citations" else references)
 
     def venue_count(self, request: Request) -> Response:
         m = V2_VENUE_ID.fullmatch(request.path_params["id"].lower())
@@ -197,7 +207,7 @@ class Index:
         if op == "citation":
             return self.citation(request)
         if op == "metadata" and self.version == "coci":  # deprecated, and gone from v1; COCI scripts still ask
-            rows = coci_metadata(self.graph, request.path_params["id"])
+            rows = coci_metadata(self.graph, request.path_params["id"], self.counts)
             return _not_found(request) if rows is None else _answer(request, rows, COCI_META_FIELDS)
         return _not_found(request)
 
@@ -217,8 +227,9 @@ def _wrapper(request: Request, data: Any, message: str, status: int = 200) -> Re
 class Wrapper:
     """The v1 wrapper's operations: citations, references, counts and its self-description."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, counts: CountsMode = CountsMode.OURS) -> None:
         self.graph = graph
+        self.counts = counts
 
     def _doi(self, request: Request) -> tuple[str, int | None] | Response:
         raw = request.query_params.get("doi")
@@ -249,8 +260,8 @@ class Wrapper:
         items: list[dict[str, Any]] = []
         total = 0
         if key is not None:
-            counts = self.graph.counts(key)
-            total = counts.cited_by_count if direction == "citations" else counts.referenced_works_count
+            cited_by, references = edge_counts(self.graph, key, self.counts, SOURCE)
+            total = cited_by if direction == "citations" else references
             for c in citation_objects(self.graph, key, direction, chunk=limit):
                 other = c.citing_ids if direction == "citations" else c.cited_ids
                 items.append({"doi": next((v for s, v in other if s == ids.DOI), None), "oci": c.oci,
@@ -272,8 +283,7 @@ class Wrapper:
         raw, key = found
         cbc, rwc = (0, 0)
         if key is not None:
-            counts = self.graph.counts(key)
-            cbc, rwc = counts.cited_by_count, counts.referenced_works_count
+            cbc, rwc = edge_counts(self.graph, key, self.counts, SOURCE)
         return _wrapper(request, {"doi": raw, "cited_by_count": cbc, "reference_count": rwc}, "Counts retrieved")
 
     def meta(self, request: Request) -> Response:
@@ -282,8 +292,8 @@ class Wrapper:
                                   "source": WRAPPER_SOURCE, "endpoints": WRAPPER_ENDPOINTS}, "Service metadata")
 
 
-def routes(graph: Graph) -> list[BaseRoute]:
-    """The OpenCitations dialect's routes over ``graph``, relative to their mount point."""
+def routes(graph: Graph, *, counts: CountsMode = CountsMode.OURS) -> list[BaseRoute]:
+    """The OpenCitations dialect's routes over ``graph``, relative to their mount point, serving ``counts``."""
 
     def guarded(handler: Any) -> Any:
         async def endpoint(request: Request) -> Response:
@@ -297,9 +307,9 @@ def routes(graph: Graph) -> list[BaseRoute]:
 
     out: list[BaseRoute] = []
     for prefix, version in VERSION_PATHS.items():
-        index = Index(graph, version)
+        index = Index(graph, version, counts)
         out.append(Route(prefix + "/{op}/{id:path}", guarded(index.dispatch), methods=["GET"]))
-    wrapper = Wrapper(graph)
+    wrapper = Wrapper(graph, counts)
 
     def meta(request: Request) -> Response:
         rows = metadata(graph, request.path_params["ids"])

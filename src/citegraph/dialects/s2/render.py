@@ -3,6 +3,11 @@
 A work S2 gave us is served from its S2 record; any other work from its canonical record, in S2's shape. Counts
 are our graph's (``citationCount``, ``referenceCount``; ``influentialCitationCount`` counts the citations S2
 called influential), so a count always equals what the same server lists.
+
+A server run with ``--counts upstream`` (:class:`~citegraph.graph.counts.CountsMode`) serves instead the three
+counts as the work's S2 record gives them; a count the record lacks (or gives as ``null``) is ours, and a work
+without an S2 record is served our counts. Authors' ``citationCount`` and ``hIndex`` are sums over our graph in
+both modes (no S2 author record is loaded), and lists, filters and sorts stay ours.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from citegraph.dialects.s2.params import (
     Fields,
 )
 from citegraph.graph import WorkRow
+from citegraph.graph.counts import CountsMode
 from citegraph.model import IS_INFLUENTIAL, Work
 
 if TYPE_CHECKING:
@@ -40,6 +46,8 @@ S2_TYPE_OF: dict[str, str] = {
 #: Fields every paper object can be given from the works table alone (no S2 record decoded).
 RECORDLESS_FIELDS = frozenset({"paperId", "corpusId", "title", "year", "referenceCount", "citationCount",
                                "publicationDate"})
+#: The paper fields that are counts: ``--counts upstream`` reads them from the S2 record.
+COUNT_FIELDS = frozenset({"citationCount", "referenceCount", "influentialCitationCount"})
 #: The canonical ``Work`` fields each paper field is rendered from, for a work S2 did not give us (the graph maps
 #: a source's record the lean way when that is all a request needs).
 CANONICAL_FIELDS: dict[str, frozenset[str]] = {
@@ -81,9 +89,12 @@ def external_ids(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
 class PaperRenderer:
     """Builds paper objects for a set of works with one read per kind of data, whatever the page size."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, counts: CountsMode = CountsMode.OURS) -> None:
         self.graph = graph
         self.store = graph.store
+        self.counts = counts  # whose counts the papers carry (see the module docstring)
+        # upstream's counts are in the S2 record, so a request for them reads it
+        self.recordless = RECORDLESS_FIELDS if counts is CountsMode.OURS else RECORDLESS_FIELDS - COUNT_FIELDS
 
     def papers(self, keys: Sequence[int], fields: Fields, *, nested: bool = False) -> dict[int, dict[str, Any]]:
         """Each known work of ``keys`` as a paper object with ``fields`` (``paperId`` always first)."""
@@ -91,7 +102,7 @@ class PaperRenderer:
         rows = self.store.work_rows(keys)
         names = fields.names
         records: dict[int, dict[str, Any]] = {}
-        if any(n not in RECORDLESS_FIELDS for n in names):
+        if any(n not in self.recordless for n in names):
             for key, served in self.store.served_works(keys, SOURCE, (0, 0)).items():
                 if served.record is not None:
                     try:
@@ -140,8 +151,12 @@ class PaperRenderer:
 
     def _value(self, name: str, row: WorkRow, rec: dict[str, Any] | None, work: Work | None, fields: Fields,
                influential: dict[int, int], author_stats: dict[str, dict[str, Any]]) -> Any:
-        """One field of one paper: our graph's counts and ids, else the S2 record's value, else the canonical
-        record's in S2's shape."""
+        """One field of one paper: our graph's counts (or the S2 record's, ``--counts upstream``) and ids, else the
+        S2 record's value, else the canonical record's in S2's shape."""
+        if name in COUNT_FIELDS and rec is not None and self.counts is CountsMode.UPSTREAM:
+            stated = rec.get(name)
+            if isinstance(stated, int) and not isinstance(stated, bool):
+                return stated
         if name == "citationCount":
             return row.cited_by_count
         if name == "referenceCount":

@@ -53,6 +53,7 @@ from citegraph.dialects.s2.render import (
     citation_item,
     paper_id,
 )
+from citegraph.graph.counts import CountsMode
 
 if TYPE_CHECKING:
     from citegraph.graph import Graph
@@ -118,9 +119,10 @@ def parse_paper_id(raw: str) -> tuple[str, str] | None:
 class S2Dialect:
     """The dialect's handlers over one graph."""
 
-    def __init__(self, graph: Graph, *, citation_window: int | None = CITATION_WINDOW) -> None:
+    def __init__(self, graph: Graph, *, citation_window: int | None = CITATION_WINDOW,
+                 counts: CountsMode = CountsMode.OURS) -> None:
         self.graph = graph
-        self.renderer = PaperRenderer(graph)
+        self.renderer = PaperRenderer(graph, counts)
         self.citation_window = citation_window
 
     # --- papers ---------------------------------------------------------------------------------------
@@ -474,9 +476,10 @@ def _batch_ids(body: bytes, cap: int) -> list[str]:
     return wanted
 
 
-def routes(graph: Graph, *, citation_window: int | None = CITATION_WINDOW) -> list[BaseRoute]:
-    """The dialect's routes over ``graph``, relative to its mount point (``/s2``)."""
-    d = S2Dialect(graph, citation_window=citation_window)
+def routes(graph: Graph, *, citation_window: int | None = CITATION_WINDOW,
+           counts: CountsMode = CountsMode.OURS) -> list[BaseRoute]:
+    """The dialect's routes over ``graph``, relative to its mount point (``/s2``), serving ``counts``."""
+    d = S2Dialect(graph, citation_window=citation_window, counts=counts)
 
     def guarded(handler: Any) -> Any:
         async def endpoint(request: Request) -> Response:
