@@ -68,7 +68,8 @@ def main() -> None:
                                     "binned": report.binned, "bins": report.bins,
                                     "reliable_bins": report.reliable_bins,
                                     "author_self_citations": report.author_self_citations,
-                                    "journal_self_citations": report.journal_self_citations}
+                                    "journal_self_citations": report.journal_self_citations,
+                                    "related_precomputed": report.related_precomputed}
     g = citegraph.open(args.db, readonly=True)
     conn = g.store.conn  # type: ignore[attr-defined]
     rng = random.Random(7)

@@ -172,3 +172,22 @@ def test_a_failed_self_check_stores_nothing(new_db: NewDb) -> None:
         assert g.store.build_id() == build and not g.store.metrics_current()
         with pytest.raises(MetricsNotBuiltError):
             g.metrics(g.store.conn.execute("SELECT min(id) FROM works WHERE stub = 0").fetchone()[0])
+
+
+def test_the_heaviest_works_related_are_precomputed_and_the_same(new_db: NewDb,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from citegraph.metrics import related as rel
+
+    path = new_db("precomputed")
+    monkeypatch.setattr(rel, "PRECOMPUTE_GATHERED", 300)  # this small corpus's heaviest works count as heavy
+    with citegraph.open(path, create=True) as g:
+        g.load(INPUTS[:1], workers=0)
+    with citegraph.open(path, readonly=True) as g:
+        heavy = [k for (k,) in _all(g, "SELECT DISTINCT work_id FROM related_top ORDER BY 1")]
+        assert 0 < len(heavy) < 2000
+        a = g.store.adjacency()
+        for key in heavy[:25]:
+            live = rel.related(key, a.refs_ptr, a.refs, a.citers_ptr, a.citers, 30)
+            served = g.related(key, limit=30)
+            assert [r.key for r in served] == live.keys.tolist()
+            assert [r.cocitation for r in served] == live.cocitation.tolist()

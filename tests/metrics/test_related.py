@@ -38,16 +38,16 @@ def test_a_work_outside_the_arrays_has_nothing_related() -> None:
     assert len(rel.related(99, a.refs_ptr, a.refs, a.citers_ptr, a.citers)) == 0
 
 
-@pytest.mark.parametrize("seed", [7, 8])
-def test_related_matches_set_arithmetic(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "n", "m"), [(7, 120, 900), (8, 120, 900), (9, 4000, 3000)])
+def test_related_matches_set_arithmetic(seed: int, n: int, m: int) -> None:
+    # a dense small graph (neighbours counted over every work) and a sparse big one (neighbours sorted)
     rng = random.Random(seed)
-    n = 120
-    edges = sorted({(rng.randrange(n), rng.randrange(n // 3)) for _ in range(900)})
+    edges = sorted({(rng.randrange(n), rng.randrange(n // 3)) for _ in range(m)})
     edges = [e for e in edges if e[0] != e[1]]
     a = _graph(edges, n)
     refs = {w: {c for x, c in edges if x == w} for w in range(n)}
     citers = {w: {x for x, c in edges if c == w} for w in range(n)}
-    for x in range(0, n, 7):
+    for x in range(0, n, 7 if n < 1000 else 97):
         expected = []
         for y in range(n):
             if y == x:
@@ -63,3 +63,15 @@ def test_related_matches_set_arithmetic(seed: int) -> None:
         assert found.keys.tolist() == [y for *_s, y in expected[:10]]
         for k, score in zip(found.keys.tolist(), found.score.tolist(), strict=True):
             assert score == pytest.approx(-next(s for s, _r, y in expected if y == k))
+
+
+def test_gathered_is_what_a_query_gathers() -> None:
+    rng = random.Random(3)
+    n = 200
+    edges = sorted({(rng.randrange(n), rng.randrange(n)) for _ in range(1500)} - {(i, i) for i in range(n)})
+    a = _graph(edges, n)
+    sizes = rel.gathered(a.refs_ptr, a.citers_ptr, a.citers)
+    for x in range(n):
+        co = rel.neighbours(a.refs_ptr, a.refs, rel.row(a.citers_ptr, a.citers, x))
+        cp = rel.neighbours(a.citers_ptr, a.citers, rel.row(a.refs_ptr, a.refs, x))
+        assert sizes[x] == len(co) + len(cp)

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 #: Most works a co-citation set may name: every pair is computed (100 works: 4,950 pairs).
 MAX_SET = 100
-#: Most related works one call returns.
-MAX_RELATED = 200
+#: Most related works one call returns (as many as the build keeps for the heaviest works).
+MAX_RELATED = rel.PRECOMPUTED_LIMIT
 #: Citation count a work needs to count towards the i10-index (Google Scholar's rule).
 I10_CITATIONS = 10
 
@@ -181,13 +181,15 @@ def related_works(graph: Graph, key: int, limit: int = rel.RELATED_LIMIT) -> lis
     """The works most related to ``key`` by co-citation and coupling (``citegraph.metrics.related``'s rule)."""
     if not 1 <= limit <= MAX_RELATED:
         raise ValueError(f"limit must be between 1 and {MAX_RELATED}")
-    a = graph.store.adjacency()
-    found = rel.related(key, a.refs_ptr, a.refs, a.citers_ptr, a.citers, limit)
-    printed = primary_ids(graph, found.keys.tolist())
+    rows = graph.store.related_top(key, limit) if graph.store.metrics_current() else []
+    if not rows:  # not one of the heaviest works: computed now from the adjacency arrays
+        a = graph.store.adjacency()
+        found = rel.related(key, a.refs_ptr, a.refs, a.citers_ptr, a.citers, limit)
+        rows = list(zip(found.keys.tolist(), found.cocitation.tolist(), found.coupling.tolist(),
+                        found.cocitation_cosine.tolist(), found.coupling_cosine.tolist(), strict=True))
+    printed = primary_ids(graph, [r[0] for r in rows])
     return [RelatedWork(key=k, id=printed.get(k), cocitation=c, coupling=p, cocitation_cosine=cc, coupling_cosine=pc,
-                        score=cc + pc)
-            for k, c, p, cc, pc in zip(found.keys.tolist(), found.cocitation.tolist(), found.coupling.tolist(),
-                                       found.cocitation_cosine.tolist(), found.coupling_cosine.tolist(), strict=True)]
+                        score=cc + pc) for k, c, p, cc, pc in rows]
 
 
 def cocitation_matrix(graph: Graph, keys: Sequence[int]) -> list[PairStrength]:

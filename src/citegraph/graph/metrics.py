@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from citegraph.metrics import impact as im
+from citegraph.metrics import related as rel
 from citegraph.metrics.summary import sharing_edges
 from citegraph.query import IMPACT_SUBJECT
 from citegraph.store.base import Store
@@ -41,6 +42,7 @@ class MetricsReport(msgspec.Struct):
     reliable_bins: int = 0
     author_self_citations: int = 0
     journal_self_citations: int = 0
+    related_precomputed: int = 0  # works whose related works the build computed (the heaviest to ask)
     seconds: float = 0.0
     steps: dict[str, float] = {}
 
@@ -107,6 +109,19 @@ def build_metrics(store: Store) -> MetricsReport:
     journal_self = np.bincount(cited[journal_edges], minlength=size)
     step("self_citations")
 
+    # related works of the works whose query would gather millions of neighbours, ready for the readers
+    related_rows: list[tuple[object, ...]] = []
+    heavy = np.flatnonzero(rel.gathered(adjacency.refs_ptr, adjacency.citers_ptr, adjacency.citers)
+                           > rel.PRECOMPUTE_GATHERED)
+    for key in heavy.tolist():
+        found = rel.related(key, adjacency.refs_ptr, adjacency.refs, adjacency.citers_ptr, adjacency.citers,
+                            rel.PRECOMPUTED_LIMIT)
+        related_rows += zip([key] * len(found), range(len(found)), found.keys.tolist(), found.cocitation.tolist(),
+                            found.coupling.tolist(), found.cocitation_cosine.tolist(), found.coupling_cosine.tolist(),
+                            strict=True)
+    report.related_precomputed = len(heavy)
+    step("related")
+
     if problems:
         raise MetricsCheckError("the metrics build failed its self-checks: " + "; ".join(problems))
 
@@ -123,7 +138,7 @@ def build_metrics(store: Store) -> MetricsReport:
         _float_or_none(open_window.percentiles[keys_scored]), _float_or_none(three_years.percentiles[keys_scored]),
         flags[keys_scored].tolist(), author_self[keys_scored].tolist(), journal_self[keys_scored].tolist(),
         strict=True))
-    store.write_impact(bin_rows, impact_rows, build)
+    store.write_impact(bin_rows, impact_rows, build, related_rows)
     step("write")
 
     report.works = len(keys_scored)

@@ -26,6 +26,11 @@ Index = npt.NDArray[np.integer]
 BINCOUNT_SHARE = 8
 #: Most related works returned by default: a page of a literature map.
 RELATED_LIMIT = 20
+#: A work whose query would gather more neighbours than this has its related works computed by the build (a query
+#: gathering 2M costs ~100 ms; the most-cited work of a 20M-edge graph gathers ~9M, ~1 s).
+PRECOMPUTE_GATHERED = 2_000_000
+#: How many related works the build keeps for such a work (the most one query may ask).
+PRECOMPUTED_LIMIT = 200
 
 
 def neighbours(ptr: Index, values: Index, keys: Index) -> Ints:
@@ -109,15 +114,30 @@ class Relatedness:
 def related(key: int, refs_ptr: Index, refs: Index, citers_ptr: Index, citers: Index,
             limit: int = RELATED_LIMIT) -> Relatedness:
     """The ``limit`` works most related to ``key`` by co-citation and coupling cosines (see the module's rule)."""
-    co_keys, co_n = cocitation(key, refs_ptr, refs, citers_ptr, citers)
-    cp_keys, cp_n = coupling(key, refs_ptr, refs, citers_ptr, citers)
-    keys = np.union1d(co_keys, cp_keys)
-    cocited = np.zeros(len(keys), dtype=np.int64)
-    coupled = np.zeros(len(keys), dtype=np.int64)
-    cocited[np.searchsorted(keys, co_keys)] = co_n
-    coupled[np.searchsorted(keys, cp_keys)] = cp_n
-    co_cos = salton(cocited, len(row(citers_ptr, citers, key)), degrees(citers_ptr, keys))
-    cp_cos = salton(coupled, len(row(refs_ptr, refs, key)), degrees(refs_ptr, keys))
+    n_works = len(refs_ptr) - 1
+    mine_citers = row(citers_ptr, citers, key)
+    mine_refs = row(refs_ptr, refs, key)
+    co_found = neighbours(refs_ptr, refs, mine_citers)
+    cp_found = neighbours(citers_ptr, citers, mine_refs)
+    if (len(co_found) + len(cp_found)) * BINCOUNT_SHARE > n_works:
+        # many neighbours: count them in arrays over every work (no sort of millions of values)
+        co_all = np.bincount(co_found, minlength=n_works)
+        cp_all = np.bincount(cp_found, minlength=n_works)
+        co_all[key] = cp_all[key] = 0
+        keys = np.flatnonzero(co_all | cp_all).astype(np.int64)
+        cocited, coupled = co_all[keys].astype(np.int64), cp_all[keys].astype(np.int64)
+    else:
+        co_keys, co_n = _tally(co_found, n_works)
+        cp_keys, cp_n = _tally(cp_found, n_works)
+        keys = np.union1d(co_keys[co_keys != key], cp_keys[cp_keys != key])
+        cocited = np.zeros(len(keys), dtype=np.int64)
+        coupled = np.zeros(len(keys), dtype=np.int64)
+        keep = co_keys != key
+        cocited[np.searchsorted(keys, co_keys[keep])] = co_n[keep]
+        keep = cp_keys != key
+        coupled[np.searchsorted(keys, cp_keys[keep])] = cp_n[keep]
+    co_cos = salton(cocited, len(mine_citers), degrees(citers_ptr, keys))
+    cp_cos = salton(coupled, len(mine_refs), degrees(refs_ptr, keys))
     score = co_cos + cp_cos
     raw = cocited + coupled
     if len(keys) > limit:
@@ -130,6 +150,21 @@ def related(key: int, refs_ptr: Index, refs: Index, citers_ptr: Index, citers: I
     return Relatedness(keys[order], cocited[order], coupled[order], co_cos[order], cp_cos[order])
 
 
+def gathered(refs_ptr: Index, citers_ptr: Index, citers: Index) -> Ints:
+    """Per work, how many neighbours ``related`` gathers for it: its citers' references plus its references' citers
+    (what a query of it costs, known before it is asked)."""
+    ref_ptr = np.asarray(refs_ptr, dtype=np.int64)
+    cite_ptr = np.asarray(citers_ptr, dtype=np.int64)
+    ref_counts = ref_ptr[1:] - ref_ptr[:-1]
+    cite_counts = cite_ptr[1:] - cite_ptr[:-1]
+    n = len(ref_counts)
+    cited = np.repeat(np.arange(n, dtype=np.int64), cite_counts)
+    citing = np.asarray(citers, dtype=np.int64)
+    co = np.bincount(cited, weights=ref_counts[citing], minlength=n)  # each citer's references, per cited work
+    cp = np.bincount(citing, weights=cite_counts[cited], minlength=n)  # each reference's citers, per citing work
+    return (co + cp).astype(np.int64)
+
+
 def pair_strengths(a: int, b: int, refs_ptr: Index, refs: Index, citers_ptr: Index,
                    citers: Index) -> tuple[int, int]:
     """(co-citation strength, coupling strength) of two works: shared citers, shared references."""
@@ -139,11 +174,14 @@ def pair_strengths(a: int, b: int, refs_ptr: Index, refs: Index, citers_ptr: Ind
 
 
 __all__ = [
+    "PRECOMPUTED_LIMIT",
+    "PRECOMPUTE_GATHERED",
     "RELATED_LIMIT",
     "Relatedness",
     "cocitation",
     "coupling",
     "degrees",
+    "gathered",
     "neighbours",
     "pair_strengths",
     "related",

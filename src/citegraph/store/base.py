@@ -405,8 +405,11 @@ class Store(Protocol):
         """The sources bitmask of each (citing, cited) edge that exists."""
 
     def write_impact(self, bins: Sequence[tuple[object, ...]], rows: Sequence[tuple[object, ...]],
-                     build: str) -> None:
-        """Replace the stored bins and per-work metrics with those of build ``build``."""
+                     build: str, related: Sequence[tuple[object, ...]] = ()) -> None:
+        """Replace the stored bins, per-work metrics and precomputed related works with build ``build``'s."""
+
+    def related_top(self, work_id: int, limit: int) -> list[tuple[int, int, int, float, float]]:
+        """The build's precomputed related works of a work (empty: not precomputed)."""
 
     def metrics_current(self) -> bool:
         """Were the stored metrics computed for the current build?"""

@@ -195,6 +195,10 @@ CREATE TABLE IF NOT EXISTS impact(
     work_id INTEGER PRIMARY KEY, bin INTEGER, cited_3y INTEGER NOT NULL, score DOUBLE PRECISION,
     score_3y DOUBLE PRECISION, percentile DOUBLE PRECISION, percentile_3y DOUBLE PRECISION, flags INTEGER NOT NULL,
     author_self_cited_by INTEGER NOT NULL, journal_self_cited_by INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS related_top(
+    work_id INTEGER NOT NULL, rank INTEGER NOT NULL, other INTEGER NOT NULL, cocitation INTEGER NOT NULL,
+    coupling INTEGER NOT NULL, cocitation_cosine DOUBLE PRECISION NOT NULL, coupling_cosine DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY(work_id, rank)) WITHOUT ROWID;
 """
 
 #: version → SQL that brings a database at that version to the next one.
@@ -256,6 +260,10 @@ CREATE TABLE IF NOT EXISTS impact(
     work_id INTEGER PRIMARY KEY, bin INTEGER, cited_3y INTEGER NOT NULL, score DOUBLE PRECISION,
     score_3y DOUBLE PRECISION, percentile DOUBLE PRECISION, percentile_3y DOUBLE PRECISION, flags INTEGER NOT NULL,
     author_self_cited_by INTEGER NOT NULL, journal_self_cited_by INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS related_top(
+    work_id INTEGER NOT NULL, rank INTEGER NOT NULL, other INTEGER NOT NULL, cocitation INTEGER NOT NULL,
+    coupling INTEGER NOT NULL, cocitation_cosine DOUBLE PRECISION NOT NULL, coupling_cosine DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY(work_id, rank)) WITHOUT ROWID;
 """,
 }
 

@@ -153,13 +153,17 @@ class SQLiteMetrics:
 
     # --- the metrics' results --------------------------------------------------------------------------
     def write_impact(self, bins: Sequence[tuple[object, ...]], rows: Sequence[tuple[object, ...]],
-                     build: str) -> None:
-        """Replace the stored bins and per-work metrics with those of build ``build``, in one transaction."""
+                     build: str, related: Sequence[tuple[object, ...]] = ()) -> None:
+        """Replace the stored bins, per-work metrics and precomputed related works (work, rank, other, co-citation,
+        coupling, and their cosines) with those of build ``build``, in one transaction."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute("DELETE FROM impact")
             conn.execute("DELETE FROM impact_bins")
+            conn.execute("DELETE FROM related_top")
+            conn.executemany("INSERT INTO related_top(work_id, rank, other, cocitation, coupling, cocitation_cosine,"
+                             " coupling_cosine) VALUES(?, ?, ?, ?, ?, ?, ?)", related)
             conn.executemany("INSERT INTO impact_bins(id, subject, year, type, works, mean, mean_3y)"
                              " VALUES(?, ?, ?, ?, ?, ?, ?)", bins)
             conn.executemany(f"INSERT INTO impact({', '.join(_IMPACT_COLUMNS)})"
@@ -175,6 +179,13 @@ class SQLiteMetrics:
         """Were the stored metrics computed for the current build?"""
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'metrics_build'").fetchone()
         return row is not None and str(row[0]) == self.build_id()
+
+    def related_top(self, work_id: int, limit: int) -> list[tuple[int, int, int, float, float]]:
+        """The build's related works of ``work_id``, best first, (other, co-citation, coupling, cosines); empty when
+        the build did not precompute them (a work light enough to compute at once)."""
+        return [tuple(r) for r in self.conn.execute(
+            "SELECT other, cocitation, coupling, cocitation_cosine, coupling_cosine FROM related_top"
+            " WHERE work_id = ? ORDER BY rank LIMIT ?", (work_id, limit))]
 
     def impact(self, work_id: int) -> ImpactRow | None:
         """A work's stored impact metrics, or None (a stub, or metrics not built)."""
