@@ -150,6 +150,7 @@ def _summary(report: LoadReport) -> str:
         f"loaded    {report.loaded:,} records ({report.inserted:,} new, {report.merged:,} merged,"
         f" {report.updated:,} updated, {report.unchanged:,} unchanged)",
         f"rejected  {report.rejected:,} records, {report.rejected_files:,} files",
+        f"issues    {report.issues:,} parts of loaded records left out (each with its reason in the rejects file)",
         f"edges     {report.edges:,} in the graph ({report.edges_added:+,}), {report.stubs_created:,} new stubs,"
         f" {report.self_loops:,} self-loops set aside",
         f"conflicts {report.conflicts:,}",

@@ -165,6 +165,36 @@ def test_bad_input_is_counted_reported_and_the_rest_loads(tmp_path: Path) -> Non
         assert g.stats()["works"] == works
 
 
+def test_implausible_fields_are_left_out_and_reported(tmp_path: Path) -> None:
+    lines = [line for line in gzip.decompress(WORKS.read_bytes()).splitlines() if line.strip()]
+    record = json.loads(lines[0])
+    record["publication_year"], record["publication_date"] = 2999, "2999-01-01"
+    record["cited_by_count"] = -5
+    record["counts_by_year"] = [{"year": 2020, "cited_by_count": -1}, {"year": 2021, "cited_by_count": 2}]
+    record["referenced_works"] = [*record.get("referenced_works", []), record["id"]]  # a reference to itself
+    path = tmp_path / "odd.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    rejects = tmp_path / "rejects.jsonl"
+    db = tmp_path / "g.db"
+    with citegraph.open(db, create=True) as g:
+        report = g.load([path], workers=0, rejects_path=rejects)
+        assert report.loaded == 1 and report.rejected == 0 and report.issues == 4
+        work = g.work(record["id"])
+        assert g.store.work_row(work.key).publication_year is None  # type: ignore[union-attr]
+        canonical = work.work
+        assert canonical is not None and canonical.publication_year is None and canonical.publication_date is None
+        upstream = g.counts(work.key).upstream["openalex"]
+        assert upstream.cited_by_count is None and upstream.counts_by_year == {2021: 2}
+        assert work.key not in g.reference_keys(work.key)
+    entries = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert {e["kind"] for e in entries} == {"issue"} and {e["record"] for e in entries} == {
+        "openalex:" + record["id"].rsplit("/", 1)[1]}
+    reasons = " | ".join(e["reason"] for e in entries)
+    for said in ("publication date 2999-01-01 is in the future", "negative cited_by_count -5",
+                 "negative counts by year {2020: -1}", "1 references to the work itself"):
+        assert said in reasons
+
+
 def test_worker_pool_gives_the_same_database(tmp_path: Path) -> None:
     inline = citegraph.open(tmp_path / "a.db", create=True)
     inline.load([WORKS], workers=0)

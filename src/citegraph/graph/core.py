@@ -33,7 +33,7 @@ from citegraph.graph.search import (
     index_stamp,
 )
 from citegraph.model import FIELD_PRECEDENCE, Counts, Id, UpstreamCounts, Work
-from citegraph.sources import RecordError
+from citegraph.sources import RecordError, implausible
 from citegraph.store import CITATION_SORTS, ServedWork, Store, StoreError, WorkRow, open_store
 from citegraph.store.fields import NAMED_KEYWORD_FIELDS
 
@@ -237,6 +237,7 @@ class Graph:
                 views[rec.source] = module.map_record(rec.data, mode=module.LEAN_MODE).work
             else:
                 views[rec.source] = module.map_record(rec.data).work
+            implausible(views[rec.source])  # as at load: what the load left out stays out
         return views
 
     def canonical_works(self, keys: Sequence[int], fields: Collection[str] | None = None) -> dict[int, Work]:

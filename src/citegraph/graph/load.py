@@ -33,7 +33,16 @@ from citegraph import ids
 from citegraph.graph.metrics import build_metrics
 from citegraph.graph.search import IndexUpdater, document_text
 from citegraph.model import AssertedCitation
-from citegraph.sources import Mapped, RecordError, ServingHints, crossref, openalex, opencitations, semanticscholar
+from citegraph.sources import (
+    Mapped,
+    RecordError,
+    ServingHints,
+    crossref,
+    implausible,
+    openalex,
+    opencitations,
+    semanticscholar,
+)
 from citegraph.store.base import BatchResult, FileState, IdPair, PreparedRecord, Store
 from citegraph.store.codec import DICT_SAMPLE_RECORDS, NO_DICT, Codec, train_dictionary
 from citegraph.store.fields import facets_of, names_of, scalars_of
@@ -129,6 +138,7 @@ class LoadReport:
     unchanged: int = 0
     rejected: int = 0
     rejected_files: int = 0
+    issues: int = 0  # parts of loaded records left out (a future date, a negative count, …), in the rejects file
     conflicts: int = 0
     refs: int = 0
     citations: int = 0  # rows of citation files written as edges (self-loops not included)
@@ -357,6 +367,9 @@ def _prepared(module: ModuleType, mapped: Mapped, position: int, codec: Codec, d
     work = mapped.work
     if not work.ids:
         raise RecordError("record has no identifier")
+    issues = [*mapped.issues, *implausible(work)]
+    if mapped.self_refs:
+        issues.append(f"{mapped.self_refs} references to the work itself: left out (a work never cites itself)")
     refs = [(r.ids[0].scheme, r.ids[0].value) for r in work.references if r.ids]
     hints = _serving_hints(module, mapped.raw)
     return PreparedRecord(
@@ -368,7 +381,7 @@ def _prepared(module: ModuleType, mapped: Mapped, position: int, codec: Codec, d
         client_clean=hints.client_clean, refs_exact=hints.refs_exact, spans=hints.spans,
         asserted=[c if not _has_equivalents(c) else msgspec.structs.replace(
             c, citing=tuple(with_equivalents(list(c.citing))), cited=tuple(with_equivalents(list(c.cited))))
-            for c in mapped.citations])
+            for c in mapped.citations], issues=issues)
 
 
 def with_equivalents(pairs: list[IdPair]) -> list[IdPair]:
@@ -659,6 +672,7 @@ def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport,
                     res = store.write_batch(name, prepared, path=key, next_position=position,
                                             rejected=len(rejected), done=False)
                     _count_written(report, res, prepared, index)
+                    _report_issues(report, rejects, key, prepared)
                 else:
                     store.record_file_rejects(key, next_position=position, rejected=len(rejected), done=False)
                 report.loaded += len(prepared)
@@ -748,6 +762,15 @@ def _write_listed_papers(store: Store, module: ModuleType, source: str, papers: 
         return
     res = store.write_batch(source, prepared, path=None, next_position=position, rejected=0, done=False)
     _count_written(report, res, prepared, index)
+
+
+def _report_issues(report: LoadReport, rejects: _Rejects, key: str, prepared: list[PreparedRecord]) -> None:
+    """What was left out of records that loaded, one line each in the rejects file (``"kind": "issue"``)."""
+    for rec in prepared:
+        for issue in rec.issues:
+            report.issues += 1
+            rejects.write({"path": key, "position": rec.position, "kind": "issue", "record": f"{rec.ids[0][0]}:"
+                           f"{rec.ids[0][1]}", "reason": issue})
 
 
 def _count_written(report: LoadReport, res: BatchResult, prepared: list[PreparedRecord],

@@ -15,6 +15,8 @@ Each module offers the same small interface, which the loader drives:
 
 from __future__ import annotations
 
+import datetime
+
 import msgspec
 
 from citegraph.model import AssertedCitation, Work
@@ -69,4 +71,39 @@ class ServingHints(msgspec.Struct):
     spans: bytes | None = None
 
 
-__all__ = ["Mapped", "RecordError", "ServingHints"]
+#: How far past today a publication date may lie: issues are dated a year ahead of their release, so a year ahead is
+#: normal; a date further on (upstream holds works dated 2099 and 20201) is a data error, left out.
+FUTURE_YEARS_ALLOWED = 1
+
+
+def implausible(work: Work, today: datetime.date | None = None) -> list[str]:
+    """Clear what no real record can hold from a mapped work, in place, and say what was cleared: a publication date
+    more than ``FUTURE_YEARS_ALLOWED`` years ahead, negative counts a source asserted. Every source's records pass
+    here (at load, and whenever a stored record is mapped), so the graph never holds such a value."""
+    issues: list[str] = []
+    last_year = (today or datetime.date.today()).year + FUTURE_YEARS_ALLOWED
+    year = work.publication_year
+    if work.publication_date and work.publication_date[:4].isdigit():
+        year = max(year or 0, int(work.publication_date[:4]))
+    if year is not None and year > last_year:
+        issues.append(f"publication date {work.publication_date or year} is in the future (after {last_year}):"
+                      " left out")
+        work.publication_date = None
+        work.publication_year = None
+    up = work.upstream
+    for name in ("cited_by_count", "referenced_works_count", "influential_citation_count"):
+        value = getattr(up, name)
+        if value is not None and value < 0:
+            issues.append(f"negative {name} {value} asserted: left out")
+            setattr(up, name, None)
+    negative = {y: n for y, n in up.counts_by_year.items() if n < 0}
+    if negative:
+        issues.append(f"negative counts by year {negative} asserted: left out")
+        up.counts_by_year = {y: n for y, n in up.counts_by_year.items() if n >= 0}
+    if up.fwci is not None and up.fwci < 0:
+        issues.append(f"negative fwci {up.fwci} asserted: left out")
+        up.fwci = None
+    return issues
+
+
+__all__ = ["FUTURE_YEARS_ALLOWED", "Mapped", "RecordError", "ServingHints", "implausible"]

@@ -67,6 +67,7 @@ class PreparedRecord(msgspec.Struct, array_like=True):
     refs_exact: bool = False  # the record's own reference list is exactly ``refs``, in a form served as is
     spans: bytes | None = None  # where the fields a dialect replaces sit in the record (the source's, opaque here)
     asserted: list[AssertedCitation] = []  # citations the record states beyond its references (S2's lists)
+    issues: list[str] = []  # what of the record was left out, and why (reported, never silently dropped)
 
 
 class FileState(msgspec.Struct):
