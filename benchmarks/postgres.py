@@ -51,6 +51,7 @@ def load(db: str, parts: list[Path]) -> dict[str, object]:
     return {"seconds": round(seconds, 1), "build_seconds": round(report.build_seconds, 1),
             "ingest_seconds": round(seconds - report.build_seconds - report.index_seconds, 1),
             "records": report.loaded, "edges": report.edges, "build_steps": report.build_steps,
+            "metrics_seconds": round(report.metrics_seconds, 1), "metrics_steps": report.metrics_steps,
             "edges_per_s_edge_step": round(report.edges / edge_step) if edge_step else None,
             "edges_per_s_whole_load": round(report.edges / seconds), "bytes": stats.get("bytes")}
 

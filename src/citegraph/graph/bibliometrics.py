@@ -15,7 +15,7 @@ from citegraph.metrics import impact as im
 from citegraph.metrics import related as rel
 from citegraph.metrics.summary import h_index, rate, set_self_citations
 from citegraph.model import UpstreamCounts
-from citegraph.store.sqlite_metrics import AUTHOR_KEY_FIELDS, VENUE_KEY_FIELDS
+from citegraph.store.fields import AUTHOR_KEY_FIELDS, VENUE_KEY_FIELDS
 
 if TYPE_CHECKING:
     from citegraph.graph.core import Graph

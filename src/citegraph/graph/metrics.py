@@ -23,8 +23,7 @@ from citegraph.metrics import related as rel
 from citegraph.metrics.summary import sharing_edges
 from citegraph.query import IMPACT_SUBJECT
 from citegraph.store.base import Store
-from citegraph.store.fields import SUBJECT_LEVELS
-from citegraph.store.sqlite_metrics import AUTHOR_KEY_FIELDS, VENUE_KEY_FIELDS
+from citegraph.store.fields import AUTHOR_KEY_FIELDS, SUBJECT_LEVELS, VENUE_KEY_FIELDS
 
 Ints = npt.NDArray[np.int64]
 

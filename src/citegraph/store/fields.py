@@ -74,6 +74,11 @@ def scalars_of(work: Work) -> tuple[str | int | bool | None, ...]:
     return tuple(values[c] for c in SCALAR_COLUMNS)
 
 
+#: Facet fields whose values are a work's author keys and venue keys: what the self-citation rule compares (per
+#: citation object and over the whole graph alike).
+AUTHOR_KEY_FIELDS = (q.AUTHOR_ID, q.AUTHOR_ORCID)
+VENUE_KEY_FIELDS = (q.VENUE_ID, q.VENUE_ISSN)
+
 #: Subject levels of ``impact_subject``, finest first: a work with several (from several sources) takes the finest.
 SUBJECT_LEVELS = ("subfield", "field", "venue")
 

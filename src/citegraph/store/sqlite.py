@@ -42,7 +42,7 @@ from citegraph.model import (
     precedence,
     sources_of,
 )
-from citegraph.query import AUTHOR_ID, AUTHOR_ORCID, VENUE_ID, VENUE_ISSN
+from citegraph.query import VENUE_ISSN
 from citegraph.store.base import (
     SCALAR_COLUMNS,
     AssertedRow,
@@ -60,6 +60,7 @@ from citegraph.store.base import (
     WorkRow,
 )
 from citegraph.store.codec import Codec
+from citegraph.store.fields import AUTHOR_KEY_FIELDS, VENUE_KEY_FIELDS
 from citegraph.store.sqlite_citations import (
     OmidIndex,
     build_staged,
@@ -1422,8 +1423,8 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
 
 
 #: The facet fields that say who wrote a work and where it appeared: the inputs of self-citation.
-_AUTHOR_FIELDS = frozenset({AUTHOR_ID, AUTHOR_ORCID})
-_SELF_CITATION_FIELDS = (AUTHOR_ID, AUTHOR_ORCID, VENUE_ID, VENUE_ISSN)
+_AUTHOR_FIELDS = frozenset(AUTHOR_KEY_FIELDS)
+_SELF_CITATION_FIELDS = AUTHOR_KEY_FIELDS + VENUE_KEY_FIELDS
 #: Id schemes in the order OpenCitations lists a work's ids (its OMID first, then the ids Meta holds).
 PID_ORDER = ("omid", "doi", "pmid", "pmcid", "openalex", "wikidata", "arxiv")
 

@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from citegraph import query as q
 from citegraph.store.adjacency import Adjacency, adjacency_folder
 from citegraph.store.base import ImpactBin, ImpactRow, WorkArrays
 
@@ -26,9 +25,6 @@ Ints = npt.NDArray[np.int64]
 FETCH_ROWS = 50_000
 #: Keys bound per IN list (SQLite allows 32766 parameters; chunks this size read well in both engines).
 IN_CHUNK = 500
-#: Facet fields whose values are a work's author keys and venue keys (the self-citation rule's, as citations use).
-AUTHOR_KEY_FIELDS = (q.AUTHOR_ID, q.AUTHOR_ORCID)
-VENUE_KEY_FIELDS = (q.VENUE_ID, q.VENUE_ISSN)
 
 
 #: ``impact`` columns in ``ImpactRow`` order.
@@ -209,4 +205,4 @@ class SQLiteMetrics:
         return ImpactBin(*row) if row is not None else None
 
 
-__all__ = ["AUTHOR_KEY_FIELDS", "VENUE_KEY_FIELDS", "SQLiteMetrics"]
+__all__ = ["SQLiteMetrics"]
