@@ -149,6 +149,7 @@ class LoadReport:
     self_loops: int = 0
     build_seconds: float = 0.0
     build_steps: dict[str, float] = field(default_factory=dict)
+    build_incremental: bool = False  # derived tables updated for the works touched, not rebuilt
     metrics_seconds: float = 0.0
     metrics_steps: dict[str, float] = field(default_factory=dict)
     index_seconds: float = 0.0
@@ -599,6 +600,7 @@ def load(store: Store, paths: Iterable[str | os.PathLike[str]], *, source: str |
         report.edges_added, report.stubs_created = res.edges_added, res.stubs_created
         report.build_seconds = res.seconds
         report.build_steps = res.steps
+        report.build_incremental = res.incremental
         report.edges, report.self_loops = res.edges, res.self_loops
     else:
         stats = store.stats()

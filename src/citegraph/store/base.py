@@ -138,6 +138,7 @@ class BuildResult(msgspec.Struct):
     works: int = 0
     seconds: float = 0.0
     steps: dict[str, float] = {}  # seconds per build step
+    incremental: bool = False  # the derived tables were updated for the works touched, not rebuilt
 
 
 class WorkRow(msgspec.Struct):

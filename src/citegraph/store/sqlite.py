@@ -196,6 +196,7 @@ CREATE TABLE IF NOT EXISTS impact(
     work_id INTEGER PRIMARY KEY, bin INTEGER, cited_3y INTEGER NOT NULL, score DOUBLE PRECISION,
     score_3y DOUBLE PRECISION, percentile DOUBLE PRECISION, percentile_3y DOUBLE PRECISION, flags INTEGER NOT NULL,
     author_self_cited_by INTEGER NOT NULL, journal_self_cited_by INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS touched(work_id INTEGER PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS related_top(
     work_id INTEGER NOT NULL, rank INTEGER NOT NULL, other INTEGER NOT NULL, cocitation INTEGER NOT NULL,
     coupling INTEGER NOT NULL, cocitation_cosine DOUBLE PRECISION NOT NULL, coupling_cosine DOUBLE PRECISION NOT NULL,
@@ -261,6 +262,7 @@ CREATE TABLE IF NOT EXISTS impact(
     work_id INTEGER PRIMARY KEY, bin INTEGER, cited_3y INTEGER NOT NULL, score DOUBLE PRECISION,
     score_3y DOUBLE PRECISION, percentile DOUBLE PRECISION, percentile_3y DOUBLE PRECISION, flags INTEGER NOT NULL,
     author_self_cited_by INTEGER NOT NULL, journal_self_cited_by INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS touched(work_id INTEGER PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS related_top(
     work_id INTEGER NOT NULL, rank INTEGER NOT NULL, other INTEGER NOT NULL, cocitation INTEGER NOT NULL,
     coupling INTEGER NOT NULL, cocitation_cosine DOUBLE PRECISION NOT NULL, coupling_cosine DOUBLE PRECISION NOT NULL,
@@ -270,6 +272,10 @@ CREATE TABLE IF NOT EXISTS related_top(
 
 
 _ADD_COLUMN = re.compile(r"\s*ALTER TABLE (\w+) ADD COLUMN (\w+)", re.IGNORECASE)
+
+#: A build updates the derived tables of the works a load touched (``touched``) when they are at most this share of
+#: the works; past it, rebuilding every derived table from sorted bulk inserts is the faster way.
+INCREMENTAL_MAX_SHARE = 0.05
 
 #: Sources whose citations come from citation files (written by ``write_citations``), not from their records'
 #: reference lists: loading such a source's record again must not drop its edges.
@@ -704,6 +710,7 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
                                    _json([f"{a}:{b}" for a, b in rec.facets]), _json(rec.names)))
                 result.refs += len(rec.refs)
             conn.executemany(_UPSERT_WORK, self._merged_rows(src, work_rows))
+            self._log_touched(w for w, _f in work_rows)
             conn.executemany(_UPSERT_RECORD, record_rows)
             if replaced:
                 conn.executemany("INSERT INTO stage_replaced VALUES(?,?)", replaced)
@@ -768,6 +775,15 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
                         kind, *scalars))
         return out
 
+    def _log_touched(self, work_ids: Iterable[int]) -> None:
+        """Inside a writing transaction: note works whose edges, counts or sort keys this write may change, so the
+        next build updates only their derived rows. Not kept before a database's first build, nor once a load went
+        past what is worth following (``touched_all``): that build rebuilds everything."""
+        if self.meta("build_id") is None or self.meta("touched_all") is not None:
+            return
+        self.conn.executemany("INSERT INTO touched(work_id) VALUES(?) ON CONFLICT DO NOTHING",
+                              [(w,) for w in sorted(set(work_ids))])
+
     def _written(self, path: str | None, next_position: int, done: bool, loaded: int, rejected: int) -> None:
         """Inside a writing transaction: mark the database as needing a build and advance the file's progress."""
         self.set_meta("dirty", "1")
@@ -796,6 +812,7 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
         conn.execute("BEGIN IMMEDIATE")
         try:
             if columns is not None and len(columns):
+                self.set_meta("touched_all", "1")  # staged in bulk: the build rebuilds every derived table
                 bulk = stage_columns(conn, self._omids, src, columns, self._next_work_id())
                 result.edges, result.self_loops, result.stubs = bulk.edges, bulk.self_loops, bulk.stubs
             edges, loops, stubs, conflicts = self._write_asserted(source, citations)
@@ -912,6 +929,7 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
                     w_, d_ = zip(*owed, strict=True)
                     stage_dates(conn, np.array(w_, dtype=np.int64), np.array(d_, dtype=np.int64))
         edges.sort()
+        self._log_touched([w for e in edges for w in e[:2]] + list(loops))
         conn.executemany("INSERT INTO edges(citing, cited, sources) VALUES(?,?,?) ON CONFLICT(citing, cited)"
                          " DO UPDATE SET sources = edges.sources | excluded.sources", edges)
         asserted.sort(key=lambda r: (r[0], r[1]))  # key order: B-tree appends; the last of a repeat wins
@@ -947,6 +965,7 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
         self._omids.clear()  # OMIDs this writes are not tracked by the bulk citation writer
         conn.execute("BEGIN IMMEDIATE")
         try:
+            incremental = self._start_incremental(step)
             # 1. records that replaced an older version drop that source's edges and facets first (the new version
             # stages its own); what other sources gave the work stays
             for (src,) in conn.execute("SELECT DISTINCT source FROM stage_replaced").fetchall():
@@ -999,7 +1018,13 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
             after = conn.execute("SELECT count(*) FROM edges").fetchone()[0]
             res.edges_added = after - before
             res.edges = after
-            self._build_derived(step)
+            if incremental:
+                self._update_derived(step)
+            else:
+                self._build_derived(step)
+            res.incremental = incremental
+            step("touched", "DELETE FROM touched")
+            conn.execute("DELETE FROM meta WHERE key = 'touched_all'")
             res.self_loops = conn.execute("SELECT count(*) FROM self_loops").fetchone()[0]
             res.works = conn.execute("SELECT count(*) FROM works").fetchone()[0]
             conn.execute("DELETE FROM meta WHERE key='dirty'")
@@ -1018,6 +1043,67 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
                 self.columns.save()
         res.seconds = time.perf_counter() - t0
         return res
+
+    def _start_incremental(self, step: Callable[..., int]) -> bool:
+        """Inside the build, before any edge changes: when the works the loads touched are few, note them (``t_set``)
+        and their citation-index rows as of the last build (``old_rows``: the rows of their edges then, found by
+        primary key), and say the derived tables are to be updated, not rebuilt."""
+        conn = self.conn
+        if self.meta("build_id") is None or self.meta("touched_all") is not None:
+            return False
+        works = conn.execute("SELECT count(*) FROM works").fetchone()[0]
+        touched = conn.execute("SELECT count(*) FROM touched").fetchone()[0]
+        if touched > INCREMENTAL_MAX_SHARE * works:
+            return False
+        step("touched", "CREATE TEMP TABLE t_set AS SELECT work_id FROM touched")
+        step("touched", "CREATE TEMP TABLE old_rows AS SELECT c.cited, c.neg_cbc, c.citing, c.pub_key"
+                        " FROM t_set t JOIN edges e ON e.citing = t.work_id JOIN works w ON w.id = e.citing"
+                        " JOIN citers c ON c.cited = e.cited AND c.neg_cbc = -w.cited_by_count AND c.citing = e.citing")
+        return True
+
+    def _update_derived(self, step: Callable[..., int]) -> None:
+        """Inside the build, after the edges changed: the derived tables brought up to date for the works touched
+        (``_start_incremental``) alone, each row as a full rebuild would write it. The edges of the touched works now
+        (``new_rows``) against their rows then (``old_rows``) give each cited work's change of citation count and of
+        counts by year; a work whose citation count changed moves in the lists of the works it cites; each list
+        that changed gets its marks again."""
+        step("counts", "CREATE TEMP TABLE new_rows AS SELECT e.cited, e.citing FROM t_set t"
+                       " JOIN edges e ON e.citing = t.work_id")
+        step("counts", "CREATE TEMP TABLE delta AS SELECT cited, sum(d) AS d FROM (SELECT cited, 1 AS d FROM new_rows"
+                       " UNION ALL SELECT cited, -1 AS d FROM old_rows) x GROUP BY cited HAVING sum(d) <> 0")
+        step("counts", "UPDATE works SET cited_by_count = works.cited_by_count + d.d FROM delta AS d"
+                       " WHERE works.id = d.cited")
+        step("counts", "UPDATE works SET referenced_works_count = c.n FROM (SELECT t.work_id, count(e.cited) AS n"
+                       " FROM t_set t LEFT JOIN edges e ON e.citing = t.work_id GROUP BY t.work_id) AS c"
+                       " WHERE works.id = c.work_id")
+        # works whose citation count changed, untouched otherwise: their rows in the lists they are in, re-keyed
+        step("citers", "CREATE TEMP TABLE moved AS SELECT e.cited, e.citing, d.d FROM delta d JOIN edges e"
+                       " ON e.citing = d.cited WHERE NOT EXISTS (SELECT 1 FROM t_set t WHERE t.work_id = d.cited)")
+        step("citers", "DELETE FROM citers WHERE (cited, neg_cbc, citing) IN (SELECT cited, neg_cbc, citing"
+                       " FROM old_rows)")
+        step("citers", "DELETE FROM citers WHERE (cited, neg_cbc, citing) IN (SELECT m.cited, d.d - w.cited_by_count,"
+                       " m.citing FROM moved m JOIN works w ON w.id = m.citing JOIN delta d ON d.cited = m.citing)")
+        step("citers", "INSERT INTO citers(cited, neg_cbc, citing, pub_key) SELECT r.cited, -w.cited_by_count,"
+                       " r.citing, w.pub_key FROM new_rows r JOIN works w ON w.id = r.citing"
+                       " UNION ALL SELECT m.cited, -w.cited_by_count, m.citing, w.pub_key FROM moved m"
+                       " JOIN works w ON w.id = m.citing ORDER BY 1, 2, 3")
+        step("by_year", "CREATE TEMP TABLE year_delta AS SELECT cited, year, sum(d) AS d FROM"
+                        " (SELECT r.cited, w.pub_key / 10000 AS year, 1 AS d FROM new_rows r JOIN works w"
+                        " ON w.id = r.citing WHERE w.pub_key > 0 UNION ALL SELECT cited, pub_key / 10000 AS year,"
+                        " -1 AS d FROM old_rows WHERE pub_key > 0) x GROUP BY cited, year HAVING sum(d) <> 0")
+        step("by_year", "INSERT INTO counts_by_year(work_id, year, n) SELECT cited, year, d FROM year_delta"
+                        " WHERE true ON CONFLICT(work_id, year) DO UPDATE SET n = counts_by_year.n + excluded.n")
+        step("by_year", "DELETE FROM counts_by_year WHERE n = 0 AND work_id IN (SELECT cited FROM year_delta)")
+        step("citer_marks", "CREATE TEMP TABLE relisted AS SELECT DISTINCT cited FROM (SELECT cited FROM new_rows"
+                            " UNION ALL SELECT cited FROM old_rows UNION ALL SELECT cited FROM moved) x")
+        step("citer_marks", "DELETE FROM citer_marks WHERE cited IN (SELECT cited FROM relisted)")
+        step("citer_marks", "INSERT INTO citer_marks SELECT cited, rn, neg_cbc, citing FROM (SELECT c.cited, c.neg_cbc,"
+                            " c.citing, row_number() OVER (PARTITION BY c.cited ORDER BY c.neg_cbc, c.citing) - 1"
+                            " AS rn FROM citers c WHERE c.cited IN (SELECT r.cited FROM relisted r JOIN works w"
+                            " ON w.id = r.cited WHERE w.cited_by_count >= ?)) ranked WHERE rn % ? = 0 AND rn > 0",
+                            (MARK_EVERY, MARK_EVERY))
+        for table in ("t_set", "old_rows", "new_rows", "delta", "moved", "year_delta", "relisted"):
+            step("touched", f"DROP TABLE {table}")
 
     def _merge_staged_edges(self, step: Callable[..., int]) -> None:
         """Inside the build: the staged references (resolved at load, or by id now) merged into the edges."""
