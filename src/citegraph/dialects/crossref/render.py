@@ -260,6 +260,11 @@ class ItemRenderer:
                 return record
         gw = self.graph.work(key)
         work = gw.work or Work(ids=list(gw.ids))
+        # the graph's ids, not only the records': an id named by rule (an arXiv paper's DataCite DOI) is the work's
+        # own, and the DOI this route found the work by must be the one the item shows
+        extra = [i for i in gw.ids if i not in work.ids]
+        if extra:
+            work = msgspec.structs.replace(work, ids=[*work.ids, *extra])
         cited = self.graph.reference_keys(key)
         dois = self.graph.ids_of(cited, ids.DOI)
         others = self.graph.ids_of([k for k in cited if k not in dois], ids.OPENALEX)
