@@ -273,9 +273,15 @@ def test_recorded_answers_are_reproduced(cr_http: httpx.Client, cr_graph_db: Pat
 def test_crossref_record_counts_and_merged_work(cr_http: httpx.Client) -> None:
     peerj = cr_http.get(f"/works/{PEERJ_DOI}").json()["message"]
     assert peerj["source"] == "Crossref"  # the Crossref record wins over drawing it from OpenAlex's
-    # the trimmed Crossref list (3 entries, 2 with a DOI) merged with OpenAlex's references of the same work
+    # the trimmed Crossref list (3 entries, 2 with a DOI) merged with OpenAlex's references of the same work: the
+    # record's own entries first, then every reference only OpenAlex gave (keyed citegraph-N), so the list holds each
+    # citation the count counts
     oa = httpx.get(str(cr_http.base_url).removesuffix("/crossref/") + f"/openalex/works/doi:{PEERJ_DOI}").json()
-    assert peerj["references-count"] == oa["referenced_works_count"] > len(peerj["reference"]) == 3
+    assert peerj["references-count"] == oa["referenced_works_count"] > 3
+    own, added = peerj["reference"][:3], peerj["reference"][3:]
+    assert not any(r["key"].startswith("citegraph-") for r in own)
+    assert [r["key"] for r in added] == [f"citegraph-{i}" for i in range(1, len(added) + 1)]
+    assert len(added) == peerj["references-count"] - sum(1 for r in own if "DOI" in r)
     jd = cr_http.get("/works/10.1108/JD-12-2013-0166").json()["message"]
     assert len(jd["reference"]) == 40 and jd["references-count"] == 38  # two of its 40 entries carry no DOI
     cited = cr_http.get("/works/10.1016/j.websem.2013.05.001").json()["message"]

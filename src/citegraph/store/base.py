@@ -182,6 +182,9 @@ class ServedWork(msgspec.Struct):
     #: citations received per citing year within the asked years, newest first, zero years left out, as
     #: compact JSON ``[{"year":Y,"cited_by_count":N},…]`` (written by the database: no Python per year)
     counts_by_year_json: bytes
+    #: the work cites something its record does not (another source's record or citation file gave it), so the
+    #: record's own reference list is not the graph's (False when the source has no record of the work)
+    refs_beyond_record: bool = False
 
 
 class StoredRecord(msgspec.Struct):

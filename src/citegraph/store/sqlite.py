@@ -1244,17 +1244,23 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
     def _served(self, where: str, params: Sequence[object], source: str, years: tuple[int, int]) -> list[ServedWork]:
         decompress = self.codec.decompress
         out = []
-        for (work_id, stub, sources, key_id, cbc, rwc, dict_id, data, flags, spans, by_year) in self.conn.execute(
+        index = _source_index(source)
+        rows = self.conn.execute(
                 "SELECT w.id, w.stub, w.sources, w.key_id, w.cited_by_count, w.referenced_works_count,"
-                " r.dict_id, r.data, r.flags, r.spans, (" + self._COUNTS_BY_YEAR_JSON + ")"
+                " r.dict_id, r.data, r.flags, r.spans, (" + self._COUNTS_BY_YEAR_JSON + "),"
+                # a citation the record did not give (another source's record or citation file did): one short
+                # range of the work's own edges, read only for a work that has the record
+                " CASE WHEN r.data IS NOT NULL AND EXISTS (SELECT 1 FROM edges e WHERE e.citing = w.id"
+                " AND (e.sources & ?) = 0) THEN 1 ELSE 0 END"
                 f" FROM works w LEFT JOIN records r ON r.key = (w.id << {RECORD_SHIFT}) | ?"
-                f" WHERE {where}", (*years, _source_index(source), *params)):
+                f" WHERE {where}", (*years, 1 << index, index, *params))
+        for (work_id, stub, sources, key_id, cbc, rwc, dict_id, data, flags, spans, by_year, beyond) in rows:
             flags = flags or 0
             # positional, in ServedWork's field order: this loop is the serving hot path
             out.append(ServedWork(work_id, stub == 1, sources_of(sources), key_id, cbc, rwc,
                                   decompress(data, dict_id) if data is not None else None,
                                   flags & RECORD_CLIENT_CLEAN != 0, flags & RECORD_REFS_EXACT != 0, spans,
-                                  by_year.encode()))
+                                  by_year.encode(), beyond == 1))
         return out
 
     def citations(self, work_id: int, *, sort: str = "cited_by_count:desc", year: int | None = None,

@@ -12,6 +12,7 @@ Crossref record is served our counts. Lists, filters and sorts stay our graph's 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -145,12 +146,43 @@ def canonical_item(work: Work, cited_by_count: int, referenced_works_count: int,
     out["references-count"] = referenced_works_count
     out["reference-count"] = referenced_works_count
     if references:
-        # a reference whose work has no DOI is still one of the count: named by the id we know it by
-        out["reference"] = [{"key": f"ref{i + 1}", "DOI": r[len("doi:"):], "doi-asserted-by": "crossref"}
-                            if r.startswith("doi:") else {"key": f"ref{i + 1}", "unstructured": r}
-                            for i, r in enumerate(references)]
+        out["reference"] = reference_entries(references)
     out["source"] = "citegraph"
     return out
+
+
+def reference_entries(references: Sequence[str], key: str = "ref") -> list[dict[str, str]]:
+    """Cited works (as :func:`reference_names` names them) as Crossref ``reference`` entries keyed ``<key>1`` on.
+
+    A reference whose work has no DOI is still one of the count: named by the id we know it by.
+    """
+    return [{"key": f"{key}{i}", "DOI": r[len("doi:"):], "doi-asserted-by": "crossref"} if r.startswith("doi:")
+            else {"key": f"{key}{i}", "unstructured": r} for i, r in enumerate(references, 1)]
+
+
+#: The key prefix of the references a Crossref record is served with beyond its own (another source gave them).
+ADDED_REFERENCE_KEY = "citegraph-"
+
+
+#: Id schemes a cited work without a DOI or an OpenAlex id is named by, in this order (then any id it has).
+_NAMING_SCHEMES = (ids.PMID, ids.PMCID, ids.ARXIV, ids.S2, ids.CORPUSID, ids.MAG, ids.OMID)
+
+
+def reference_names(graph: Graph, cited: Sequence[int]) -> list[str]:
+    """Cited works as a drawn item lists them: ``doi:<doi>`` where the work has a DOI, else its OpenAlex URL, else
+    another of its ids as ``scheme:value``; each a form the same server reads back (the OpenAlex route takes them)."""
+    dois = graph.ids_of(list(cited), ids.DOI)
+    rest = [k for k in cited if k not in dois]
+    openalex = graph.ids_of(rest, ids.OPENALEX)
+    names = sorted(f"doi:{d}" for d in dois.values()) + sorted(f"https://openalex.org/{v}" for v in openalex.values())
+    rest = [k for k in rest if k not in openalex]
+    rows = graph.store.work_rows(rest)
+    for k in rest:
+        pairs = rows[k].ids if k in rows else []
+        by_scheme = dict(reversed(pairs))  # the first value of each scheme
+        pair = next(((s, by_scheme[s]) for s in _NAMING_SCHEMES if s in by_scheme), pairs[0] if pairs else None)
+        names.append(ids.format_id(pair, "canonical") if pair is not None else f"citegraph:{k}")
+    return names
 
 
 #: The count fields of a Crossref record (top-level keys with a number each) that serving replaces, quoted.
@@ -236,7 +268,7 @@ class ItemRenderer:
                 continue
             # no query: nothing was scored (Crossref gives every item the same score)
             score = round(scores[i] or 0.0, 6) if scores is not None else 0.0
-            if select is None and sw.record is not None:
+            if select is None and sw.record is not None and not sw.refs_beyond_record:
                 if self.counts is CountsMode.UPSTREAM:  # the record's own numbers stay
                     spliced = spliced_record(sw.record, None, None, score)
                 else:
@@ -282,15 +314,35 @@ class ItemRenderer:
                 record["references-count"] = sw.referenced_works_count
                 if "reference-count" in record:
                     record["reference-count"] = sw.referenced_works_count
+                if sw.refs_beyond_record:
+                    self._add_references(key, record)
                 return record
         gw = self.graph.work(key)
         work = gw.work or Work(ids=list(gw.ids))
-        cited = self.graph.reference_keys(key)
-        dois = self.graph.ids_of(cited, ids.DOI)
-        others = self.graph.ids_of([k for k in cited if k not in dois], ids.OPENALEX)
-        refs = sorted(f"doi:{d}" for d in dois.values()) + sorted(f"https://openalex.org/{v}" for v in others.values())
-        refs += [f"citegraph:{k}" for k in cited if k not in dois and k not in others]
+        # the graph's ids, not only the records': an id named by rule (an arXiv paper's DataCite DOI) is the work's
+        # own, and the DOI this route found the work by must be the one the item shows
+        extra = [i for i in gw.ids if i not in work.ids]
+        if extra:
+            work = msgspec.structs.replace(work, ids=[*work.ids, *extra])
+        refs = reference_names(self.graph, self.graph.reference_keys(key))
         return canonical_item(work, sw.cited_by_count, sw.referenced_works_count, refs)
+
+    def _add_references(self, key: int, record: dict[str, Any]) -> None:
+        """Append to a record's ``reference`` list the works the graph says it cites that the list does not name by
+        DOI (another source gave them: its OpenAlex record, an OpenCitations row), keyed ``citegraph-1`` on, so the
+        list holds every citation ``references-count`` counts."""
+        listed = record.get("reference")
+        if not isinstance(listed, list):
+            listed = []
+        named: set[int | None] = set()
+        for ref in listed:
+            doi = ref.get("DOI") if isinstance(ref, dict) else None
+            if isinstance(doi, str):
+                with contextlib.suppress(ids.IdError):  # not a DOI: an unlinked reference, as the loader kept it
+                    named.add(self.graph.key_of((ids.DOI, ids.normalize(ids.DOI, doi))))
+        missing = [k for k in self.graph.reference_keys(key) if k not in named]
+        if missing:
+            record["reference"] = listed + reference_entries(reference_names(self.graph, missing), ADDED_REFERENCE_KEY)
 
 
 def _number(value: Any, otherwise: int) -> int:

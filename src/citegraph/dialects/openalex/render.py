@@ -185,11 +185,12 @@ def _own_reference_list(top: dict[str, msgspec.Raw], served: ServedWork) -> msgs
     """The record's own reference list when it is exactly our graph's (no SQL needed), else None.
 
     A work whose only record is this OpenAlex record has exactly the references that record lists
-    (deduplicated, self-references removed); the count check guards every other case (a reference
-    merged by an identity conflict, a record from another source) by falling back to the graph.
+    (deduplicated, self-references removed), unless a citation file (OpenCitations, S2) says it cites
+    more; the count check guards every other case (a reference merged by an identity conflict, a
+    record from another source) by falling back to the graph.
     The common case returns the stored bytes themselves, served without re-encoding.
     """
-    if served.sources != [SOURCE]:
+    if served.sources != [SOURCE] or served.refs_beyond_record:
         return None
     value = top.get("referenced_works")
     if served.record_refs_exact:  # checked at load: each entry made one edge, and no other record adds any
@@ -216,9 +217,11 @@ COUNT_FIELDS = frozenset(("cited_by_count", "referenced_works_count", "counts_by
 
 def _spliced(sw: ServedWork, base: str, counts: CountsMode = CountsMode.OURS) -> msgspec.Raw | None:
     """The work as served, spliced into its stored bytes, when the load found that possible: an
-    OpenAlex-only work whose record needs no cleaning and lists exactly its references. Else None."""
+    OpenAlex-only work whose record needs no cleaning and lists exactly its references (and no citation
+    file adds one). Else None."""
     if (sw.record is None or sw.record_spans is None or not sw.record_client_clean or not sw.record_refs_exact
-            or sw.sources != [SOURCE] or sw.key_id is None or not sw.key_id.startswith("openalex:W")):
+            or sw.sources != [SOURCE] or sw.refs_beyond_record or sw.key_id is None
+            or not sw.key_id.startswith("openalex:W")):
         return None
     own = OPENALEX_URL + sw.key_id[9:]
     ours = {
