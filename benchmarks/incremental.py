@@ -1,7 +1,7 @@
 """A small update to a big database: the build after it, updating the derived tables of the works touched, against
 a full rebuild of the same database in the same run.
 
-    python benchmarks/incremental.py DB CORPUS_DIR [--records 1000]
+    python benchmarks/incremental.py DB CORPUS_DIR [--records 1000] [--seed 11]
 
 Takes ``--records`` OpenAlex records from the corpus the database was loaded from (benchmarks/generate.py), makes
 each a newer version (``updated_date`` moved on; its first reference dropped, a reference to another work of the
@@ -24,7 +24,8 @@ import citegraph
 
 
 def newer_records(corpus: Path, count: int, seed: int = 11) -> list[dict]:
-    """``count`` records of the corpus's first part in a newer version with one reference swapped."""
+    """``count`` records of the corpus's first part in a newer version with one reference swapped (a later run with
+    a larger ``seed`` makes versions newer still)."""
     part = sorted(corpus.rglob("*.gz"))[0]
     with gzip.open(part, "rt") as fh:
         records = [json.loads(line) for _, line in zip(range(count * 4), fh, strict=False)]
@@ -32,7 +33,7 @@ def newer_records(corpus: Path, count: int, seed: int = 11) -> list[dict]:
     chosen = rng.sample([r for r in records if r.get("referenced_works")], count)
     others = [r["id"] for r in records]
     for r in chosen:
-        r["updated_date"] = "2031-01-01T00:00:00.000000"
+        r["updated_date"] = f"{2030 + seed:04d}-01-01T00:00:00.000000"
         r["referenced_works"] = r["referenced_works"][1:] + [rng.choice(others)]
     return chosen
 
@@ -42,11 +43,12 @@ def main() -> None:
     ap.add_argument("db")
     ap.add_argument("corpus", type=Path)
     ap.add_argument("--records", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=11, help="a larger seed than the last run's on the same database")
     args = ap.parse_args()
     out: dict[str, object] = {"db": args.db, "records": args.records}
     with tempfile.TemporaryDirectory() as tmp, citegraph.open(args.db, create=True) as g:
         path = Path(tmp) / "newer.jsonl"
-        path.write_text("".join(json.dumps(r) + "\n" for r in newer_records(args.corpus, args.records)))
+        path.write_text("".join(json.dumps(r) + "\n" for r in newer_records(args.corpus, args.records, args.seed)))
         report = g.load([path], workers=0)
         out["update"] = {"updated": report.updated, "incremental": report.build_incremental,
                          "build_s": round(report.build_seconds, 2), "build_steps": report.build_steps,

@@ -1055,10 +1055,13 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
         touched = conn.execute("SELECT count(*) FROM touched").fetchone()[0]
         if touched > INCREMENTAL_MAX_SHARE * works:
             return False
-        step("touched", "CREATE TEMP TABLE t_set AS SELECT work_id FROM touched")
+        # (CROSS JOIN: SQLite reads the few touched works first, not every edge; PostgreSQL plans it as a join)
+        step("touched", "CREATE TEMP TABLE t_set(work_id BIGINT PRIMARY KEY)")
+        step("touched", "INSERT INTO t_set SELECT work_id FROM touched")
         step("touched", "CREATE TEMP TABLE old_rows AS SELECT c.cited, c.neg_cbc, c.citing, c.pub_key"
-                        " FROM t_set t JOIN edges e ON e.citing = t.work_id JOIN works w ON w.id = e.citing"
-                        " JOIN citers c ON c.cited = e.cited AND c.neg_cbc = -w.cited_by_count AND c.citing = e.citing")
+                        " FROM t_set t CROSS JOIN edges e JOIN works w ON w.id = e.citing"
+                        " JOIN citers c ON c.cited = e.cited AND c.neg_cbc = -w.cited_by_count AND c.citing = e.citing"
+                        " WHERE e.citing = t.work_id")
         return True
 
     def _update_derived(self, step: Callable[..., int]) -> None:
@@ -1067,8 +1070,8 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
         (``new_rows``) against their rows then (``old_rows``) give each cited work's change of citation count and of
         counts by year; a work whose citation count changed moves in the lists of the works it cites; each list
         that changed gets its marks again."""
-        step("counts", "CREATE TEMP TABLE new_rows AS SELECT e.cited, e.citing FROM t_set t"
-                       " JOIN edges e ON e.citing = t.work_id")
+        step("counts", "CREATE TEMP TABLE new_rows AS SELECT e.cited, e.citing FROM t_set t CROSS JOIN edges e"
+                       " WHERE e.citing = t.work_id")
         step("counts", "CREATE TEMP TABLE delta AS SELECT cited, sum(d) AS d FROM (SELECT cited, 1 AS d FROM new_rows"
                        " UNION ALL SELECT cited, -1 AS d FROM old_rows) x GROUP BY cited HAVING sum(d) <> 0")
         step("counts", "UPDATE works SET cited_by_count = works.cited_by_count + d.d FROM delta AS d"
@@ -1077,8 +1080,8 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
                        " FROM t_set t LEFT JOIN edges e ON e.citing = t.work_id GROUP BY t.work_id) AS c"
                        " WHERE works.id = c.work_id")
         # works whose citation count changed, untouched otherwise: their rows in the lists they are in, re-keyed
-        step("citers", "CREATE TEMP TABLE moved AS SELECT e.cited, e.citing, d.d FROM delta d JOIN edges e"
-                       " ON e.citing = d.cited WHERE NOT EXISTS (SELECT 1 FROM t_set t WHERE t.work_id = d.cited)")
+        step("citers", "CREATE TEMP TABLE moved AS SELECT e.cited, e.citing, d.d FROM delta d CROSS JOIN edges e"
+                       " WHERE e.citing = d.cited AND NOT EXISTS (SELECT 1 FROM t_set t WHERE t.work_id = d.cited)")
         step("citers", "DELETE FROM citers WHERE (cited, neg_cbc, citing) IN (SELECT cited, neg_cbc, citing"
                        " FROM old_rows)")
         step("citers", "DELETE FROM citers WHERE (cited, neg_cbc, citing) IN (SELECT m.cited, d.d - w.cited_by_count,"
