@@ -1055,13 +1055,14 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
         touched = conn.execute("SELECT count(*) FROM touched").fetchone()[0]
         if touched > INCREMENTAL_MAX_SHARE * works:
             return False
-        # (CROSS JOIN: SQLite reads the few touched works first, not every edge; PostgreSQL plans it as a join)
+        # (CROSS JOIN: SQLite joins in the order written, the few touched works first, each other table by its key,
+        # never a scan of every edge or index row; PostgreSQL plans it as any join)
         step("touched", "CREATE TEMP TABLE t_set(work_id BIGINT PRIMARY KEY)")
         step("touched", "INSERT INTO t_set SELECT work_id FROM touched")
         step("touched", "CREATE TEMP TABLE old_rows AS SELECT c.cited, c.neg_cbc, c.citing, c.pub_key"
-                        " FROM t_set t CROSS JOIN edges e JOIN works w ON w.id = e.citing"
-                        " JOIN citers c ON c.cited = e.cited AND c.neg_cbc = -w.cited_by_count AND c.citing = e.citing"
-                        " WHERE e.citing = t.work_id")
+                        " FROM t_set t CROSS JOIN edges e CROSS JOIN works w CROSS JOIN citers c"
+                        " WHERE e.citing = t.work_id AND w.id = e.citing AND c.cited = e.cited"
+                        " AND c.neg_cbc = -w.cited_by_count AND c.citing = e.citing")
         return True
 
     def _update_derived(self, step: Callable[..., int]) -> None:
