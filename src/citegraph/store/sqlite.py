@@ -96,6 +96,22 @@ MARK_EVERY = 1000
 #: a load's resident memory to its page cache and sorter.
 READER_MMAP_BYTES = 1 << 30
 
+#: The tables schema version 8 added (the metrics' results, the build's log of touched works): in the schema and in
+#: the migration to it alike.
+V8_TABLES = """CREATE TABLE IF NOT EXISTS impact_bins(
+    id INTEGER PRIMARY KEY, subject TEXT NOT NULL, year INTEGER NOT NULL, type TEXT, works INTEGER NOT NULL,
+    mean DOUBLE PRECISION NOT NULL, mean_3y DOUBLE PRECISION NOT NULL);
+CREATE TABLE IF NOT EXISTS impact(
+    work_id INTEGER PRIMARY KEY, bin INTEGER, cited_3y INTEGER NOT NULL, score DOUBLE PRECISION,
+    score_3y DOUBLE PRECISION, percentile DOUBLE PRECISION, percentile_3y DOUBLE PRECISION, flags INTEGER NOT NULL,
+    author_self_cited_by INTEGER NOT NULL, journal_self_cited_by INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS touched(work_id INTEGER PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS related_top(
+    work_id INTEGER NOT NULL, rank INTEGER NOT NULL, other INTEGER NOT NULL, cocitation INTEGER NOT NULL,
+    coupling INTEGER NOT NULL, cocitation_cosine DOUBLE PRECISION NOT NULL, coupling_cosine DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY(work_id, rank)) WITHOUT ROWID;
+"""
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS works(
@@ -189,19 +205,7 @@ CREATE TABLE IF NOT EXISTS stage_dates(id INTEGER PRIMARY KEY, data BLOB NOT NUL
 CREATE TABLE IF NOT EXISTS counts_by_year(
     work_id INTEGER NOT NULL, year INTEGER NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY(work_id, year)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS impact_bins(
-    id INTEGER PRIMARY KEY, subject TEXT NOT NULL, year INTEGER NOT NULL, type TEXT, works INTEGER NOT NULL,
-    mean DOUBLE PRECISION NOT NULL, mean_3y DOUBLE PRECISION NOT NULL);
-CREATE TABLE IF NOT EXISTS impact(
-    work_id INTEGER PRIMARY KEY, bin INTEGER, cited_3y INTEGER NOT NULL, score DOUBLE PRECISION,
-    score_3y DOUBLE PRECISION, percentile DOUBLE PRECISION, percentile_3y DOUBLE PRECISION, flags INTEGER NOT NULL,
-    author_self_cited_by INTEGER NOT NULL, journal_self_cited_by INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS touched(work_id INTEGER PRIMARY KEY) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS related_top(
-    work_id INTEGER NOT NULL, rank INTEGER NOT NULL, other INTEGER NOT NULL, cocitation INTEGER NOT NULL,
-    coupling INTEGER NOT NULL, cocitation_cosine DOUBLE PRECISION NOT NULL, coupling_cosine DOUBLE PRECISION NOT NULL,
-    PRIMARY KEY(work_id, rank)) WITHOUT ROWID;
-"""
+""" + V8_TABLES
 
 #: version → SQL that brings a database at that version to the next one.
 MIGRATIONS: dict[int, str] = {
@@ -255,19 +259,7 @@ MIGRATIONS: dict[int, str] = {
     # 0 on old rows: not known, treated as before)
     7: "ALTER TABLE records ADD COLUMN fields BLOB;"
        "ALTER TABLE facets ADD COLUMN sources INTEGER NOT NULL DEFAULT 0;"
-       """CREATE TABLE IF NOT EXISTS impact_bins(
-    id INTEGER PRIMARY KEY, subject TEXT NOT NULL, year INTEGER NOT NULL, type TEXT, works INTEGER NOT NULL,
-    mean DOUBLE PRECISION NOT NULL, mean_3y DOUBLE PRECISION NOT NULL);
-CREATE TABLE IF NOT EXISTS impact(
-    work_id INTEGER PRIMARY KEY, bin INTEGER, cited_3y INTEGER NOT NULL, score DOUBLE PRECISION,
-    score_3y DOUBLE PRECISION, percentile DOUBLE PRECISION, percentile_3y DOUBLE PRECISION, flags INTEGER NOT NULL,
-    author_self_cited_by INTEGER NOT NULL, journal_self_cited_by INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS touched(work_id INTEGER PRIMARY KEY) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS related_top(
-    work_id INTEGER NOT NULL, rank INTEGER NOT NULL, other INTEGER NOT NULL, cocitation INTEGER NOT NULL,
-    coupling INTEGER NOT NULL, cocitation_cosine DOUBLE PRECISION NOT NULL, coupling_cosine DOUBLE PRECISION NOT NULL,
-    PRIMARY KEY(work_id, rank)) WITHOUT ROWID;
-""",
+       + V8_TABLES,
 }
 
 
