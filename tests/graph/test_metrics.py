@@ -3,6 +3,8 @@ self-checks, and the library calls (metrics, related, cocitation, author, venue)
 
 from __future__ import annotations
 
+import gzip
+import json
 import math
 from collections import defaultdict
 from pathlib import Path
@@ -191,3 +193,15 @@ def test_the_heaviest_works_related_are_precomputed_and_the_same(new_db: NewDb,
             served = g.related(key, limit=30)
             assert [r.key for r in served] == live.keys.tolist()
             assert [r.cocitation for r in served] == live.cocitation.tolist()
+
+
+def test_a_citer_dated_in_year_zero_passes_the_counts_check(tmp_path: Path) -> None:
+    # pub_key 501 (a date in year 0): dated for counts by year (year 0), so not an undated citation either
+    lines = [json.loads(x) for x in gzip.decompress(INPUTS[0].read_bytes()).splitlines() if x.strip()]
+    citer = next(r for r in lines if r.get("referenced_works"))
+    citer["publication_date"], citer["publication_year"] = "0000-05-01", 0
+    path = tmp_path / "odd.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in lines) + "\n")
+    with citegraph.open(str(tmp_path / "g.db"), create=True) as g:
+        report = g.load([path], workers=0)
+        assert report.metrics_seconds > 0 and g.store.metrics_current()

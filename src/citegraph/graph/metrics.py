@@ -75,7 +75,7 @@ def build_metrics(store: Store) -> MetricsReport:
     present, stub = fit(works.present), fit(works.stub)
     year, kind, cbc = fit(works.year), fit(works.kind), fit(works.cited_by_count)
     citing, cited = adjacency.edges()
-    problems = _check_graph(store, adjacency.present, citing, cited, year, cbc, size)
+    problems = _check_graph(store, adjacency.present, citing, cited, fit(works.dated), cbc, size)
     step("checks")
 
     # subjects: a work takes its finest subject (subfield before field before venue), then the smallest name
@@ -178,8 +178,8 @@ def _level(subject: str) -> int:
     return SUBJECT_LEVELS.index(level) if level in SUBJECT_LEVELS else len(SUBJECT_LEVELS)
 
 
-def _check_graph(store: Store, present: npt.NDArray[np.bool_], citing: Ints, cited: Ints, year: Ints, cbc: Ints,
-                 size: int) -> list[str]:
+def _check_graph(store: Store, present: npt.NDArray[np.bool_], citing: Ints, cited: Ints,
+                 dated: npt.NDArray[np.bool_], cbc: Ints, size: int) -> list[str]:
     """The graph's self-checks: edge ends are works; counts by year plus undated citations are the citation count."""
     problems = []
     ends = np.concatenate([citing, cited])
@@ -190,7 +190,7 @@ def _check_graph(store: Store, present: npt.NDArray[np.bool_], citing: Ints, cit
     if not np.array_equal(in_graph, cbc):
         bad = int(np.count_nonzero(in_graph != cbc))
         problems.append(f"{bad} works' citation counts differ from their citers in the graph")
-    undated = np.bincount(cited[year[citing] <= 0], minlength=size)
+    undated = np.bincount(cited[~dated[citing]], minlength=size)
     by_year = np.zeros(size, dtype=np.int64)
     works, sums = store.counts_by_year_sums()
     by_year[works] = sums

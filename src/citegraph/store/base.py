@@ -203,6 +203,7 @@ class WorkArrays(msgspec.Struct):
     present: npt.NDArray[np.bool_]  # a work row (a work or a stub)
     stub: npt.NDArray[np.bool_]
     year: Ints  # the year of the date lists sort by (pub_key), 0 when unknown
+    dated: npt.NDArray[np.bool_]  # has a date lists sort by (pub_key > 0: what counts by year count)
     kind: Ints  # code into ``kinds`` of the work's type (0: none)
     kinds: list[str | None]
     cited_by_count: Ints

@@ -65,12 +65,14 @@ class SQLiteMetrics:
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         kinds: dict[str | None, int] = {None: 0}
         out = WorkArrays(present=np.zeros(top, dtype=bool), stub=np.zeros(top, dtype=bool),
-                         year=np.zeros(top, dtype=np.int64), kind=np.zeros(top, dtype=np.int64), kinds=[],
+                         year=np.zeros(top, dtype=np.int64), dated=np.zeros(top, dtype=bool),
+                         kind=np.zeros(top, dtype=np.int64), kinds=[],
                          cited_by_count=np.zeros(top, dtype=np.int64),
                          referenced_works_count=np.zeros(top, dtype=np.int64))
         out.present[ids] = True
         out.stub[ids] = np.fromiter((bool(r[1]) for r in rows), dtype=bool, count=len(rows))
         out.year[ids] = np.fromiter((max(r[2] or 0, 0) // 10000 for r in rows), dtype=np.int64, count=len(rows))
+        out.dated[ids] = np.fromiter(((r[2] or 0) > 0 for r in rows), dtype=bool, count=len(rows))
         out.kind[ids] = np.fromiter((kinds.setdefault(r[3], len(kinds)) for r in rows), dtype=np.int64,
                                     count=len(rows))
         out.cited_by_count[ids] = np.fromiter((r[4] for r in rows), dtype=np.int64, count=len(rows))
