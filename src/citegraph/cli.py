@@ -261,7 +261,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 sys.stderr.write("citegraph: citation graph arrays saved on this host (related works)\n")
     sys.stderr.write(f"citegraph: serving {db} on http://{args.host}:{args.port}"
                      f" ({'; '.join(f'{name} API at /{name}' for name in DIALECTS)}; our own endpoints at /-/;"
-                     f" {args.counts} counts)\n")
+                     f" provenance and metrics at /api; counts served: {args.counts})\n")
     serve(db, host=args.host, port=args.port, workers=args.workers, root=args.root, counts=args.counts)
     return 0
 
