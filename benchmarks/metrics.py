@@ -10,7 +10,8 @@ Measures, on a database loaded by ``citegraph load`` (e.g. the 1M-work synthetic
   median, and for the most-cited work, p50/p90/p99 in milliseconds;
 - the same co-citation for the most-cited work answered by one SQL join (citers' references grouped), the way
   without adjacency arrays: the ratio is what the arrays buy;
-- ``metrics(id)`` (a work's counts, impact and self-citation) for the same median works.
+- ``metrics(id)`` (a work's counts, impact and self-citation) for the same median works;
+- a page of 100 citation objects of the most-cited work (``/api/works/{id}/citations``).
 
 Prints one JSON object.
 """
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import citegraph
+from citegraph.graph.citations import citation_page
 from citegraph.graph.metrics import build_metrics
 
 
@@ -92,6 +94,9 @@ def main() -> None:
     ours_ms = out["related_most_cited"]["p50_ms"]  # type: ignore[index]
     out["ratio_sql_over_related_most_cited"] = round(sql_ms / ours_ms, 1) if ours_ms else None
     out["metrics_median_work"] = timed(g.metrics, medians)
+    # a page of 100 citation objects (OCI, timespan, self-citation flags, sources), as /api/works/{id}/citations
+    out["citation_objects_page_100_most_cited"] = timed(
+        lambda k: citation_page(g, k, "citations", limit=100, cursor=None), [top] * 20)
     print(json.dumps(out, indent=2))
 
 

@@ -82,3 +82,13 @@ def test_a_version_1_database_is_migrated_and_its_records_are_not_trusted_clean(
     s.close()
 
 
+
+
+def test_a_works_facets_are_read_by_work(tmp_path: Path) -> None:
+    """Citation objects read each work's author and venue keys by work (an index), never by visiting every value."""
+    store = SQLiteStore(tmp_path / "f.db")
+    plan = " ".join(str(r[3]) for r in store.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT f.work_id, v.field, v.value FROM facets f JOIN facet_values v ON v.id = f.value_id"
+        " WHERE f.work_id IN (1, 2) AND v.field IN ('author_id', 'author_orcid', 'venue_id', 'venue_issn')"))
+    assert "facets_work" in plan
+    store.close()

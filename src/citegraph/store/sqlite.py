@@ -96,9 +96,11 @@ MARK_EVERY = 1000
 #: a load's resident memory to its page cache and sorter.
 READER_MMAP_BYTES = 1 << 30
 
-#: The tables schema version 8 added (the metrics' results, the build's log of touched works): in the schema and in
-#: the migration to it alike.
-V8_TABLES = """CREATE TABLE IF NOT EXISTS impact_bins(
+#: The tables schema version 8 added (the metrics' results, the build's log of touched works), and a work's facets
+#: by work (a citation's author and venue keys were found by visiting every author and venue value: 0.7 s a work on
+#: 1M works, now 0.3 ms): in the schema and in the migration to it alike.
+V8_TABLES = """CREATE INDEX IF NOT EXISTS facets_work ON facets(work_id, value_id);
+CREATE TABLE IF NOT EXISTS impact_bins(
     id INTEGER PRIMARY KEY, subject TEXT NOT NULL, year INTEGER NOT NULL, type TEXT, works INTEGER NOT NULL,
     mean DOUBLE PRECISION NOT NULL, mean_3y DOUBLE PRECISION NOT NULL);
 CREATE TABLE IF NOT EXISTS impact(
@@ -1107,7 +1109,12 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
 
     def _insert_facets(self, step: Callable[..., int]) -> None:
         """Inside the build: the staged facets (``staged_facets``) added to the facets table, each pair once."""
+        empty = self.conn.execute("SELECT 1 FROM facets LIMIT 1").fetchone() is None
+        if empty:  # into an empty table the index by work is built once, after the rows (a sort, not row by row)
+            step("facets", "DROP INDEX IF EXISTS facets_work")
         step("facets", self._FACETS_FROM_STAGE)
+        if empty:
+            step("facets", "CREATE INDEX IF NOT EXISTS facets_work ON facets(work_id, value_id)")
 
     def _build_derived(self, step: Callable[..., int]) -> None:
         self._build_counts(step)
