@@ -21,6 +21,7 @@ import msgspec
 import citegraph
 from citegraph.dialects import DIALECTS
 from citegraph.graph import DB_ENV, CursorError, Progress, UnknownWorkError, default_db
+from citegraph.graph.bibliometrics import MetricsNotBuiltError, NotFoundError
 from citegraph.graph.counts import DEFAULT_COUNTS, CountsMode
 from citegraph.graph.load import SOURCE_MODULES, LoadError, LoadReport
 from citegraph.graph.metrics import MetricsCheckError
@@ -411,8 +412,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.db = default_db()
     try:
         return COMMANDS[args.command](args)
-    except (IdError, UnknownWorkError, StoreError, LoadError, CursorError, ValueError, LookupError,
-            MetricsCheckError) as exc:
+    except (IdError, UnknownWorkError, StoreError, LoadError, CursorError, ValueError, NotFoundError,
+            MetricsNotBuiltError, MetricsCheckError) as exc:
         sys.stderr.write(f"citegraph: error: {exc}\n")
         return 1
     except KeyboardInterrupt:

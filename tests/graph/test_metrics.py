@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import NewDb
 
 import citegraph
-from citegraph.graph.bibliometrics import MetricsNotBuiltError
+from citegraph.graph.bibliometrics import MetricsNotBuiltError, NotFoundError
 from citegraph.graph.citations import citation_objects
 from citegraph.graph.metrics import MetricsCheckError, build_metrics
 from citegraph.metrics.summary import h_index
@@ -145,7 +145,7 @@ def test_author_and_venue_summaries(db: str) -> None:
         assert g.author(author.replace("openalex:", "https://openalex.org/")).works == summary.works
         venue = g.venue("issn:0012-9658")
         assert venue.works >= 1 and venue.display_name
-        with pytest.raises(LookupError):
+        with pytest.raises(NotFoundError):
             g.author("A1")
 
 

@@ -28,6 +28,10 @@ MAX_RELATED = rel.PRECOMPUTED_LIMIT
 I10_CITATIONS = 10
 
 
+class NotFoundError(LookupError):
+    """Nothing in this database by that id (a work key, an author, a venue)."""
+
+
 class MetricsNotBuiltError(LookupError):
     """The database's metrics are not computed for its current build (``citegraph load`` computes them)."""
 
@@ -121,7 +125,7 @@ class EntitySummary(msgspec.Struct):
 def _key_id(graph: Graph, key: int) -> tuple[str, list[str], list[str], bool, int, int]:
     row = graph.store.work_row(key)
     if row is None:
-        raise LookupError(f"no work with key {key}")
+        raise NotFoundError(f"no work with key {key}")
     printed = [idlib.format_id(p, "canonical") for p in row.ids]
     return (_primary(row.key_id, printed, key), printed, row.sources, row.stub, row.cited_by_count,
             row.referenced_works_count)
@@ -238,7 +242,7 @@ def entity_summary(graph: Graph, pair: tuple[str, str], kind: str) -> EntitySumm
     fields = AUTHOR_KEY_FIELDS if kind == "author" else VENUE_KEY_FIELDS
     keys = graph.store.works_with(fields, value)
     if not keys:
-        raise LookupError(f"no works by {kind} {value} in this database")
+        raise NotFoundError(f"no works by {kind} {value} in this database")
     a = graph.store.adjacency()
     cbcs = rel.degrees(a.citers_ptr, np.array(keys, dtype=np.int64))
     total, own = set_self_citations(np.array(keys, dtype=np.int64), a.citers_ptr, a.citers)
@@ -251,7 +255,6 @@ def entity_summary(graph: Graph, pair: tuple[str, str], kind: str) -> EntitySumm
         mean_normalized_citation_score=sum(scores) / len(scores) if scores else None)
 
 
-__all__ = ["EntitySummary", "Impact", "MetricsNotBuiltError", "PairStrength", "RelatedWork", "SelfCitation",
-           "Window", "WorkMetrics", "cocitation_matrix", "entity_summary", "parse_entity_id", "primary_ids",
-           "related_works",
-           "work_metrics"]
+__all__ = ["EntitySummary", "Impact", "MetricsNotBuiltError", "NotFoundError", "PairStrength", "RelatedWork",
+           "SelfCitation", "Window", "WorkMetrics", "cocitation_matrix", "entity_summary", "parse_entity_id",
+           "primary_ids", "related_works", "work_metrics"]

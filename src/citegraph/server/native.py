@@ -28,7 +28,7 @@ from starlette.routing import BaseRoute, Route
 
 from citegraph import ids as idlib
 from citegraph.graph import Graph
-from citegraph.graph.bibliometrics import MAX_RELATED, MAX_SET, MetricsNotBuiltError, primary_ids
+from citegraph.graph.bibliometrics import MAX_RELATED, MAX_SET, MetricsNotBuiltError, NotFoundError, primary_ids
 from citegraph.graph.citations import citation_page
 from citegraph.graph.core import CursorError, UnknownWorkError
 
@@ -64,9 +64,9 @@ def _guarded(handler: Callable[[Request], Any]) -> Handler:
             return _json(handler(request))
         except ApiError as exc:
             return _json({"error": _REASONS[exc.status], "message": exc.message}, exc.status)
-        except (UnknownWorkError, LookupError) as exc:
-            if isinstance(exc, MetricsNotBuiltError):
-                return _json({"error": _REASONS[503], "message": str(exc)}, 503)
+        except MetricsNotBuiltError as exc:
+            return _json({"error": _REASONS[503], "message": str(exc)}, 503)
+        except (UnknownWorkError, NotFoundError) as exc:
             return _json({"error": _REASONS[404], "message": str(exc).strip("'\"")}, 404)
         except (idlib.IdError, CursorError, ValueError) as exc:
             return _json({"error": _REASONS[400], "message": str(exc)}, 400)
