@@ -205,3 +205,16 @@ def test_a_citer_dated_in_year_zero_passes_the_counts_check(tmp_path: Path) -> N
     with citegraph.open(str(tmp_path / "g.db"), create=True) as g:
         report = g.load([path], workers=0)
         assert report.metrics_seconds > 0 and g.store.metrics_current()
+
+
+def test_a_load_interrupted_before_its_metrics_computes_them_when_run_again(tmp_path: Path) -> None:
+    db = str(tmp_path / "g.db")
+    with citegraph.open(db, create=True) as g:
+        g.load(INPUTS[:1], workers=0)
+        before = _all(g, "SELECT * FROM impact ORDER BY work_id")
+        # as if the process died after the build committed and before the metrics did
+        g.store.conn.execute("DELETE FROM impact")
+        g.store.conn.execute("DELETE FROM meta WHERE key = 'metrics_build'")
+        report = g.load(INPUTS[:1], workers=0)  # every file already loaded: nothing to build, metrics owed
+        assert report.loaded == 0 and report.metrics_seconds > 0 and g.store.metrics_current()
+        assert _all(g, "SELECT * FROM impact ORDER BY work_id") == before
