@@ -33,18 +33,37 @@ PRECOMPUTE_GATHERED = 2_000_000
 PRECOMPUTED_LIMIT = 200
 
 
-def neighbours(ptr: Index, values: Index, keys: Index) -> Ints:
-    """Every value of the rows ``keys`` of a CSR array, concatenated (repeats kept)."""
-    keys = np.asarray(keys, dtype=np.int64)
-    keys = keys[(keys >= 0) & (keys < len(ptr) - 1)]
-    starts = np.asarray(ptr[keys], dtype=np.int64)
-    lengths = np.asarray(ptr[keys + 1], dtype=np.int64) - starts
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
+def _rows(ptr: Index, keys: Ints) -> tuple[Ints, Ints]:
+    """(start, length) in a CSR array of each of ``keys``; keys outside it have empty rows."""
+    inside = (keys >= 0) & (keys < len(ptr) - 1)
+    starts = np.zeros(len(keys), dtype=np.int64)
+    ends = np.zeros(len(keys), dtype=np.int64)
+    starts[inside] = np.asarray(ptr[keys[inside]], dtype=np.int64)
+    ends[inside] = np.asarray(ptr[keys[inside] + 1], dtype=np.int64)
+    return starts, ends - starts
+
+
+def _take(values: Index, starts: Ints, lengths: Ints, total: int) -> Ints:
+    """The values of the rows given by starts and lengths, concatenated."""
     # one index per gathered value: the row's start plus the value's place within its row
     offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
     return np.asarray(values[offsets + np.arange(total)], dtype=np.int64)
+
+
+def neighbours(ptr: Index, values: Index, keys: Index) -> Ints:
+    """Every value of the rows ``keys`` of a CSR array, concatenated (repeats kept)."""
+    starts, lengths = _rows(ptr, np.asarray(keys, dtype=np.int64))
+    total = int(lengths.sum())
+    return _take(values, starts, lengths, total) if total else np.zeros(0, dtype=np.int64)
+
+
+def gather(ptr: Index, values: Index, keys: Index) -> tuple[Ints, Ints]:
+    """``neighbours``, and for each value the place in ``keys`` of the row it came from."""
+    starts, lengths = _rows(ptr, np.asarray(keys, dtype=np.int64))
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return _take(values, starts, lengths, total), np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
 
 
 def row(ptr: Index, values: Index, key: int) -> Ints:
@@ -181,6 +200,7 @@ __all__ = [
     "cocitation",
     "coupling",
     "degrees",
+    "gather",
     "gathered",
     "neighbours",
     "pair_strengths",

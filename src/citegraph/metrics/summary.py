@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from citegraph.metrics.related import gather, neighbours
+
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
@@ -49,14 +51,10 @@ def sharing_edges(citing: Ints, cited: Ints, key_works: Ints, key_values: Ints) 
     for lo in range(0, len(citing), SELF_CITATION_CHUNK):
         src = citing[lo:lo + SELF_CITATION_CHUNK].astype(np.int64)
         dst = cited[lo:lo + SELF_CITATION_CHUNK].astype(np.int64)
-        starts = ptr[dst]
-        lengths = ptr[dst + 1] - starts
-        total = int(lengths.sum())
-        if not total:
+        keys, edge = gather(ptr, values_sorted, dst)  # each cited work's keys, and the edge each is for
+        if not len(keys):
             continue
-        edge = np.repeat(np.arange(len(dst)), lengths)
-        offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-        probes = (src[edge] << 32) | values_sorted[offsets + np.arange(total)]
+        probes = (src[edge] << 32) | keys
         at = np.minimum(np.searchsorted(packed, probes), len(packed) - 1)
         hit = packed[at] == probes
         out[lo:lo + len(dst)] = np.bincount(edge[hit], minlength=len(dst)) > 0
@@ -67,15 +65,8 @@ def set_self_citations(works: Ints, citers_ptr: npt.NDArray[np.integer],
                        citers: npt.NDArray[np.integer]) -> tuple[int, int]:
     """(citations the set's works receive, of them from the set's own works): a set's self-citation counts."""
     works = np.unique(np.asarray(works, dtype=np.int64))
-    works = works[works < len(citers_ptr) - 1]
-    starts = np.asarray(citers_ptr[works], dtype=np.int64)
-    lengths = np.asarray(citers_ptr[works + 1], dtype=np.int64) - starts
-    total = int(lengths.sum())
-    if not total:
-        return 0, 0
-    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-    found = np.asarray(citers[offsets + np.arange(total)], dtype=np.int64)
-    return total, int(np.count_nonzero(np.isin(found, works, assume_unique=False)))
+    found = neighbours(citers_ptr, citers, works)
+    return len(found), int(np.count_nonzero(np.isin(found, works)))
 
 
 __all__ = ["h_index", "rate", "set_self_citations", "sharing_edges"]
