@@ -12,7 +12,10 @@ keep-alive connection, p50/p90/p99 of:
   published, license, issn): p50 over all, and per facet;
 - the same with all seven facets in one request; and the very first facet request of the server (it reads the
   fields it needs from the database into memory: a one-off cost per server process);
-- the constant 5 KB endpoint (the HTTP stack alone) in the same run, and each figure's ratio to it.
+- the constant 5 KB endpoint (the HTTP stack alone) in the same run, and each figure's ratio to it;
+- ``query.bibliographic`` and the constant endpoint again with wrk at one connection (a C client sending the
+  next request as soon as an answer is read: the server's time without a Python client's own; the queries
+  drawn at random from the same list).
 The issue's targets: query.bibliographic p50 ≤ 5 ms on the 1M corpus, facets over 100k works p50 ≤ 30 ms.
 """
 
@@ -23,6 +26,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import signal
 import sys
 import time
@@ -34,7 +38,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import citegraph  # noqa: E402
-from http_api import latency, start_server  # noqa: E402
+from http_api import latency, start_server, wrk_latency  # noqa: E402
 
 #: The facets of the facet benchmark.
 FACETS = "type-name:*,publisher-name:20,container-title:20,funder-name:20,published:*,license:10,issn:20"
@@ -134,6 +138,7 @@ def main() -> int:
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--facet-requests", type=int, default=60)
     ap.add_argument("--target", type=int, default=100_000)
+    ap.add_argument("--wrk-seconds", type=int, default=10, help="duration of each wrk measurement")
     ap.add_argument("--build-index", action="store_true",
                     help="(re)build the search index first (an older database's index is of an older schema)")
     args = ap.parse_args()
@@ -159,6 +164,9 @@ def main() -> int:
             constant = latency(client, ["/-/bench/constant"] * 1000)
             report["constant_5kb_1conn"] = constant
             report["bibliographic_top20_1conn"] = latency(client, bib)
+            if shutil.which("wrk"):
+                report["bibliographic_top20_wrk_1conn"] = wrk_latency(base, args.wrk_seconds, bib)
+                report["constant_5kb_wrk_1conn"] = wrk_latency(base + "/-/bench/constant", args.wrk_seconds, None)
             hits = httpx.get(base + bib[0], timeout=60).json()["message"]
             report["bibliographic_example"] = {"query": queries[0], "total_results": hits["total-results"],
                                                "items": len(hits["items"])}
