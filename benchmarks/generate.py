@@ -252,8 +252,22 @@ def _pseudo_word(rng: random.Random) -> str:
 
 
 def _issn(rng: random.Random) -> str:
-    """A random ISSN-shaped string (NNNN-NNNC)."""
-    return f"{rng.randrange(10000):04d}-{rng.randrange(1000):03d}{rng.choice('0123456789X')}"
+    """A random ISSN (NNNN-NNNC) with its right check character, as real records carry."""
+    digits = f"{rng.randrange(10000):04d}{rng.randrange(1000):03d}"
+    rng.choice("0123456789X")  # (drawn as before: the corpus after it stays the same bytes)
+    check = -sum(int(d) * (8 - i) for i, d in enumerate(digits)) % 11
+    return f"{digits[:4]}-{digits[4:]}{'X' if check == 10 else check}"
+
+
+#: Crockford base 32, the alphabet of ROR ids.
+_CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+def _ror(number: int) -> str:
+    """A well-formed ROR id URL made from a random number: 0, six base-32 characters, two check digits."""
+    number %= 32 ** 6
+    chars = "".join(_CROCKFORD[number >> (5 * i) & 31] for i in range(5, -1, -1))
+    return f"https://ror.org/0{chars}{98 - number * 100 % 97:02d}"
 
 
 def _slug(text: str) -> str:
@@ -387,7 +401,7 @@ class Model:
             inst = {
                 "id": iid,
                 "display_name": name,
-                "ror": f"https://ror.org/0{rng.randrange(36**8):08x}"[:26],
+                "ror": _ror(rng.randrange(36**8)),
                 "country_code": _CITY_COUNTRIES[city_index],
                 "type": rng.choice(_INSTITUTION_TYPES),
                 "lineage": [iid],
@@ -499,7 +513,7 @@ class Model:
             self.funders.append((
                 f"{OPENALEX}F{4320300000 + k * 113}",
                 f"{scope} {rng.choice(vocab[40:300]).title()} Foundation",
-                f"https://ror.org/0{rng.randrange(16**8):08x}",
+                _ror(rng.randrange(16**8)),
             ))
         self.types, self.type_cum = _weighted(_TYPES)
         self.languages, self.language_cum = _weighted(_LANGUAGES)

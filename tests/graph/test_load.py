@@ -452,3 +452,19 @@ def test_equivalent_ids_go_both_ways() -> None:
     assert ids.equivalent_ids(("arxiv", "hep-th/9901001")) == (("doi", "10.48550/arxiv.hep-th/9901001"),)
     assert ids.equivalent_ids(("doi", "10.1145/3383583.3398584")) == ()
     assert ids.equivalent_ids(("doi", "10.48550/arxiv.not-an-id")) == ()
+
+
+def test_an_unusable_id_a_record_gives_twice_is_reported_once(tmp_path: Path) -> None:
+    crossref = Path(__file__).resolve().parents[1] / "data" / "crossref" / "crossref-2025.jsonl.gz"
+    record = json.loads(gzip.decompress(crossref.read_bytes()).splitlines()[0])
+    record["ISSN"] = ["1234-5678"]  # a wrong check digit, said again in issn-type as Crossref does
+    record["issn-type"] = [{"type": "print", "value": "1234-5678"}]
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    rejects = tmp_path / "rejects.jsonl"
+    with citegraph.open(tmp_path / "g.db", create=True) as g:
+        report = g.load([path], workers=0, rejects_path=rejects)
+    entries = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert report.loaded == 1
+    assert [e["reason"] for e in entries if "1234-5678" in e["reason"]] == ["unusable ISSN '1234-5678'"]
+    assert report.issues == len(entries)

@@ -769,7 +769,7 @@ def _write_listed_papers(store: Store, module: ModuleType, source: str, papers: 
 def _report_issues(report: LoadReport, rejects: _Rejects, key: str, prepared: list[PreparedRecord]) -> None:
     """What was left out of records that loaded, one line each in the rejects file (``"kind": "issue"``)."""
     for rec in prepared:
-        for issue in rec.issues:
+        for issue in dict.fromkeys(rec.issues):  # once each: a record may give one id twice (ISSN, issn-type)
             report.issues += 1
             rejects.write({"path": key, "position": rec.position, "kind": "issue", "record": f"{rec.ids[0][0]}:"
                            f"{rec.ids[0][1]}", "reason": issue})
