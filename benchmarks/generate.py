@@ -259,6 +259,17 @@ def _issn(rng: random.Random) -> str:
     return f"{digits[:4]}-{digits[4:]}{'X' if check == 10 else check}"
 
 
+def _orcid(k: int) -> str:
+    """The ORCID iD of author ``k``, with its right check character (ISO 7064 MOD 11-2), as real records carry."""
+    digits = f"0000000{k % 3}{(k * 7) % 10000:04d}{(k * 13) % 10000:04d}"[:15]
+    total = 0
+    for d in digits:
+        total = (total + int(d)) * 2
+    check = (12 - total % 11) % 11
+    body = digits + ("X" if check == 10 else str(check))
+    return "https://orcid.org/" + "-".join(body[i:i + 4] for i in range(0, 16, 4))
+
+
 #: Crockford base 32, the alphabet of ROR ids.
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 
@@ -635,11 +646,7 @@ class PartWriter:
             last = _LAST_NAMES[(k // len(_FIRST_NAMES)) % len(_LAST_NAMES)]
             name = f"{first} {chr(65 + k % 26)}. {last}" if k % 3 == 0 else f"{first} {last}"
             author_id = f"{OPENALEX}A{5000000000 + k}"
-            orcid = (
-                f"https://orcid.org/0000-000{k % 3}-{(k * 7) % 10000:04d}-{(k * 13) % 10000:04d}"
-                if k % 5 < 2
-                else None
-            )
+            orcid = _orcid(k) if k % 5 < 2 else None
             is_corresponding = position == 0 and rand() < 0.6
             if is_corresponding:
                 corresponding.append(author_id)

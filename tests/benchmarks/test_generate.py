@@ -291,3 +291,18 @@ def test_crossref_shape_matches_real_crossref_records(crossref_dir: Path) -> Non
     assert {p: extra for p, extra in unknown.items() if extra and not p.startswith(".author[].affiliation[]")} == {}
     for path in (".author[]", ".reference[]", ".issued", ".indexed", ".license[]", ".funder[]", ".link[]"):
         assert path in keys, path
+
+
+def test_the_corpus_loads_with_no_unusable_ids(crossref_dir: Path, parts: list[Path], tmp_path: Path) -> None:
+    """Identifiers are well formed, check characters included (ISSN, ORCID, ROR), as in real records: a load
+    reports no issue a real corpus would not have, and spends no time on them."""
+    import citegraph
+
+    crossref = sorted((crossref_dir / "crossref").glob("*.json.gz"))
+    with citegraph.open(tmp_path / "g.db", create=True) as g:
+        report = g.load([*parts, *crossref], workers=0, rejects_path=tmp_path / "rejects.jsonl")
+    rejects = tmp_path / "rejects.jsonl"
+    reasons = Counter(json.loads(line)["reason"].split(" '")[0]
+                      for line in (rejects.read_text().splitlines() if rejects.exists() else []))
+    assert report.loaded == WORKS + len(crossref and _crossref_items(crossref_dir)) and report.rejected == 0
+    assert not {r for r in reasons if r.startswith("unusable")}, reasons
