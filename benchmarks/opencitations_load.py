@@ -32,7 +32,7 @@ from common import peak_rss_mb, print_report
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from citegraph.graph.load import load  # noqa: E402
+from citegraph.graph.load import CITATION_READERS, CITATION_WORKERS, load  # noqa: E402
 from citegraph.store import SQLiteStore  # noqa: E402
 
 #: OMID numbers start here (a realistic 11-12 digit OMID with the 0610 supplier prefix).
@@ -148,7 +148,7 @@ def main() -> None:
             p.unlink(missing_ok=True)
         shutil.rmtree(Path(f"{db}.columns"), ignore_errors=True)
     print_report({
-        "rows": args.rows, "works": works,
+        "rows": args.rows, "works": works, "readers": f"{CITATION_WORKERS} {CITATION_READERS}",
         "baseline_csv_reader_rows_per_s": round(args.rows / base_s),
         "load_rows_per_s": round(args.rows / load_s),
         "ratio_load_to_baseline": round(base_s / load_s, 3),

@@ -7,6 +7,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import citegraph
 from citegraph.graph.citations import citation_between
@@ -233,7 +235,7 @@ def test_timespans_are_packed_in_bulk_as_one_by_one(values: list[str]) -> None:
     assert [unpack_timespan(p) for p in got if p > 0] == [v for v, p in zip(values * 2, got, strict=True) if p > 0]
 
 
-def test_reader_processes_read_zip_members_with_other_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_block_readers_read_zip_members_with_other_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(oc, "CHUNK_ROWS", 4)  # many blocks in flight when the other header comes: read again
     path = tmp_path / "dump.zip"
     rows = [f"oci:0610{i}-0620{i % 5 + 1},omid:br/0610{i},omid:br/0620{i % 5 + 1},2020-0{i % 9 + 1},P1Y,no,yes"
@@ -245,7 +247,7 @@ def test_reader_processes_read_zip_members_with_other_columns(tmp_path: Path, mo
         z.writestr("b.csv", HEADER + "\n".join(rows[15:]) + "\n")  # the same header again
         z.writestr("c.csv", other)  # columns in another order
     store = _store(tmp_path)
-    report = load(store, [path], workers=2, pool_min_bytes=0)  # blocks read by worker processes
+    report = load(store, [path], workers=2, pool_min_bytes=0)  # blocks read by reader threads
     assert report.ok and report.rejected == 0 and report.citations == 40
     g = citegraph.Graph(store)
     assert g.counts("omid:br/06303").referenced_works_count == 1
@@ -303,3 +305,67 @@ def test_meta_rows_fill_in_the_stubs_an_index_dump_made(tmp_path: Path) -> None:
     assert w.venue is not None and w.venue.name == "Biochemical Engineering Journal"
     assert (w.publisher, w.member) == ("Elsevier Bv", "78")
     assert g.counts(key).referenced_works_count == 1
+
+
+_OMID_LIKE = st.text(alphabet="omid:br/0123456789x-", max_size=30) | st.builds(
+    lambda supplier, sep, number, tail: f"omid:br/06{supplier}{sep}{number}{tail}",
+    st.text(alphabet="0123456789", max_size=4), st.sampled_from(["0", "00", ""]),
+    st.text(alphabet="0123456789", max_size=16), st.sampled_from(["", "x", " ", "-1"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_OMID_LIKE, max_size=40))
+def test_omids_are_read_in_bulk_as_the_row_reader_reads_them(values: list[str]) -> None:
+    import pyarrow as pa
+
+    ok, number, digits = oc.omid_numbers(pa.array(values, pa.string()))
+    want = [bool(oc._OMID_BR.fullmatch(v)) and len(v) <= len("omid:br/") + oc.OMID_DIGITS_MAX for v in values]
+    assert ok.tolist() == want
+    assert [n for n, w in zip(number.tolist(), want, strict=True) if w] == [int(v[8:]) for v, w in
+                                                                            zip(values, want, strict=True) if w]
+    assert [d for d, w in zip(digits.to_pylist(), want, strict=True) if w] == [v[8:].encode() for v, w in
+                                                                              zip(values, want, strict=True) if w]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["2020", "2020-02", "2020-02-29", "2021-02-29", "2020-13", "20201", "", "2020-1-01",
+                                 "1999-12-31", "0000", "2020-02-30 ", "x"]), max_size=30))
+def test_creation_dates_are_packed_in_bulk_as_one_by_one(values: list[str]) -> None:
+    import pyarrow as pa
+
+    from citegraph.metrics.timespan import DateError, parse_date
+    from citegraph.model import pack_date
+
+    def one(v: str) -> int:
+        if not v:
+            return 0
+        try:
+            parse_date(v)
+        except DateError:
+            return -1
+        packed = pack_date(v)
+        return -1 if packed is None else packed
+
+    assert oc._CREATION_MEMO.packed(pa.array(values, pa.string())).tolist() == [one(v) for v in values]
+
+
+@pytest.mark.parametrize(("name", "in_python"), [("citations_sample.csv", False), ("crossref_citations.csv", True)])
+def test_blocks_read_row_by_row_send_the_rest_of_the_file_to_processes(name: str, in_python: bool) -> None:
+    from citegraph.graph.load import read_in_python
+
+    chunks = list(oc.iter_citations(io.BytesIO((DATA / name).read_bytes())))
+    assert [read_in_python(c) for c in chunks] == [in_python]
+
+
+def test_a_legacy_dump_read_by_processes_loads_as_inline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(oc, "CHUNK_ROWS", 5)  # several blocks: the first, read row by row, sends the rest to processes
+    edges = []
+    for where, pool_min_bytes in (("inline", 1 << 40), ("pool", 0)):
+        store = SQLiteStore(tmp_path / f"{where}.db")
+        report = load(store, [DATA / "crossref_citations.csv"], workers=2, pool_min_bytes=pool_min_bytes)
+        assert report.ok and report.citations == 40
+        edges.append(sorted(store.conn.execute(
+            "SELECT a.value, b.value FROM edges e JOIN work_ids a ON a.work_id = e.citing AND a.scheme = 'doi'"
+            " JOIN work_ids b ON b.work_id = e.cited AND b.scheme = 'doi'").fetchall()))
+        store.close()
+    assert edges[0] == edges[1] and len(edges[0]) == 40

@@ -10,6 +10,7 @@ runs again if it did not finish.
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import glob
 import io
 import json
@@ -69,7 +70,7 @@ IGNORED_NAMES = frozenset({"manifest", "LICENSE", "README", "README.md", "RELEAS
 #: damaged and what was read before stays loaded.
 DAMAGE_ERRORS = (OSError, EOFError, msgspec.DecodeError, ValueError)
 _T = TypeVar("_T")
-#: Processes reading a big citation file's blocks (this one cuts them and writes what they read): one per core.
+#: Readers of a big citation file's blocks (this process cuts them and writes what they read): one per core.
 CITATION_WORKERS = max(2, os.cpu_count() or 2)
 #: Chunks of a citation file read ahead by a thread while the store writes the one before (both release the GIL).
 PREFETCH_CHUNKS = 2
@@ -695,19 +696,30 @@ def _load_file(store: Store, path: Path, forced: str | None, report: LoadReport,
 
 
 def _parse_in_pool(fh: InputFile, module: ModuleType, start: int, workers: int) -> Iterator[tuple[Any, int]]:
-    """A citation file's chunks in order: this process cuts the blocks, ``workers`` processes read them. A block
-    that brings a header with other columns has the blocks after it read again with those columns."""
-    ctx = multiprocessing.get_context("spawn")
-    pool = ctx.Pool(workers)
+    """A citation file's chunks in order: this process cuts the blocks, ``workers`` readers read them. A block
+    that brings a header with other columns has the blocks after it read again with those columns.
+
+    The readers are threads while blocks are read column-wise (the CSV reader and the column arithmetic release
+    the GIL, and a block is not copied to another process); once a block is read mostly row by row in Python
+    (a legacy COCI dump of DOIs, id lists), the blocks after it go to processes instead.
+    """
+    threads = concurrent.futures.ThreadPoolExecutor(workers)
+    processes: concurrent.futures.ProcessPoolExecutor | None = None
     state = module.CutState()
     in_flight: collections.deque[tuple[Any, Any, int]] = collections.deque()  # (task, its result, bytes read)
 
     def submit(item: Any) -> Any:
-        return pool.apply_async(module.parse_block, (item,)) if isinstance(item, module.BlockTask) else item
+        if not isinstance(item, module.BlockTask):
+            return item
+        pool = processes or threads  # each reader reads its block on one thread: they run at once
+        return pool.submit(module.parse_block, item._replace(threads=False))
 
     def next_chunk() -> tuple[Any, int]:
+        nonlocal processes
         item, result, consumed = in_flight.popleft()
-        chunk = result.get() if isinstance(result, multiprocessing.pool.AsyncResult) else result
+        chunk = result.result() if isinstance(result, concurrent.futures.Future) else result
+        if processes is None and read_in_python(chunk):
+            processes = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
         if getattr(chunk, "header", None) is not None:
             state.header, state.header_line = chunk.header, ",".join(chunk.header).encode()
             for i, (later, _, was) in enumerate(in_flight):
@@ -720,13 +732,20 @@ def _parse_in_pool(fh: InputFile, module: ModuleType, start: int, workers: int) 
         for item in module.citation_tasks(fh.stream, start=start, state=state):
             in_flight.append((item, submit(item), fh.consumed))
             while len(in_flight) > IN_FLIGHT_PER_WORKER * workers or (
-                    in_flight and not isinstance(in_flight[0][1], multiprocessing.pool.AsyncResult)):
+                    in_flight and not isinstance(in_flight[0][1], concurrent.futures.Future)):
                 yield next_chunk()
         while in_flight:
             yield next_chunk()
     finally:
-        pool.terminate()
-        pool.join()
+        threads.shutdown(wait=True, cancel_futures=True)
+        if processes is not None:
+            processes.shutdown(wait=True, cancel_futures=True)
+
+
+def read_in_python(chunk: Any) -> bool:
+    """Was most of a chunk read row by row (Python holding the GIL), not column-wise?"""
+    columns = getattr(chunk, "columns", None)
+    return len(getattr(chunk, "citations", ())) > (len(columns) if columns is not None else 0)
 
 
 def _resume_position(store: Store, key: str, name: str, st: os.stat_result) -> int | None:

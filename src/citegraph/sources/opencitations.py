@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 from collections.abc import Callable, Iterator
 from typing import BinaryIO, Final, NamedTuple
 
@@ -38,10 +39,10 @@ from citegraph.model import (
     JOURNAL_SC_NO,
     JOURNAL_SC_YES,
     OCI_FROM_OMIDS,
-    PACKABLE_TIMESPAN,
     AssertedCitation,
     CitationColumns,
     pack_date,
+    pack_timespan,
 )
 from citegraph.sources import RecordError, opencitations_meta
 from citegraph.sources.jsonio import LEADING
@@ -69,10 +70,8 @@ MAX_IDS_PER_END: Final = 32
 
 #: The commonest end: one bibliographic-resource OMID, already in canonical form.
 _OMID_BR: Final = re.compile(r"omid:br/06[1-9]*0[1-9][0-9]*")
-#: The bulk reader's patterns (RE2 syntax): a canonical br OMID, a date as written (its calendar is checked
-#: apart).
-_DATE_BULK: Final = "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
-_OMID_BR_BULK: Final = "^omid:br/06[1-9]*0[1-9][0-9]*$"
+#: A creation date as the bulk reader takes it (its calendar is checked apart).
+_DATE_BULK: Final = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?")
 #: ``scheme:`` at the start of an id token (a bare DOI's suffix may hold a colon, so DOIs are tested first).
 _PREFIX: Final = re.compile(r"([A-Za-z][A-Za-z0-9_-]*):")
 #: The prefixes an OpenCitations id list uses, and the scheme each names.
@@ -82,9 +81,8 @@ _KNOWN_PREFIXES: Final = frozenset({"doi", "pmid", "pmcid", "omid", "openalex", 
 
 #: Dates already found valid (a dump repeats a few tens of thousands of dates millions of times).
 _GOOD_DATES: set[str] = set()
-#: Dates and timespans remembered packed, at most (about 100 bytes each).
+#: Dates and timespans remembered packed, at most, each (about 100 bytes a value).
 PACKED_MEMO_MAX: Final = 500_000
-_PACKED_DATES: dict[str, int] = {}
 #: Dates remembered at most (about 60 bytes each).
 GOOD_DATES_MAX: Final = 200_000
 
@@ -356,13 +354,13 @@ def parse_block(task: BlockTask) -> Chunk:
     chunk: Chunk | None = None
     if b'"' not in block:
         kept = None
-        if b"citing" in block:  # the header again, as a zip member starts: read around it
+        if _mentions_citing(block):  # the header again, as a zip member starts: read around it
             lines = block.split(b"\n")[:task.rows]
             again = [i for i, x in enumerate(lines) if x.rstrip(b"\r") == task.header_line]
             if again:
                 kept = np.delete(np.arange(task.rows), again)
                 block = b"\n".join(x for i, x in enumerate(lines) if i not in set(again)) + b"\n"
-        if b"citing" not in block and block and not block.isspace():
+        if not _mentions_citing(block) and block and not block.isspace():
             n = task.rows if kept is None else len(kept)
             chunk = _bulk_block(block, n, cols, task.position, task.start, task.threads, kept)
         elif kept is not None and not len(kept):
@@ -372,6 +370,11 @@ def parse_block(task: BlockTask) -> Chunk:
         _csv_block(task, cols, chunk)
     chunk.next_position = task.position + task.rows
     return chunk
+
+
+def _mentions_citing(block: bytes) -> bool:
+    """Does ``citing`` occur in the block (a header line)? Data rows hold no ``g``: one byte scan settles most."""
+    return b"g" in block and b"citing" in block
 
 
 def iter_citations(stream: BinaryIO, *, start: int = 0, chunk_rows: int | None = None,
@@ -447,20 +450,18 @@ def _bulk_block(block: bytes, n: int, cols: Columns, position: int, start: int, 
     table = table.combine_chunks()
     col = [table.column(i).chunk(0) if table.column(i).num_chunks else pa.array([], pa.string())
            for i in range(cols.width)]
-    citing, cited = col[cols.citing], col[cols.cited]
-    citing_digits, cited_digits = pc.utf8_slice_codeunits(citing, 8), pc.utf8_slice_codeunits(cited, 8)
-    ok = pc.and_(_is_omid_br_distinct(citing), _is_omid_br(cited))
+    citing_ok, citing_number, citing_digits = omid_numbers(col[cols.citing])
+    cited_ok, cited_number, cited_digits = omid_numbers(col[cols.cited])
+    good = citing_ok & cited_ok
     flags = np.zeros(n, dtype=np.uint8)
     if cols.oci >= 0:
         # the current dumps write oci:<citing digits>-<cited digits>; any other OCI goes row by row
         oci = col[cols.oci]
-        given = pc.greater(pc.binary_length(oci), 0)
-        same = pc.equal(oci, pc.binary_join_element_wise("oci:", citing_digits, "-", cited_digits, ""))
-        ok = pc.and_(ok, pc.or_(pc.invert(given), same))
-        flags |= given.to_numpy(zero_copy_only=False).astype(np.uint8) * OCI_FROM_OMIDS
-    good = ok.to_numpy(zero_copy_only=False)
-    creation = _packed(col[cols.creation] if cols.creation >= 0 else None, n, _DATE_BULK, _PACKED_DATES, pack_date,
-                       _good_date)
+        given = _lengths(oci) > 0
+        good &= ~given | _oci_of_omids(oci, citing_digits, cited_digits)
+        flags |= given.astype(np.uint8) * OCI_FROM_OMIDS
+    creation = (_CREATION_MEMO.packed(col[cols.creation]) if cols.creation >= 0
+                else np.zeros(n, dtype=np.int64))
     timespan = packed_timespans(col[cols.timespan]) if cols.timespan >= 0 else np.zeros(n, dtype=np.int64)
     good &= (creation >= 0) & (timespan >= 0)
     for at, no, yes in ((cols.journal_sc, JOURNAL_SC_NO, JOURNAL_SC_YES), (cols.author_sc, AUTHOR_SC_NO,
@@ -475,7 +476,7 @@ def _bulk_block(block: bytes, n: int, cols: Columns, position: int, start: int, 
     keep = np.flatnonzero(good)
     chunk = Chunk()
     chunk.columns = CitationColumns(
-        citing=_digits(citing_digits, keep), cited=_digits(cited_digits, keep),
+        citing=citing_number[keep], cited=cited_number[keep],
         creation=creation[keep].astype(np.int32), timespan=timespan[keep].astype(np.int32), flags=flags[keep])
     chunk.bulk_positions = line[keep] + position
     others = np.flatnonzero(~good)
@@ -493,70 +494,115 @@ def _bulk_block(block: bytes, n: int, cols: Columns, position: int, start: int, 
     return chunk
 
 
-def _is_omid_br(arr: pa.Array) -> pa.Array:
-    """Is each value one canonical bibliographic-resource OMID whose digits fit a 64-bit integer?"""
-    return pc.and_(pc.match_substring_regex(arr, _OMID_BR_BULK),
-                   pc.less_equal(pc.binary_length(arr), len("omid:br/") + OMID_DIGITS_MAX))
+def _string_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each value's start and end in the data bytes of a string array (no nulls), and those bytes."""
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int32, count=arr.offset + len(arr) + 1)[arr.offset:].astype(np.int64)
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None and bufs[2].size else np.zeros(1, np.uint8)
+    return offsets[:-1], offsets[1:], data
 
 
-def _is_omid_br_distinct(arr: pa.Array) -> pa.Array:
-    """:func:`_is_omid_br` checked once per distinct value (a citing work's rows come together)."""
-    enc = pc.dictionary_encode(arr)
-    return pc.take(_is_omid_br(enc.dictionary), enc.indices)
+def _lengths(arr: pa.Array) -> np.ndarray:
+    """Each value's length in bytes."""
+    starts, ends, _ = _string_buffers(arr)
+    return ends - starts
 
 
-def _digits(arr: pa.Array, keep: np.ndarray) -> np.ndarray:
-    taken = arr.take(pa.array(keep)) if len(keep) != len(arr) else arr
-    return pc.cast(taken, pa.int64()).to_numpy(zero_copy_only=False).astype(np.int64)
+#: What every canonical bibliographic-resource OMID starts with, and its digits after ``omid:br/``, at least
+#: (``06``, the supplier's ``0`` terminator and one significant digit).
+_OMID_BR_START: Final = "omid:br/06"
+_OMID_MIN_DIGITS: Final = 4
+_ZERO, _NINE = ord("0"), ord("9")
 
 
-def _packed(arr: pa.Array | None, n: int, pattern: str, memo: dict[str, int], pack: Callable[[str | None], int | None],
-            check: Callable[[str], bool] | None = None) -> np.ndarray:
-    """Each row's value packed (0: empty), ``-1`` where it does not match ``pattern``, fails ``check`` or does not
-    pack (those rows go row by row). Distinct values are packed once per block, then remembered."""
-    if arr is None:
-        return np.zeros(n, dtype=np.int64)
-    enc = pc.dictionary_encode(arr)
-    distinct = enc.dictionary
-    ok = pc.match_substring_regex(distinct, pattern).to_numpy(zero_copy_only=False)
-    values = distinct.to_pylist()
-    packed = [memo.get(v, -2) for v in values]
-    for i, v in enumerate(values):
-        if packed[i] != -2:
-            continue
-        got = pack(v or None) if (ok[i] or not v) and (check is None or not v or check(v)) else None
-        packed[i] = -1 if got is None else got
-        if len(memo) < PACKED_MEMO_MAX:
-            memo[v] = packed[i]
-    if not packed:
-        return np.zeros(n, dtype=np.int64)
-    return np.array(packed, dtype=np.int64)[enc.indices.to_numpy(zero_copy_only=False)]
+def omid_numbers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """Which values are one canonical bibliographic-resource OMID (``omid:br/06[1-9]*0[1-9][0-9]*`` with at most
+    OMID_DIGITS_MAX digits), each one's digits as an integer (the leading ``0`` implied; 0 where not) and the
+    digits as written; read from the array's bytes (a regex per value costs several times as much)."""
+    starts, ends, data = _string_buffers(arr)
+    n = len(starts)
+    count = ends - starts - len("omid:br/")
+    ok = (count >= _OMID_MIN_DIGITS) & (count <= OMID_DIGITS_MAX)
+    ok &= pc.starts_with(arr, _OMID_BR_START).to_numpy(zero_copy_only=False)
+    # every byte after "omid:br/" a digit: the value's only non-digits are its 8 prefix bytes
+    other = np.zeros(len(data) + 1, dtype=np.int32)
+    np.cumsum((data < _ZERO) | (data > _NINE), dtype=np.int32, out=other[1:])
+    ok &= other[ends] - other[starts] == len("omid:br/")
+    # after "06": nonzero digits, the supplier prefix's terminating 0, then a nonzero digit
+    zeros = np.flatnonzero(data == _ZERO)
+    first = zeros[np.minimum(np.searchsorted(zeros, starts + len(_OMID_BR_START)), max(len(zeros) - 1, 0))] if len(
+        zeros) else np.full(n, -1)
+    ok &= (first >= starts + len(_OMID_BR_START)) & (first < ends - 1)
+    ok &= data[np.clip(first + 1, 0, len(data) - 1)] != _ZERO
+    digits = pc.binary_slice(arr.cast(pa.binary()), len("omid:br/"), len("omid:br/") + OMID_DIGITS_MAX)
+    if ok.all():
+        number = pc.cast(digits.cast(pa.string()), pa.int64()).to_numpy(zero_copy_only=False)
+    else:
+        readable = pc.if_else(pa.array(ok), digits, pa.scalar(b"0", pa.binary()))
+        number = pc.cast(readable.cast(pa.string()), pa.int64()).to_numpy(zero_copy_only=False)
+    return ok, number.astype(np.int64), digits
+
+
+def _oci_of_omids(oci: pa.Array, citing: pa.Array, cited: pa.Array) -> np.ndarray:
+    """Is each OCI ``oci:<citing digits>-<cited digits>`` of its row's two OMIDs (their digits as written)?"""
+    expected = pc.binary_join_element_wise(b"oci:", citing, b"-", cited, b"")
+    return pc.equal(oci.cast(pa.binary()), expected).to_numpy(zero_copy_only=False)
+
+
+class _PackedMemo:
+    """Values packed once (a dump repeats a few tens of thousands of dates or timespans millions of times), then
+    looked up column-wise; ``pack`` gives -1 for a value the bulk reader leaves to the row-by-row reader. Safe for
+    reader threads: the known values and their packing are replaced together, under a lock."""
+
+    def __init__(self, pack: Callable[[str], int]) -> None:
+        self.pack = pack
+        self.values: dict[str, int] = {}
+        self._known: tuple[pa.Array, np.ndarray] = (pa.array([], pa.string()), np.zeros(0, dtype=np.int64))
+        self._lock = threading.Lock()
+
+    def packed(self, arr: pa.Array) -> np.ndarray:
+        """Each value packed."""
+        known, lut = self._known
+        at = pc.index_in(arr, value_set=known)
+        if at.null_count:
+            new = pc.unique(arr.filter(at.is_null())).to_pylist()
+            with self._lock:
+                if len(self.values) + len(new) > PACKED_MEMO_MAX:  # memory full: packed for this block alone
+                    extra = {v: self.pack(v) for v in new}
+                    return np.fromiter((self.values.get(v, extra.get(v, -1)) for v in arr.to_pylist()),
+                                       dtype=np.int64, count=len(arr))
+                self.values.update((v, self.pack(v)) for v in new if v not in self.values)
+                self._known = known, lut = (pa.array(list(self.values), pa.string()),
+                                            np.fromiter(self.values.values(), dtype=np.int64, count=len(self.values)))
+            at = pc.index_in(arr, value_set=known)
+        if not len(arr):
+            return np.zeros(0, dtype=np.int64)
+        return lut[at.to_numpy(zero_copy_only=False)]
+
+
+def _pack_creation(text: str) -> int:
+    """A creation date packed (0: empty), -1 when it is not a real calendar date written ``YYYY[-MM[-DD]]``."""
+    if not text:
+        return 0
+    if not _DATE_BULK.fullmatch(text) or not _good_date(text):
+        return -1
+    got = pack_date(text)
+    return -1 if got is None else got
+
+
+def _pack_timespan(text: str) -> int:
+    """A timespan packed (0: empty), -1 when it does not pack."""
+    got = pack_timespan(text) if text else 0
+    return -1 if got is None else got
+
+
+_CREATION_MEMO: Final = _PackedMemo(_pack_creation)
+_TIMESPAN_MEMO: Final = _PackedMemo(_pack_timespan)
 
 
 def packed_timespans(arr: pa.Array) -> np.ndarray:
-    """:func:`~citegraph.model.pack_timespan` of each value, vectorised (``-1``: does not pack; 0: empty)."""
-    enc = pc.dictionary_encode(arr)
-    parts = pc.extract_regex(enc.dictionary, "^" + PACKABLE_TIMESPAN + "$")
-    matched = parts.is_valid().to_numpy(zero_copy_only=False)
-    empty = pc.equal(pc.binary_length(enc.dictionary), 0).to_numpy(zero_copy_only=False)
-
-    def number(name: str) -> tuple[np.ndarray, np.ndarray]:
-        text = pc.fill_null(pc.struct_field(parts, name), "")
-        given = pc.greater(pc.binary_length(text), 0)
-        return (pc.cast(pc.if_else(given, text, "0"), pa.int64()).to_numpy(zero_copy_only=False),
-                given.to_numpy(zero_copy_only=False))
-
-    y, _ = number("y")
-    mo, has_mo = number("mo")
-    dd, has_dd = number("dd")
-    neg = pc.equal(pc.fill_null(pc.struct_field(parts, "neg"), ""), "-").to_numpy(zero_copy_only=False)
-    form = 1 + has_mo.astype(np.int64) + has_dd.astype(np.int64)
-    packed = form | neg.astype(np.int64) << 2 | y << 3 | mo << 15 | dd << 21
-    fits = matched & (y < 1 << 12) & (mo < 1 << 6) & (dd < 1 << 7)
-    lut = np.where(empty, 0, np.where(fits, packed, -1))
-    if not len(lut):
-        return np.zeros(len(arr), dtype=np.int64)
-    return lut[enc.indices.to_numpy(zero_copy_only=False)]
+    """:func:`~citegraph.model.pack_timespan` of each value, column-wise (``-1``: does not pack; 0: empty)."""
+    return _TIMESPAN_MEMO.packed(arr)
 
 
 def _good_date(v: str) -> bool:
