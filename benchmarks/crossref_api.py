@@ -39,6 +39,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import citegraph  # noqa: E402
+from common import warm_page_cache  # noqa: E402
 from http_api import latency, start_server, wrk_latency  # noqa: E402
 
 #: The facets of the facet benchmark.
@@ -155,9 +156,10 @@ def main() -> int:
             return 1
         queries = bibliographic_queries(graph, args.queries, seed=5)
         windows = year_ranges(graph, args.target)
+    warmed = warm_page_cache(args.db)
     server, port = start_server(args.db)
     base = f"http://127.0.0.1:{port}"
-    report: dict[str, object] = {"db": str(args.db)}
+    report: dict[str, object] = {"db": str(args.db), "page_cache_warmed": warmed}
     try:
         client = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
         try:

@@ -34,10 +34,12 @@ from common import find_parts  # noqa: E402
 from http_api import latency, start_server  # noqa: E402
 
 #: A server tuned for loading: large buffers and checkpoints far apart; commits asynchronous (a crash may lose the
-#: last batches, which a re-run of the load writes again); fsync on, so the database itself is never at risk.
+#: last batches, which a re-run of the load writes again); fsync on, so the database itself is never at risk;
+#: ``wal_level=minimal`` (no replicas while loading: PostgreSQL's own advice for populating a database), so tables
+#: a build makes are written without WAL and synced once at commit.
 BULK_SETTINGS = ("fsync=on", "synchronous_commit=off", "full_page_writes=on", "shared_buffers=2GB",
                  "max_wal_size=16GB", "checkpoint_timeout=30min", "maintenance_work_mem=1GB",
-                 "max_connections=100", "listen_addresses=127.0.0.1")
+                 "max_connections=100", "listen_addresses=127.0.0.1", "wal_level=minimal", "max_wal_senders=0")
 
 
 def load(db: str, parts: list[Path]) -> dict[str, object]:

@@ -433,13 +433,26 @@ class PostgresStore(SQLiteStore):
         step("edges", "DROP TABLE new_edges")
 
     def _bulk_into(self, step: Callable[..., int], name: str, table: str, key: tuple[str, ...], rows: str) -> bool:
-        """Into an empty ``table`` (a first load): ``rows`` (each key once, in key order) appended without its key
-        index, which is built once afterwards (a sort, not a B-tree insert per row). False when it is not empty."""
+        """Into an empty ``table`` (a first load): ``rows`` (each key once, in key order) made a new table by one
+        query, its key index built once (a sort of sorted rows), and put in the empty one's place; False when
+        ``table`` is not empty. A table made by ``CREATE TABLE AS`` is filled by a parallel plan (``INSERT …
+        SELECT`` never is) and, on a server with ``wal_level=minimal`` (a bulk-loading setup), without WAL."""
         if self.conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]:
             return False
-        step(name, f"ALTER TABLE {table} DROP CONSTRAINT {table}_pkey")
-        step(name, f"INSERT INTO {table} {rows}")
-        step(name, f"ALTER TABLE {table} ADD PRIMARY KEY ({', '.join(key)})")
+        columns = self.conn.execute(
+            "SELECT a.attname, a.attnotnull, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a"
+            " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+            " WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+            (table,)).fetchall()
+        step(name, f"DROP TABLE IF EXISTS {table}_next")
+        step(name, f"CREATE TABLE {table}_next ({', '.join(c for c, _, _ in columns)}) AS {rows}")
+        changes = [f"ADD PRIMARY KEY ({', '.join(key)})"]
+        changes += [f"ALTER COLUMN {c} SET NOT NULL" for c, not_null, _ in columns if not_null and c not in key]
+        changes += [f"ALTER COLUMN {c} SET DEFAULT {default}" for c, _, default in columns if default]
+        step(name, f"ALTER TABLE {table}_next {', '.join(changes)}")
+        step(name, f"DROP TABLE {table}")
+        step(name, f"ALTER TABLE {table}_next RENAME TO {table}")
+        step(name, f"ALTER INDEX {table}_next_pkey RENAME TO {table}_pkey")
         return True
 
     def _insert_facets(self, step: Callable[..., int]) -> None:
