@@ -187,3 +187,54 @@ def test_an_older_schema_is_migrated_by_a_writer_only(postgres_server: Throwaway
         assert {"extras", "citing_pos", "cited_pos"} <= columns
         assert conn.execute("SELECT to_regclass('older.citer_marks') IS NOT NULL").fetchone()[0]
     assert open_store(url, readonly=True).meta("schema_version") == str(SCHEMA_VERSION)
+
+
+def test_references_staged_as_json_by_an_older_version_are_built_as_edges(postgres_server: ThrowawayPostgres) -> None:
+    """Staged references are an array in PostgreSQL since the edge step reads them without parsing; a database
+    whose stage holds them as JSON bytes (written before) is converted by the next writer, staged rows kept."""
+    url = _schema_url(postgres_server, "stagedjson")
+    fresh = _schema_url(postgres_server, "stagedfresh")
+    for target in (url, fresh):
+        with citegraph.open(target, create=True) as g:
+            g.load([WORKS], workers=0, build=False)
+    with psycopg.connect(url, autocommit=True) as conn:  # what an older version staged
+        conn.execute("ALTER TABLE stagedjson.stage ALTER COLUMN cited TYPE bytea"
+                     " USING convert_to(array_to_json(cited)::text, 'UTF8')")
+    with citegraph.open(url, create=True) as g:
+        g.store.build()
+    with citegraph.open(fresh, create=True) as g:
+        g.store.build()
+    edges = []
+    for schema in ("stagedjson", "stagedfresh"):
+        with psycopg.connect(url) as conn:
+            edges.append(conn.execute(f"SELECT citing, cited, sources FROM {schema}.edges ORDER BY 1, 2").fetchall())
+            kind = conn.execute("SELECT data_type FROM information_schema.columns WHERE table_schema = %s"
+                                " AND table_name = 'stage' AND column_name = 'cited'", (schema,)).fetchone()
+            assert kind == ("ARRAY",)
+    assert edges[0] == edges[1] and len(edges[0]) > 100
+
+
+def test_a_first_load_whose_references_all_resolve_gives_the_edges_sqlite_gives(
+        postgres_server: ThrowawayPostgres, tmp_path: Path) -> None:
+    """Every reference resolved at load and each work staged once: the edge step reads the stage in key order
+    without sorting the edges (``_STAGED_EDGES_IN_ORDER``); the edges must be SQLite's."""
+    import gzip
+    import json
+
+    works = [json.loads(line) for line in gzip.decompress(WORKS.read_bytes()).splitlines() if line.strip()]
+    for i, work in enumerate(works):  # each cites the works listed before it (some twice: kept once)
+        earlier = [w["id"] for w in works[max(0, i - 7):i]]
+        work["referenced_works"] = [*reversed(earlier), *earlier[:1]]
+    path = tmp_path / "chain.jsonl"
+    path.write_text("".join(json.dumps(w) + "\n" for w in works))
+    url = _schema_url(postgres_server, "inorder")
+    got = []
+    for target in (url, str(tmp_path / "chain.db")):
+        with citegraph.open(target, create=True) as g:
+            g.load([path], workers=0, build=False)
+            if isinstance(g.store, PostgresStore):
+                assert g.store._staged_in_order()
+            g.store.build()
+            got.append(g.store.conn.execute("SELECT w.key_id, x.key_id, e.sources FROM edges e JOIN works w ON"
+                                            " w.id = e.citing JOIN works x ON x.id = e.cited").fetchall())
+    assert sorted(got[0]) == sorted(got[1]) and len(got[0]) > 100

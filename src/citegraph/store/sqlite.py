@@ -416,6 +416,8 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
 
     #: The staged references, one row each: (citing, source, position in the record, scheme, value).
     _STAGED_REFS = _STAGED_REFS
+    #: A record's resolved references (work ids, each once, in order) as the ``stage.cited`` column holds them.
+    _staged_cited: Callable[[list[int]], object] = staticmethod(lambda cited: _json(cited))
     #: The staged facets, one row each: (field, value, work_id, source).
     _STAGED_FACETS = ("SELECT substr(j.value, 1, instr(j.value, ':') - 1) AS field, substr(j.value, instr(j.value, ':')"
                       " + 1) AS value, s.citing AS work_id, s.source AS source FROM stage s, json_each(s.facets) j")
@@ -669,7 +671,7 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
                     existing[key] = version
             work_rows = []
             record_rows = []
-            stage_rows: list[tuple[int, int, bytes, bytes, bytes, bytes]] = []
+            stage_rows: list[tuple[int, int, object, bytes, bytes, bytes]] = []
             replaced = []
             for index, (rec, work_id, rkey) in enumerate(zip(records, keys, rkeys, strict=True)):
                 if rkey in existing:
@@ -700,7 +702,7 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
                         unresolved.append(f"{pair[0]}:{pair[1]}")
                     else:
                         cited.append(target)
-                stage_rows.append((work_id, src, _json(cited), _json(unresolved),
+                stage_rows.append((work_id, src, self._staged_cited(sorted(set(cited))), _json(unresolved),
                                    _json([f"{a}:{b}" for a, b in rec.facets]), _json(rec.names)))
                 result.refs += len(rec.refs)
             conn.executemany(_UPSERT_WORK, self._merged_rows(src, work_rows))
