@@ -429,8 +429,9 @@ class PostgresStore(SQLiteStore):
             self.conn.execute("ALTER TABLE stage RENAME TO stage_json")
             self.conn.execute("ALTER INDEX stage_pkey RENAME TO stage_json_pkey")
             self.conn.execute(found[0].rstrip(";"))
-            self.conn.execute("INSERT INTO stage SELECT citing, source, ARRAY(SELECT j::bigint FROM"
-                              " jsonb_array_elements_text(convert_from(cited, 'UTF8')::jsonb) AS j),"
+            # each once and in order, as the writer now stages them (the in-order edge step counts on it)
+            self.conn.execute("INSERT INTO stage SELECT citing, source, ARRAY(SELECT DISTINCT j::bigint FROM"
+                              " jsonb_array_elements_text(convert_from(cited, 'UTF8')::jsonb) AS j ORDER BY 1),"
                               " refs, facets, names FROM stage_json")
             self.conn.execute("DROP TABLE stage_json")
             self.conn.execute("COMMIT")
