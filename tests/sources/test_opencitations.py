@@ -369,3 +369,23 @@ def test_a_legacy_dump_read_by_processes_loads_as_inline(tmp_path: Path, monkeyp
             " JOIN work_ids b ON b.work_id = e.cited AND b.scheme = 'doi'").fetchall()))
         store.close()
     assert edges[0] == edges[1] and len(edges[0]) == 40
+
+
+def test_bad_rows_read_by_reader_threads_are_as_inline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(oc, "CHUNK_ROWS", 4)  # several blocks in flight, good and bad rows in each
+    rows = []
+    for i in range(1, 25):
+        cited = f"omid:br/0620{i % 7 + 1}"
+        good = (f"2021-0{i % 9 + 1}", "P2Y")
+        bad = {3: ("2020-02-31", "P1Y"), 8: ("2020", "1 year"), 13: ("2020", "P1Y")}.get(i, good)
+        citing = "omid:br/0610" + ("x" if i == 13 else str(i))
+        rows.append(f"oci:0610{i}-0620{i % 7 + 1},{citing},{cited},{bad[0]},{bad[1]},no,yes")
+    path = tmp_path / "mixed.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    got = []
+    for where, pool_min_bytes in (("inline", 1 << 40), ("readers", 0)):
+        report = load(SQLiteStore(tmp_path / f"{where}.db"), [path], workers=2, pool_min_bytes=pool_min_bytes,
+                      rejects_path=tmp_path / f"{where}.jsonl")
+        rejects = sorted((e["position"], e["reason"]) for e in read_rejects(tmp_path / f"{where}.jsonl"))
+        got.append((report.citations, report.rejected, rejects))
+    assert got[0] == got[1] and got[0][1] == 3 and got[0][0] == 21
