@@ -262,12 +262,14 @@ class Graph:
         key = any_id if isinstance(any_id, int) else self.resolve(any_id)
         return self.store.record(key, source)
 
-    def served_works(self, keys: Sequence[int], source: str, years: tuple[int, int]) -> dict[int, ServedWork]:
+    def served_works(self, keys: Sequence[int], source: str,
+                     years: tuple[int, int] | None) -> dict[int, ServedWork]:
         """What serving each work needs at once: counts, primary id, ``source``'s record, counts by year for
         ``years`` (first, last) as JSON (the dialects' hot path; unknown keys are left out)."""
         return self.store.served_works(keys, source, years)
 
-    def served_work_named(self, pair: tuple[str, str], source: str, years: tuple[int, int]) -> ServedWork | None:
+    def served_work_named(self, pair: tuple[str, str], source: str,
+                          years: tuple[int, int] | None) -> ServedWork | None:
         """``served_works`` of the work a canonical (scheme, value) pair names, looked up in the same read."""
         return self.store.served_work_named(pair, source, years)
 

@@ -180,7 +180,8 @@ class ServedWork(msgspec.Struct):
     record_refs_exact: bool  # the record's own reference list is exactly the references it gave (from the load)
     record_spans: bytes | None  # where the fields a dialect replaces sit in the record (from the load)
     #: citations received per citing year within the asked years, newest first, zero years left out, as
-    #: compact JSON ``[{"year":Y,"cited_by_count":N},…]`` (written by the database: no Python per year)
+    #: compact JSON ``[{"year":Y,"cited_by_count":N},…]`` (written by the database: no Python per year); empty
+    #: when no years were asked
     counts_by_year_json: bytes
     #: the work cites something its record does not (another source's record or citation file gave it), so the
     #: record's own reference list is not the graph's (False when the source has no record of the work)
@@ -311,11 +312,13 @@ class Store(Protocol):
     def record(self, work_id: int, source: str) -> bytes | None:
         """One source's raw record of a work, decompressed, or None."""
 
-    def served_works(self, work_ids: Sequence[int], source: str, years: tuple[int, int]) -> dict[int, ServedWork]:
+    def served_works(self, work_ids: Sequence[int], source: str,
+                     years: tuple[int, int] | None) -> dict[int, ServedWork]:
         """What serving each work needs (see ``ServedWork``; counts by year for ``years``, both ends
-        included), in as few reads as the store can; unknown keys are left out."""
+        included, or none for None), in as few reads as the store can; unknown keys are left out."""
 
-    def served_work_named(self, pair: IdPair, source: str, years: tuple[int, int]) -> ServedWork | None:
+    def served_work_named(self, pair: IdPair, source: str,
+                          years: tuple[int, int] | None) -> ServedWork | None:
         """``served_works`` of the work a canonical external id names (None if none), in one read."""
 
     def citations(self, work_id: int, *, sort: str, year: int | None, after: tuple | None,

@@ -103,7 +103,7 @@ class PaperRenderer:
         names = fields.names
         records: dict[int, dict[str, Any]] = {}
         if any(n not in self.recordless for n in names):
-            for key, served in self.store.served_works(keys, SOURCE, (0, 0)).items():
+            for key, served in self.store.served_works(keys, SOURCE, None).items():
                 if served.record is not None:
                     try:
                         rec = _decode(served.record)
