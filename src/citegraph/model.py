@@ -53,6 +53,15 @@ def sources_of(mask: int) -> list[str]:
 #: Every mask's names, filled as they are met (there are 2**len(SOURCES) of them).
 _SOURCE_SETS: dict[int, list[str]] = {}
 
+#: How many years of counts by year a work is served with, counting back from the current year (OpenAlex's
+#: ``counts_by_year``: the last ten, this one included). The build precomputes them for this span.
+COUNTS_BY_YEAR_YEARS = 10
+
+
+def counts_by_year_span(this_year: int) -> tuple[int, int]:
+    """The years a work's served counts by year cover, first and last, in ``this_year``."""
+    return this_year - COUNTS_BY_YEAR_YEARS + 1, this_year
+
 
 class Id(msgspec.Struct, frozen=True, array_like=True):
     """A canonical identifier: a scheme from :mod:`citegraph.ids` and its normalised value."""

@@ -47,15 +47,13 @@ from citegraph.graph.records import (
     splice_graph_fields,
 )
 from citegraph.ids import IdError, format_id
-from citegraph.model import Author, Concept, Work
+from citegraph.model import Author, Concept, Work, counts_by_year_span
 
 if TYPE_CHECKING:
     from citegraph.graph import Graph, ServedWork, WorkRow
 
 #: The prefix of every OpenAlex entity id.
 OPENALEX_URL = "https://openalex.org/"
-#: How many years of ``counts_by_year`` a work shows, counting back from the current year (upstream).
-COUNTS_BY_YEAR_YEARS = 10
 #: The source name of OpenAlex records in the store.
 SOURCE = "openalex"
 #: The fields we compute from our merged graph, whatever the record says.
@@ -128,17 +126,12 @@ def counts_by_year_list(counts: dict[int, int], today: datetime.date | None = No
     """Upstream's ``counts_by_year``: the last ten years to this one, newest first, zero years left out."""
     if this_year is None:
         this_year = (today or datetime.date.today()).year
-    first = this_year - COUNTS_BY_YEAR_YEARS + 1
+    first, _last = counts_by_year_span(this_year)
     return [
         {"year": year, "cited_by_count": counts[year]}
         for year in sorted(counts, reverse=True)
         if first <= year <= this_year and counts[year]
     ]
-
-
-def counts_by_year_span(this_year: int) -> tuple[int, int]:
-    """The years ``counts_by_year`` shows, first and last (upstream: the last ten, this one included)."""
-    return this_year - COUNTS_BY_YEAR_YEARS + 1, this_year
 
 
 def ordered_references(record_refs: Sequence[object], ours: Sequence[str]) -> list[str]:
