@@ -97,12 +97,18 @@ def test_migrate_upgrades_an_older_database_and_its_search_index(tmp_path: Path,
                        "doi_prefix", "reference_visibility"):
             conn.execute(f"ALTER TABLE works DROP COLUMN {column}")
         conn.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
+        conn.execute("DROP TABLE served_years")  # and none of schema 9's served tables
+        conn.execute("DROP TABLE refs_beyond")
+        conn.execute("DELETE FROM meta WHERE key IN ('served_years', 'refs_beyond')")
     shutil.rmtree(f"{path}.search")  # an index of an older schema is never queried: as if there were none
     assert main(["stats", "--db", str(path)]) == 1
     assert "citegraph migrate" in capsys.readouterr().err
     assert main(["migrate", "--db", str(path), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["schema_version"] >= 3 and result["search_index_rebuilt"] and result["indexed_works"] == 369
+    assert result["served_written"]  # the served counts by year written, not left to a read per work
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM served_years").fetchone()[0] > 100
     with citegraph.open(path, readonly=True) as graph:
         hits = graph.find(q.Query(text=q.Term("publications"), page=q.Page(1, 5)))
         assert hits.count > 0 and hits.hits[0].score

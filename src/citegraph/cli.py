@@ -292,8 +292,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         rebuilt = g.ensure_search_index()
         g.ensure_columns()
         g.ensure_metrics()
+        served = g.ensure_served()
     result = {"db": str(args.db), "schema_version": int(version or 0), "search_index_rebuilt": rebuilt is not None,
-              "indexed_works": rebuilt, "seconds": round(time.perf_counter() - t0, 1)}
+              "indexed_works": rebuilt, "served_written": served, "seconds": round(time.perf_counter() - t0, 1)}
     if args.json:
         _print_json(result)
     else:

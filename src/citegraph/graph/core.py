@@ -579,6 +579,10 @@ class Graph:
         build_metrics(self.store)
         return True
 
+    def ensure_served(self) -> bool:
+        """Write what serving reads precomputed when the last build did not (a writer's call); True if it did."""
+        return self.store.ensure_served()
+
     def ensure_adjacency(self) -> bool:
         """Save the current build's adjacency arrays on this host when they are missing (a server database's API
         host, or a database built before they existed); True if it saved them. Derived data only: when the folder

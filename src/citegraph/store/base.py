@@ -423,6 +423,11 @@ class Store(Protocol):
     def metrics_current(self) -> bool:
         """Were the stored metrics computed for the current build?"""
 
+    def ensure_served(self) -> bool:
+        """Write what serving reads precomputed (each work's counts by year for this year's span, the citations its
+        records do not give) when the last build did not (a database migrated from an older version, or built in
+        another year); True if it wrote them. Serving is right without them, only slower."""
+
     def impact(self, work_id: int) -> ImpactRow | None:
         """A work's stored impact metrics."""
 

@@ -1145,6 +1145,20 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
         self._build_indexes(step)
         self._fill_served(step, None, None)
 
+    def ensure_served(self) -> bool:
+        """Write ``V9_TABLES`` for every work when they are not current (see the store contract)."""
+        span = _span_text(counts_by_year_span(datetime.date.today().year))
+        if self.meta(SERVED_YEARS_META) == span and self.meta(REFS_BEYOND_META) is not None:
+            return False
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._fill_served(lambda _name, sql, params=(): self.conn.execute(sql, params).rowcount, None, None)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return True
+
     def _fill_served(self, step: Callable[..., int], cited: str | None, citing: str | None) -> None:
         """Inside the build, after the counts by year and the edges are final: ``V9_TABLES`` for every work
         (``cited``/``citing`` None), or for the works the SQL ``cited`` names (their counts by year changed) and those
