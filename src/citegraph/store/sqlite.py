@@ -1352,8 +1352,33 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
                   after: tuple | None = None, limit: int = 25, offset: int = 0,
                   with_ids: bool = True) -> list[CitationRow]:
         """Works citing ``work_id``: one range scan of the citation index (plus the citers' display ids)."""
-        params: list[object] = [work_id]
-        where = "c.cited = ?"
+        return [row for row, _count in self._citer_rows("?", [work_id], sort=sort, year=year, after=after,
+                                                        limit=limit, offset=offset, with_ids=with_ids)]
+
+    def citations_named(self, pair: IdPair, *, sort: str = "cited_by_count:desc", after: tuple | None = None,
+                        limit: int = 25, offset: int = 0) -> tuple[int, list[CitationRow]] | None:
+        """The citation count of the work an external id names and a page of its citers (as ``citations`` without
+        display ids), read in one statement: a database server charges a round trip per statement. None when the
+        id names no work."""
+        named = "(SELECT work_id FROM work_ids WHERE scheme = ? AND value = ?)"
+        rows = self._citer_rows(named, [*pair], sort=sort, year=None, after=after, limit=limit, offset=offset,
+                                with_ids=False, count_of=(f"(SELECT cited_by_count FROM works WHERE id = {named})",
+                                                          [*pair]))
+        if rows:
+            return rows[0][1], [row for row, _count in rows]
+        # no row: no such work, or a page past its citers (its count is still the answer's)
+        found = self.conn.execute("SELECT w.id, w.cited_by_count FROM work_ids i JOIN works w ON w.id = i.work_id"
+                                  " WHERE i.scheme = ? AND i.value = ?", pair).fetchone()
+        return None if found is None else (found[1], [])
+
+    def _citer_rows(self, cited_sql: str, cited_params: list[object], *, sort: str, year: int | None,
+                    after: tuple | None, limit: int, offset: int, with_ids: bool,
+                    count_of: tuple[str, list[object]] | None = None) -> list[tuple[CitationRow, int]]:
+        """Rows of the citation index for the work ``cited_sql`` gives (a parameter, or a subquery read once), with
+        the value of ``count_of``'s SQL on each (0 without it)."""
+        count_sql, params = ("0", []) if count_of is None else (count_of[0], list(count_of[1]))
+        params += cited_params
+        where = f"c.cited = {cited_sql}"
         if year is not None:
             where += " AND c.pub_key >= ? AND c.pub_key < ?"
             params += [year * 10000, (year + 1) * 10000]
@@ -1362,12 +1387,12 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
         where += keyset_sql
         params += [limit, offset]
         if not with_ids:
-            return [CitationRow(r[0], r[1], key_date(r[2])) for r in self.conn.execute(
-                f"SELECT c.citing, -c.neg_cbc, c.pub_key FROM citers c{hint} WHERE {where}"
+            return [(CitationRow(r[0], r[1], key_date(r[2])), r[3]) for r in self.conn.execute(
+                f"SELECT c.citing, -c.neg_cbc, c.pub_key, {count_sql} FROM citers c{hint} WHERE {where}"
                 f" ORDER BY {order_by} LIMIT ? OFFSET ?", params)]
-        return [CitationRow(r[0], r[1], key_date(r[2]), r[3]) for r in self.conn.execute(
-            f"SELECT c.citing, -c.neg_cbc, c.pub_key, w.key_id FROM citers c{hint} JOIN works w ON w.id = c.citing"
-            f" WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?", params)]
+        return [(CitationRow(r[0], r[1], key_date(r[2]), r[3]), r[4]) for r in self.conn.execute(
+            f"SELECT c.citing, -c.neg_cbc, c.pub_key, w.key_id, {count_sql} FROM citers c{hint}"
+            f" JOIN works w ON w.id = c.citing WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?", params)]
 
     def references(self, work_id: int, *, sort: str = "cited_by_count:desc", year: int | None = None,
                    after: tuple | None = None, limit: int = 25, offset: int = 0) -> list[CitationRow]:

@@ -58,9 +58,9 @@ class SQLiteQueries:
     def _compiler(self, resolve_text: TextResolver) -> Compiler:
         return Compiler(resolve_text)
 
-    def citations(self, work_id: int, *, sort: str = "cited_by_count:desc", year: int | None = None,
-                  after: tuple | None = None, limit: int = 25, offset: int = 0,
-                  with_ids: bool = True) -> list[CitationRow]:  # provided by SQLiteStore
+    def citations_named(self, pair: tuple[str, str], *, sort: str = "cited_by_count:desc",
+                        after: tuple | None = None, limit: int = 25,
+                        offset: int = 0) -> tuple[int, list[CitationRow]] | None:  # provided by SQLiteStore
         raise NotImplementedError
 
     # --- queries ---------------------------------------------------------------------------------------
@@ -146,34 +146,35 @@ class SQLiteQueries:
             return None
         value = pred.values[0]
         assert isinstance(value, tuple)
-        # the work and its count in one read (a database server charges a round trip per statement)
-        row = self.conn.execute("SELECT w.id, w.cited_by_count FROM work_ids i JOIN works w ON w.id = i.work_id"
-                                " WHERE i.scheme = ? AND i.value = ?", (value[0], value[1])).fetchone()
-        if row is None:
-            return FindResult(count=0, hits=[])
-        cited, count = row
         page = query.page
+        after = None
         if isinstance(page, q.Cursor):
-            after = None
             if page.after is not None:
                 if len(page.after) != len(query.sort):
                     return None
                 after = (page.after[0], page.after[-1]) if len(page.after) == 2 else None
                 if after is None:
                     return None
-            rows = self.citations(cited, sort=sort, after=after, limit=page.size + 1, with_ids=False)
-            more = len(rows) > page.size
-            rows = rows[:page.size]
-            next_after = None
-            if more and rows:
-                last = rows[-1]
-                key0 = last.cited_by_count if sort.startswith("cited_by_count") else last.publication_date
-                next_after = (key0, last.work_id) if len(query.sort) == 2 else None
-                if next_after is None:
-                    return None
-            return FindResult(count=count, hits=[FoundWork(r.work_id) for r in rows], next_after=next_after)
-        rows = self.citations(cited, sort=sort, limit=page.size, offset=page.offset, with_ids=False)
-        return FindResult(count=count, hits=[FoundWork(r.work_id) for r in rows])
+            limit, offset = page.size + 1, 0
+        else:
+            limit, offset = page.size, page.offset
+        # the work, its count and the page in one read (a database server charges a round trip per statement)
+        found = self.citations_named((value[0], value[1]), sort=sort, after=after, limit=limit, offset=offset)
+        if found is None:
+            return FindResult(count=0, hits=[])
+        count, rows = found
+        if not isinstance(page, q.Cursor):
+            return FindResult(count=count, hits=[FoundWork(r.work_id) for r in rows])
+        more = len(rows) > page.size
+        rows = rows[:page.size]
+        next_after = None
+        if more and rows:
+            last = rows[-1]
+            key0 = last.cited_by_count if sort.startswith("cited_by_count") else last.publication_date
+            next_after = (key0, last.work_id) if len(query.sort) == 2 else None
+            if next_after is None:
+                return None
+        return FindResult(count=count, hits=[FoundWork(r.work_id) for r in rows], next_after=next_after)
 
     def _sample(self, query: Query, base: str, params: list[object], count: int) -> FindResult:
         assert query.sample is not None
