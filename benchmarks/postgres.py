@@ -1,6 +1,7 @@
 """The PostgreSQL store against the SQLite store, in the same run: loading a corpus and serving it over HTTP.
 
     python benchmarks/postgres.py CORPUS_DIR [--parts N] [--workers 2] [--requests 2000] [--skip-sqlite]
+    python benchmarks/postgres.py CORPUS_DIR --serve DB   # serving figures of an existing database only
 
 CORPUS_DIR is what benchmarks/generate.py wrote. Starts a throwaway PostgreSQL server (the machine's binaries,
 tests/postgres.py) tuned for a bulk load but durable (fsync on, asynchronous commit), loads the corpus into it
@@ -8,7 +9,8 @@ with ``citegraph.open(url).load``, then into a SQLite file; then serves each wit
 and measures, at one keep-alive connection, ``GET /openalex/works/{id}`` over random works and the 25 top citers of
 the most-cited work (``filter=cites:…&sort=cited_by_count:desc``). Prints a JSON report: load and build seconds
 per engine and their ratio, the build's steps, edges per second of the edge step and of the whole load, and the
-latency percentiles per engine.
+latency percentiles per engine, also as wrk measures them at one connection (alternating rounds, with their
+medians).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import http.client
 import json
 import os
 import random
+import shutil
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -31,7 +35,7 @@ from tests.postgres import ThrowawayPostgres  # noqa: E402
 
 import citegraph  # noqa: E402
 from common import find_parts  # noqa: E402
-from http_api import latency, start_server  # noqa: E402
+from http_api import latency, start_server, wrk_latency  # noqa: E402
 
 #: A server tuned for loading: large buffers and checkpoints far apart; commits asynchronous (a crash may lose the
 #: last batches, which a re-run of the load writes again); fsync on, so the database itself is never at risk;
@@ -40,6 +44,10 @@ from http_api import latency, start_server  # noqa: E402
 BULK_SETTINGS = ("fsync=on", "synchronous_commit=off", "full_page_writes=on", "shared_buffers=2GB",
                  "max_wal_size=16GB", "checkpoint_timeout=30min", "maintenance_work_mem=1GB",
                  "max_connections=100", "listen_addresses=127.0.0.1", "wal_level=minimal", "max_wal_senders=0")
+
+
+#: Alternating wrk rounds of the serving figures (this machine's speed swings from one stretch of seconds to the next).
+WRK_ROUNDS = 5
 
 
 def load(db: str, parts: list[Path]) -> dict[str, object]:
@@ -80,6 +88,15 @@ def serve_latency(db: str, workers: int, requests: int) -> dict[str, object]:
             cites = f"/openalex/works?filter=cites:{most_w}&sort=cited_by_count:desc&per-page=25"
             latency(client, [cites] * 20)
             out["top25_citers_of_most_cited_1conn"] = latency(client, [cites] * 300)
+            if shutil.which("wrk"):  # the server's time without the stdlib client's reading and parsing
+                base = f"http://127.0.0.1:{port}"
+                rounds = [{"constant_5kb_p50_us": wrk_latency(base + "/-/bench/constant", 3, None)["p50_us"],
+                           "work_by_id_p50_us": wrk_latency(base, 3, urls)["p50_us"],
+                           "top25_citers_p50_us": wrk_latency(base + cites, 3, None)["p50_us"]}
+                          for _ in range(WRK_ROUNDS)]
+                out["wrk_1conn_rounds"] = rounds
+                out["wrk_1conn_median_of_rounds"] = {key: statistics.median(r[key] for r in rounds)
+                                                     for key in rounds[0]}
             return out
         finally:
             client.close()
@@ -96,7 +113,12 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--skip-sqlite", action="store_true")
     ap.add_argument("--out", type=Path, default=None, help="where the SQLite file and local files go")
+    ap.add_argument("--serve", metavar="DB", default=None,
+                    help="only measure serving an existing database (a postgresql:// URL or a SQLite file)")
     args = ap.parse_args()
+    if args.serve:
+        print(json.dumps({"http": serve_latency(args.serve, args.workers, args.requests)}, indent=2))
+        return
     parts = find_parts(args.corpus)[:args.parts]
     out_dir = args.out or Path(tempfile.mkdtemp(prefix="citegraph-pg-bench-"))
     out_dir.mkdir(parents=True, exist_ok=True)

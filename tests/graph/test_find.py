@@ -82,11 +82,11 @@ def test_cites_fast_path_and_general_path_agree(graph: citegraph.Graph) -> None:
     general = everything(graph, q.And((cites, q.Range(q.PUBLICATION_YEAR, 0))), sort, size=3)  # a join
     assert fast == general and len(fast) == graph.work("W2741809807").cited_by_count
     # pages too, in each order the index serves, and each with the work's count (read in the page's statement)
-    for sort in (sort, (q.Sort(q.PUBLICATION_DATE, True), q.Sort(q.WORK, True)),
-                 (q.Sort(q.PUBLICATION_DATE, False), q.Sort(q.WORK))):
+    for order in (sort, (q.Sort(q.PUBLICATION_DATE, True), q.Sort(q.WORK, True)),
+                  (q.Sort(q.PUBLICATION_DATE, False), q.Sort(q.WORK))):
         for number in (1, 2, 50):  # the last is past the end: no hits, the count still the work's
-            page = graph.find(q.Query(where=q.And((cites,)), sort=sort, page=q.Page(number, 2)))
-            slow = graph.find(q.Query(where=q.And((cites, q.Range(q.PUBLICATION_YEAR, 0))), sort=sort,
+            page = graph.find(q.Query(where=q.And((cites,)), sort=order, page=q.Page(number, 2)))
+            slow = graph.find(q.Query(where=q.And((cites, q.Range(q.PUBLICATION_YEAR, 0))), sort=order,
                                       page=q.Page(number, 2)))
             assert (page.count, ids_of(graph, page)) == (slow.count, ids_of(graph, slow))
             assert page.count == len(fast) and (number < 50) == bool(page.hits)

@@ -244,3 +244,19 @@ def test_listed_order_puts_what_s2_listed_first_and_any_offset_matches_a_plain_s
     s.write_citations("s2", [_cite(1007, 1)], path=None, next_position=1, rejected=0, done=True)
     assert s.listed(cited, "s2", "citations", offset=0, limit=3) == first
     s.close()
+
+
+def test_a_first_load_resolved_at_load_sets_its_self_references_aside(store: Store) -> None:
+    """Every reference known when it is written (the works before it): a database server writes the edges whole
+    from the stage, and must set the self-reference aside as the row-by-row path does."""
+    write(store, [rec([W(1)], date="2001-05-01"), rec([W(2)], [W(1)], date="2005-01-01")])
+    write(store, [rec([W(3)], [W(1), W(2)], date="2010-03"), rec([W(4)], [W(1), W(4)], date="2011")])
+    in_order = getattr(store, "_staged_in_order", None)
+    assert in_order is None or in_order()  # (PostgreSQL's whole-table path is the one under test there)
+    res = store.build()
+    assert res.self_loops == 1 and res.edges == 4 and res.stubs_created == 0
+    assert store.stats()["edges"] == 4
+    w4 = store.resolve(W(4))
+    assert w4 is not None and store.reference_keys(w4) == [store.resolve(W(1))]
+    row = store.work_row(w4)
+    assert row is not None and row.referenced_works_count == 1

@@ -1014,7 +1014,7 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
             conn.execute("DROP TABLE missing")
             # 3. staged references become edges, merging sources into existing edges
             before = conn.execute("SELECT count(*) FROM edges").fetchone()[0]
-            self._merge_staged_edges(step)
+            written = self._merge_staged_edges(step)
             step("facets", f"CREATE TEMP TABLE staged_facets AS {self._STAGED_FACETS}")
             # new values numbered in sorted order, so an interrupted and re-run load numbers them the same way
             step("facets", "INSERT INTO facet_values(field, value) SELECT DISTINCT field, value FROM staged_facets f"
@@ -1028,11 +1028,13 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
             t = time.perf_counter()
             build_staged(conn, lambda _name, sql, params=(): conn.execute(sql, params).rowcount)
             res.steps["citations"] = round(time.perf_counter() - t, 3)
-            # 4. a reference that resolves to its own work is a self-loop: counted, kept aside
-            step("edges", "INSERT INTO self_loops SELECT citing, sources FROM edges WHERE citing=cited"
-                          " ON CONFLICT(work_id) DO UPDATE SET sources = self_loops.sources | excluded.sources")
-            step("edges", "DELETE FROM edges WHERE citing=cited")
-            after = conn.execute("SELECT count(*) FROM edges").fetchone()[0]
+            # 4. a reference that resolves to its own work is a self-loop: counted, kept aside (unless the edges were
+            # written whole with them set aside already)
+            if written is None:
+                step("edges", "INSERT INTO self_loops SELECT citing, sources FROM edges WHERE citing=cited"
+                              " ON CONFLICT(work_id) DO UPDATE SET sources = self_loops.sources | excluded.sources")
+                step("edges", "DELETE FROM edges WHERE citing=cited")
+            after = written if written is not None else conn.execute("SELECT count(*) FROM edges").fetchone()[0]
             res.edges_added = after - before
             res.edges = after
             if incremental:
@@ -1127,9 +1129,11 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
         for table in ("t_set", "old_rows", "new_rows", "delta", "moved", "year_delta", "relisted"):
             step("touched", f"DROP TABLE {table}")
 
-    def _merge_staged_edges(self, step: Callable[..., int]) -> None:
-        """Inside the build: the staged references (resolved at load, or by id now) merged into the edges."""
+    def _merge_staged_edges(self, step: Callable[..., int]) -> int | None:
+        """Inside the build: the staged references (resolved at load, or by id now) merged into the edges. An engine
+        that writes the table whole, self-references set aside, returns how many edges it holds (None: merged)."""
         step("edges", self._EDGES_FROM_STAGE.format(refs=self._STAGED_REFS))
+        return None
 
     def _insert_facets(self, step: Callable[..., int]) -> None:
         """Inside the build: the staged facets (``staged_facets``) added to the facets table, each pair once."""
