@@ -1026,7 +1026,8 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
             step("edges", "DELETE FROM stage")
             # 3b. citations staged in bulk (citation files) become edges and runs of what was asserted
             t = time.perf_counter()
-            build_staged(conn, lambda _name, sql, params=(): conn.execute(sql, params).rowcount)
+            if build_staged(conn, lambda _name, sql, params=(): conn.execute(sql, params).rowcount):
+                written = None  # citation files added edges (and perhaps self-references) after the whole write
             res.steps["citations"] = round(time.perf_counter() - t, 3)
             # 4. a reference that resolves to its own work is a self-loop: counted, kept aside (unless the edges were
             # written whole with them set aside already)
