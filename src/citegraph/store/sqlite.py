@@ -1357,8 +1357,8 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
                   after: tuple | None = None, limit: int = 25, offset: int = 0,
                   with_ids: bool = True) -> list[CitationRow]:
         """Works citing ``work_id``: one range scan of the citation index (plus the citers' display ids)."""
-        return [row for row, _count in self._citer_rows("?", [work_id], sort=sort, year=year, after=after,
-                                                        limit=limit, offset=offset, with_ids=with_ids)]
+        return self._citer_rows("?", [work_id], sort=sort, year=year, after=after, limit=limit, offset=offset,
+                                with_ids=with_ids)[0]
 
     def citations_named(self, pair: IdPair, *, sort: str = "cited_by_count:desc", after: tuple | None = None,
                         limit: int = 25, offset: int = 0) -> tuple[int, list[CitationRow]] | None:
@@ -1366,11 +1366,11 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
         display ids), read in one statement: a database server charges a round trip per statement. None when the
         id names no work."""
         named = "(SELECT work_id FROM work_ids WHERE scheme = ? AND value = ?)"
-        rows = self._citer_rows(named, [*pair], sort=sort, year=None, after=after, limit=limit, offset=offset,
-                                with_ids=False, count_of=(f"(SELECT cited_by_count FROM works WHERE id = {named})",
-                                                          [*pair]))
-        if rows:
-            return rows[0][1], [row for row, _count in rows]
+        rows, count = self._citer_rows(named, [*pair], sort=sort, year=None, after=after, limit=limit,
+                                       offset=offset, with_ids=False,
+                                       count_of=(f"(SELECT cited_by_count FROM works WHERE id = {named})", [*pair]))
+        if count is not None:
+            return count, rows
         # no row: no such work, or a page past its citers (its count is still the answer's)
         found = self.conn.execute("SELECT w.id, w.cited_by_count FROM work_ids i JOIN works w ON w.id = i.work_id"
                                   " WHERE i.scheme = ? AND i.value = ?", pair).fetchone()
@@ -1378,10 +1378,10 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
 
     def _citer_rows(self, cited_sql: str, cited_params: list[object], *, sort: str, year: int | None,
                     after: tuple | None, limit: int, offset: int, with_ids: bool,
-                    count_of: tuple[str, list[object]] | None = None) -> list[tuple[CitationRow, int]]:
-        """Rows of the citation index for the work ``cited_sql`` gives (a parameter, or a subquery read once), with
-        the value of ``count_of``'s SQL on each (0 without it)."""
-        count_sql, params = ("0", []) if count_of is None else (count_of[0], list(count_of[1]))
+                    count_of: tuple[str, list[object]] | None = None) -> tuple[list[CitationRow], int | None]:
+        """Rows of the citation index for the work ``cited_sql`` gives (a parameter, or a subquery read once), and
+        the value of ``count_of``'s SQL (None without it, or when there is no row)."""
+        count_sql, params = ("NULL", []) if count_of is None else (count_of[0], list(count_of[1]))
         params += cited_params
         where = f"c.cited = {cited_sql}"
         if year is not None:
@@ -1392,12 +1392,14 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
         where += keyset_sql
         params += [limit, offset]
         if not with_ids:
-            return [(CitationRow(r[0], r[1], key_date(r[2])), r[3]) for r in self.conn.execute(
+            found = self.conn.execute(
                 f"SELECT c.citing, -c.neg_cbc, c.pub_key, {count_sql} FROM citers c{hint} WHERE {where}"
-                f" ORDER BY {order_by} LIMIT ? OFFSET ?", params)]
-        return [(CitationRow(r[0], r[1], key_date(r[2]), r[3]), r[4]) for r in self.conn.execute(
+                f" ORDER BY {order_by} LIMIT ? OFFSET ?", params).fetchall()
+            return [CitationRow(r[0], r[1], key_date(r[2])) for r in found], found[0][3] if found else None
+        found = self.conn.execute(
             f"SELECT c.citing, -c.neg_cbc, c.pub_key, w.key_id, {count_sql} FROM citers c{hint}"
-            f" JOIN works w ON w.id = c.citing WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?", params)]
+            f" JOIN works w ON w.id = c.citing WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?", params).fetchall()
+        return [CitationRow(r[0], r[1], key_date(r[2]), r[3]) for r in found], found[0][4] if found else None
 
     def references(self, work_id: int, *, sort: str = "cited_by_count:desc", year: int | None = None,
                    after: tuple | None = None, limit: int = 25, offset: int = 0) -> list[CitationRow]:
