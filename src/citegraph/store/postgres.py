@@ -33,6 +33,7 @@ import numpy.typing as npt
 import psycopg
 from psycopg.adapt import Dumper, Loader
 from psycopg.postgres import types as pg_types
+from psycopg.types.numeric import NumericBinaryLoader
 
 from citegraph.model import AssertedCitation, CitationColumns
 from citegraph.store.base import BuildResult, CitationBatchResult, StoreError
@@ -116,9 +117,20 @@ class _NumericAsNumber(Loader):
             return float(Decimal(text))
 
 
+class _NumericBinaryAsNumber(NumericBinaryLoader):
+    """The same in binary results: a value without decimals (``sum``) as an int, one with them (``avg``) as a
+    float, as the text loader reads ``3`` and ``3.0000``."""
+
+    def load(self, data: Any) -> Any:
+        value = super().load(data)
+        exponent = value.as_tuple().exponent
+        return int(value) if isinstance(exponent, int) and exponent >= 0 else float(value)
+
+
 def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.adapters.register_dumper(bool, _BoolAsInt)
     conn.adapters.register_loader("numeric", _NumericAsNumber)
+    conn.adapters.register_loader("numeric", _NumericBinaryAsNumber)
 
 
 class PGResult:
@@ -181,7 +193,9 @@ class PGConnection:
             conn.execute("BEGIN")
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
             return PGResult([], -1)
-        cur = conn.execute(to_pyformat(sql), params or None)
+        # results in binary: a record's bytes come as they are, not as hex text twice their size to decode
+        # (~90 µs on a page of 25 records)
+        cur = conn.execute(to_pyformat(sql), params or None, binary=True)
         rows = cur.fetchall() if cur.description is not None else []
         if not self.readonly and cur.description is None:
             self.total_changes += 1
