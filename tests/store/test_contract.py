@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.conftest import NewDb
 
+from citegraph import query as q
 from citegraph.model import AssertedCitation
 from citegraph.store import PreparedRecord, Store, open_store
 from citegraph.store.base import FileState
@@ -170,6 +171,51 @@ def test_served_works_reads_counts_record_flag_and_recent_years(store: Store) ->
     assert store.served_works([w1], "crossref", (0, 9999))[w1].record is None  # no record from that source
     assert store.served_work_named(W(1), "openalex", (2016, 2030)) == served[w1]  # resolved in the same read
     assert store.served_work_named(W(99), "openalex", (2016, 2030)) is None
+
+
+def test_a_citer_page_found_with_serve_carries_what_served_works_reads(store: Store) -> None:
+    # W1 is cited by W2..W8 (W2, W3 themselves cited), with dates and counts to order by
+    records = [rec([W(1)], date="2000-01-01")]
+    records += [rec([W(n)], [W(1)], date=f"20{n:02d}-0{n % 9 + 1}-01") for n in range(2, 9)]
+    records += [rec([W(100 + i)], [W(2)] + ([W(3)] if i < 2 else []), date="2021-01-01") for i in range(3)]
+    for r in records:
+        r.data = Codec({}).compress(json.dumps({"id": r.ids[0][1]}).encode(), 0)
+    write(store, records)
+    store.build()
+    serve = ("openalex", (2016, 2030))
+    cites = q.Eq(q.CITES, (W(1),))
+    orders = [(q.Sort(q.CITED_BY_COUNT, True), q.Sort(q.WORK)),
+              (q.Sort(q.PUBLICATION_DATE, True), q.Sort(q.WORK, True)),
+              (q.Sort(q.PUBLICATION_DATE, False), q.Sort(q.WORK))]
+
+    def no_text(_text: object) -> dict[int, float]:
+        return {}
+
+    for order in orders:
+        pages: list[q.Page | q.Cursor] = [q.Page(n, 3) for n in (1, 2, 3, 9)]  # 3 and 9: short and past the end
+        for page in pages:
+            query = q.Query(where=q.And((cites,)), sort=order, page=page)
+            plain, served = store.find(query, no_text), store.find(query, no_text, serve)
+            assert (served.count, served.hits) == (plain.count, plain.hits) and plain.count == 7
+            keys = [h.key for h in plain.hits]
+            assert served.served is not None and {k: served.served[k] for k in keys} == store.served_works(keys, *serve)
+            assert (page.number < 4) == bool(keys)
+        # a cursor walk: the same works, pages and next positions with serve as without
+        after: tuple | None = None
+        walked: list[int] = []
+        for _ in range(5):  # 7 citers, 3 a page
+            query = q.Query(where=q.And((cites,)), sort=order, page=q.Cursor(after, 3))
+            plain, served = store.find(query, no_text), store.find(query, no_text, serve)
+            assert (served.hits, served.next_after) == (plain.hits, plain.next_after)
+            keys = [h.key for h in plain.hits]
+            assert served.served is not None and {k: served.served[k] for k in keys} == store.served_works(keys, *serve)
+            walked += keys
+            after = plain.next_after
+            if after is None:
+                break
+        assert after is None and len(walked) == len(set(walked)) == 7
+    unknown = store.find(q.Query(where=q.And((q.Eq(q.CITES, (W(404),)),))), no_text, serve)
+    assert (unknown.count, unknown.hits) == (0, [])
 
 
 @settings(max_examples=25, deadline=None)

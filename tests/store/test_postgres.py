@@ -240,3 +240,35 @@ def test_a_first_load_whose_references_all_resolve_gives_the_edges_sqlite_gives(
             got.append(g.store.conn.execute("SELECT w.key_id, x.key_id, e.sources FROM edges e JOIN works w ON"
                                             " w.id = e.citing JOIN works x ON x.id = e.cited").fetchall())
     assert sorted(got[0]) == sorted(got[1]) and len(got[0]) > 100
+
+
+def test_results_read_in_binary_keep_sqlites_number_types(postgres_server: ThrowawayPostgres) -> None:
+    url = _schema_url(postgres_server, "numbers")
+    PostgresStore(url).close()
+    reader = open_store(url, readonly=True)
+    row = reader.conn.execute(  # type: ignore[attr-defined]
+        "SELECT sum(x), avg(x), sum(x) * 1.5, ?::bytea FROM (VALUES (1::bigint), (2)) v(x)",
+        (b"\x00\xffraw",)).fetchone()
+    reader.close()
+    assert row == (3, 1.5, 4.5, b"\x00\xffraw")
+    assert type(row[0]) is int and type(row[1]) is float and type(row[2]) is float  # not Decimal
+
+
+def test_a_citer_page_is_planned_once_not_on_every_request(postgres_server: ThrowawayPostgres) -> None:
+    # a bound LIMIT made every generic plan look dearer than a custom one: PostgreSQL planned the page anew each
+    # time (0.3–0.5 ms a request on a million works)
+    url = _schema_url(postgres_server, "planned")
+    with citegraph.open(url, create=True) as g:
+        g.load([WORKS])
+    with citegraph.open(url, readonly=True) as g:
+        most = max((g.work(k) for k in range(1, 60) if g.store.work_row(k)), key=lambda w: w.cited_by_count)
+        pair = next((i.scheme, i.value) for i in most.ids if i.scheme == "openalex")
+        query = q.Query(where=q.And((q.Eq(q.CITES, (pair,)),)), sort=(q.Sort(q.CITED_BY_COUNT, True),),
+                        page=q.Page(1, 2))
+        for _ in range(20):  # psycopg prepares a statement at its 5th run; PostgreSQL tries 5 custom plans first
+            found = g.find(query, ("openalex", (2016, 2030)))
+            assert found.count == most.cited_by_count and found.served is not None and len(found.hits) == 2
+        plans = g.store.conn.execute(  # type: ignore[attr-defined]
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%FROM citers c%'"
+        ).fetchall()
+    assert plans and all(generic >= 5 for generic, _custom in plans)

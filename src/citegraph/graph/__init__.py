@@ -18,7 +18,7 @@ from citegraph.graph.core import (
 )
 from citegraph.graph.counts import CountsMode
 from citegraph.graph.load import LoadError, LoadReport, Progress, load
-from citegraph.store import ServedWork, WorkRow
+from citegraph.store import ServedWork, ServeSpec, WorkRow
 
 __all__ = [
     "DB_ENV",
@@ -33,6 +33,7 @@ __all__ = [
     "LoadError",
     "LoadReport",
     "Progress",
+    "ServeSpec",
     "ServedWork",
     "UnknownWorkError",
     "WorkHit",

@@ -188,6 +188,20 @@ class ServedWork(msgspec.Struct):
     refs_beyond_record: bool = False
 
 
+#: What a dialect serves works as: a source whose record it serves, and the span of years (first, last) of their
+#: counts by year (None: none), as ``served_works`` takes them.
+ServeSpec = tuple[str, tuple[int, int] | None]
+
+
+class CitersPage(msgspec.Struct):
+    """A page of a work's citers, the work's citation count (None when the page is empty: it could not be read with
+    it) and, when asked for, what serving each citer needs, by key."""
+
+    rows: list[CitationRow]
+    count: int | None
+    served: dict[int, ServedWork] | None = None
+
+
 class StoredRecord(msgspec.Struct):
     """A source's raw record of a work, decompressed."""
 
@@ -370,8 +384,10 @@ class Store(Protocol):
     def iter_records(self, batch: int = 5000) -> Iterator[tuple[int, str, bytes]]:
         """Every stored record as (work key, source, decompressed bytes), in key order."""
 
-    def find(self, query: Query, resolve_text: Callable[[Text], dict[int, float]]) -> FindResult:
-        """Answer a query over works (text predicates answered by ``resolve_text``)."""
+    def find(self, query: Query, resolve_text: Callable[[Text], dict[int, float]],
+             serve: ServeSpec | None = None) -> FindResult:
+        """Answer a query over works (text predicates answered by ``resolve_text``). With ``serve``, the store may
+        read what serving each hit needs with the hits (``FindResult.served``), as ``served_works`` would."""
 
     def count(self, query: Query, resolve_text: Callable[[Text], dict[int, float]]) -> int:
         """How many works a query's filters and text select (its order, page and groups are ignored)."""
@@ -459,3 +475,5 @@ class FindResult(msgspec.Struct):
     hits: list[FoundWork]
     next_after: tuple | None = None
     groups: list[FoundGroup] | None = None
+    #: what serving each hit needs, by key, when the query asked for it and the store read it with the hits
+    served: dict[int, ServedWork] | None = None

@@ -23,6 +23,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import numpy as np
@@ -53,10 +54,12 @@ from citegraph.store.base import (
     CitationBatchResult,
     CitationFacts,
     CitationRow,
+    CitersPage,
     FileState,
     IdPair,
     PreparedRecord,
     ServedWork,
+    ServeSpec,
     StoredRecord,
     StoreError,
     WorkRow,
@@ -75,6 +78,7 @@ from citegraph.store.sqlite_citations import (
 from citegraph.store.sqlite_columns import SQLiteColumns
 from citegraph.store.sqlite_find import SQLiteQueries
 from citegraph.store.sqlite_metrics import SQLiteMetrics
+from citegraph.store.sqlquery import page_bounds
 
 #: Bump when the schema changes; ``MIGRATIONS`` must then carry the old version forward.
 SCHEMA_VERSION = 9
@@ -1320,8 +1324,14 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
 
     def _served(self, where: str, params: Sequence[object], source: str,
                 years: tuple[int, int] | None) -> list[ServedWork]:
-        decompress = self.codec.decompress
-        out = []
+        sql, head = self._served_sql(source, years, "works w", ())
+        rows = self.conn.execute(f"{sql} WHERE {where}", (*head, *params)).fetchall()
+        return self._served_of(rows)
+
+    def _served_sql(self, source: str, years: tuple[int, int] | None, rows_from: str,
+                    from_params: Sequence[object], more: str = "") -> tuple[str, list[object]]:
+        """``SELECT`` of what serving each work ``w`` of ``rows_from`` needs (``_served_of`` reads its first twelve
+        columns; ``more`` adds others after them), without WHERE, and its parameters."""
         index = _source_index(source)
         bit = 1 << index
         by_year_params: tuple[object, ...] = ()
@@ -1331,20 +1341,25 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
             by_year_sql = (f"CASE WHEN (SELECT value FROM meta WHERE key = '{SERVED_YEARS_META}') = ?"
                            f" THEN coalesce(y.json, '[]') ELSE ({self._COUNTS_BY_YEAR_JSON}) END")
             by_year_params = (_span_text(years), *years)
-        rows = self.conn.execute(
-                "SELECT w.id, w.stub, w.sources, w.key_id, w.cited_by_count, w.referenced_works_count,"
-                f" r.dict_id, r.data, r.flags, r.spans, {by_year_sql},"
-                # a citation the record did not give (another source's record or citation file did): the build's
-                # note, or one short range of the work's own edges before a build wrote it; only with the record
-                " CASE WHEN r.data IS NULL THEN 0"
-                f" WHEN (SELECT value FROM meta WHERE key = '{REFS_BEYOND_META}') IS NOT NULL"
-                " THEN CASE WHEN (coalesce(b.sources, 0) & ?) = 0 THEN 0 ELSE 1 END"
-                " WHEN EXISTS (SELECT 1 FROM edges e WHERE e.citing = w.id AND (e.sources & ?) = 0) THEN 1 ELSE 0 END"
-                f" FROM works w LEFT JOIN records r ON r.key = (w.id << {RECORD_SHIFT}) | ?"
-                + ("" if years is None else " LEFT JOIN served_years y ON y.work_id = w.id")
-                + f" LEFT JOIN refs_beyond b ON b.work_id = w.id WHERE {where}",
-                (*by_year_params, bit, bit, index, *params))
-        for (work_id, stub, sources, key_id, cbc, rwc, dict_id, data, flags, spans, by_year, beyond) in rows:
+        sql = ("SELECT w.id, w.stub, w.sources, w.key_id, w.cited_by_count, w.referenced_works_count,"
+               f" r.dict_id, r.data, r.flags, r.spans, {by_year_sql},"
+               # a citation the record did not give (another source's record or citation file did): the build's
+               # note, or one short range of the work's own edges before a build wrote it; only with the record
+               " CASE WHEN r.data IS NULL THEN 0"
+               f" WHEN (SELECT value FROM meta WHERE key = '{REFS_BEYOND_META}') IS NOT NULL"
+               " THEN CASE WHEN (coalesce(b.sources, 0) & ?) = 0 THEN 0 ELSE 1 END"
+               " WHEN EXISTS (SELECT 1 FROM edges e WHERE e.citing = w.id AND (e.sources & ?) = 0) THEN 1 ELSE 0 END"
+               f"{more} FROM {rows_from} LEFT JOIN records r ON r.key = (w.id << {RECORD_SHIFT}) | ?"
+               + ("" if years is None else " LEFT JOIN served_years y ON y.work_id = w.id")
+               + " LEFT JOIN refs_beyond b ON b.work_id = w.id")
+        return sql, [*by_year_params, bit, bit, *from_params, index]
+
+    def _served_of(self, rows: Iterable[Sequence[Any]]) -> list[ServedWork]:
+        """``ServedWork``s of rows whose first twelve columns are ``_served_sql``'s."""
+        decompress = self.codec.decompress
+        out = []
+        for row in rows:
+            work_id, stub, sources, key_id, cbc, rwc, dict_id, data, flags, spans, by_year, beyond = row[:12]
             flags = flags or 0
             # positional, in ServedWork's field order: this loop is the serving hot path
             out.append(ServedWork(work_id, stub == 1, sources_of(sources), key_id, cbc, rwc,
@@ -1358,29 +1373,37 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
                   with_ids: bool = True) -> list[CitationRow]:
         """Works citing ``work_id``: one range scan of the citation index (plus the citers' display ids)."""
         return self._citer_rows("?", [work_id], sort=sort, year=year, after=after, limit=limit, offset=offset,
-                                with_ids=with_ids)[0]
+                                with_ids=with_ids).rows
 
     def citations_named(self, pair: IdPair, *, sort: str = "cited_by_count:desc", after: tuple | None = None,
-                        limit: int = 25, offset: int = 0) -> tuple[int, list[CitationRow]] | None:
+                        limit: int = 25, offset: int = 0,
+                        serve: ServeSpec | None = None) -> CitersPage | None:
         """The citation count of the work an external id names and a page of its citers (as ``citations`` without
-        display ids), read in one statement: a database server charges a round trip per statement. None when the
-        id names no work."""
+        display ids), read in one statement: a database server charges a round trip per statement. ``after`` is a
+        position as ``find``'s cursor holds it (in a date order, the date as served). With ``serve``
+        (a source and counts-by-year span, as ``served_works`` takes them), what serving each citer needs is read
+        in the same statement. None when the id names no work."""
         named = "(SELECT work_id FROM work_ids WHERE scheme = ? AND value = ?)"
-        rows, count = self._citer_rows(named, [*pair], sort=sort, year=None, after=after, limit=limit,
-                                       offset=offset, with_ids=False,
-                                       count_of=(f"(SELECT cited_by_count FROM works WHERE id = {named})", [*pair]))
-        if count is not None:
-            return count, rows
+        if after is not None and sort.startswith("publication_date"):
+            after = (pub_key(after[0], None), after[1])  # a cursor holds the date as served, the index its key
+        page = self._citer_rows(named, [*pair], sort=sort, year=None, after=after, limit=limit, offset=offset,
+                                with_ids=False,
+                                count_of=(f"(SELECT cited_by_count FROM works WHERE id = {named})", [*pair]),
+                                serve=serve)
+        if page.count is not None:
+            return page
         # no row: no such work, or a page past its citers (its count is still the answer's)
         found = self.conn.execute("SELECT w.id, w.cited_by_count FROM work_ids i JOIN works w ON w.id = i.work_id"
                                   " WHERE i.scheme = ? AND i.value = ?", pair).fetchone()
-        return None if found is None else (found[1], [])
+        return None if found is None else CitersPage([], found[1], None if serve is None else {})
 
     def _citer_rows(self, cited_sql: str, cited_params: list[object], *, sort: str, year: int | None,
                     after: tuple | None, limit: int, offset: int, with_ids: bool,
-                    count_of: tuple[str, list[object]] | None = None) -> tuple[list[CitationRow], int | None]:
-        """Rows of the citation index for the work ``cited_sql`` gives (a parameter, or a subquery read once), and
-        the value of ``count_of``'s SQL (None without it, or when there is no row)."""
+                    count_of: tuple[str, list[object]] | None = None,
+                    serve: ServeSpec | None = None) -> CitersPage:
+        """Rows of the citation index for the work ``cited_sql`` gives (a parameter, or a subquery read once); the
+        value of ``count_of``'s SQL (None without it, or when there is no row); with ``serve`` (not with
+        ``with_ids``), what serving each citer needs, read in the same statement."""
         count_sql, params = ("NULL", []) if count_of is None else (count_of[0], list(count_of[1]))
         params += cited_params
         where = f"c.cited = {cited_sql}"
@@ -1390,16 +1413,29 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
         hint = self._CITERS_BY_DATE if (year is not None or sort.startswith("publication_date")) else ""
         keyset_sql, order_by = _list_order(sort, "c.neg_cbc", "c.pub_key", "c.citing", after, params)
         where += keyset_sql
-        params += [limit, offset]
+        bounds = page_bounds(limit, offset)
+        if serve is not None:
+            # the page as a subquery, the works it names read with it, in the page's order again
+            page_sql = (f"SELECT c.citing, c.neg_cbc, c.pub_key, {count_sql} AS n FROM citers c{hint}"
+                        f" WHERE {where} ORDER BY {order_by}{bounds}")
+            _, page_order = _list_order(sort, "p.neg_cbc", "p.pub_key", "p.citing", None, [])
+            sql, all_params = self._served_sql(serve[0], serve[1], f"({page_sql}) p JOIN works w ON w.id = p.citing",
+                                               params, ", p.neg_cbc, p.pub_key, p.n")
+            rows = self.conn.execute(f"{sql} ORDER BY {page_order}", all_params).fetchall()
+            served = self._served_of(rows)
+            return CitersPage([CitationRow(r[0], -r[12], key_date(r[13])) for r in rows],
+                              rows[0][14] if rows else None, {s.id: s for s in served})
         if not with_ids:
             found = self.conn.execute(
                 f"SELECT c.citing, -c.neg_cbc, c.pub_key, {count_sql} FROM citers c{hint} WHERE {where}"
-                f" ORDER BY {order_by} LIMIT ? OFFSET ?", params).fetchall()
-            return [CitationRow(r[0], r[1], key_date(r[2])) for r in found], found[0][3] if found else None
+                f" ORDER BY {order_by}{bounds}", params).fetchall()
+            return CitersPage([CitationRow(r[0], r[1], key_date(r[2])) for r in found],
+                              found[0][3] if found else None)
         found = self.conn.execute(
             f"SELECT c.citing, -c.neg_cbc, c.pub_key, w.key_id, {count_sql} FROM citers c{hint}"
-            f" JOIN works w ON w.id = c.citing WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?", params).fetchall()
-        return [CitationRow(r[0], r[1], key_date(r[2]), r[3]) for r in found], found[0][4] if found else None
+            f" JOIN works w ON w.id = c.citing WHERE {where} ORDER BY {order_by}{bounds}", params).fetchall()
+        return CitersPage([CitationRow(r[0], r[1], key_date(r[2]), r[3]) for r in found],
+                          found[0][4] if found else None)
 
     def references(self, work_id: int, *, sort: str = "cited_by_count:desc", year: int | None = None,
                    after: tuple | None = None, limit: int = 25, offset: int = 0) -> list[CitationRow]:
@@ -1410,11 +1446,10 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
             where += " AND w.pub_key >= ? AND w.pub_key < ?"
             params += [year * 10000, (year + 1) * 10000]
         keyset_sql, order_by = _list_order(sort, "-w.cited_by_count", "w.pub_key", "e.cited", after, params)
-        params += [limit, offset]
         return [CitationRow(work_id=r[0], cited_by_count=r[1], publication_date=key_date(r[2]), key_id=r[3])
                 for r in self.conn.execute(
                     f"SELECT e.cited, w.cited_by_count, w.pub_key, w.key_id FROM edges e JOIN works w"
-                    f" ON w.id = e.cited WHERE {where}{keyset_sql} ORDER BY {order_by} LIMIT ? OFFSET ?",
+                    f" ON w.id = e.cited WHERE {where}{keyset_sql} ORDER BY {order_by}{page_bounds(limit, offset)}",
                     params)]
 
     def listed(self, work_id: int, source: str, direction: str, *, dates: tuple[int, int] | None = None,
@@ -1437,8 +1472,8 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
         out: list[int] = []
         if offset < n_listed:
             out = [r[0] for r in q(f"SELECT a.{other} FROM asserted a{join} WHERE a.{this} = ? AND a.source = ?"
-                                   f" AND a.{pos} IS NOT NULL{date_sql} ORDER BY a.{pos}, a.{other} LIMIT ? OFFSET ?",
-                                   (work_id, src, *date_params, limit, offset))]
+                                   f" AND a.{pos} IS NOT NULL{date_sql} ORDER BY a.{pos}, a.{other}"
+                                   f"{page_bounds(limit, offset)}", (work_id, src, *date_params))]
         if len(out) >= limit:
             return out
         rest = max(0, offset - n_listed)
@@ -1456,14 +1491,15 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
                 seek, seek_params = " AND (c.neg_cbc, c.citing) >= (?, ?)", [mark[1], mark[2]]
         if cit:
             sql = (f"SELECT c.citing FROM citers c{' JOIN works w ON w.id = c.citing' if dates else ''}"
-                   f" WHERE c.cited = ?{seek}{date_sql}{unlisted} ORDER BY c.neg_cbc, c.citing LIMIT ? OFFSET ?")
+                   f" WHERE c.cited = ?{seek}{date_sql}{unlisted} ORDER BY c.neg_cbc, c.citing"
+                   f"{page_bounds(limit - len(out), rest)}")
         else:
             sql = (f"SELECT c.cited FROM edges c{' JOIN works w ON w.id = c.cited' if dates else ''}"
-                   f" WHERE c.citing = ?{date_sql}{unlisted} ORDER BY c.cited LIMIT ? OFFSET ?")
+                   f" WHERE c.citing = ?{date_sql}{unlisted} ORDER BY c.cited{page_bounds(limit - len(out), rest)}")
         params: list[object] = [work_id, *seek_params, *date_params]
         if unlisted:
             params += [work_id, src]
-        out += [r[0] for r in q(sql, (*params, limit - len(out), rest))]
+        out += [r[0] for r in q(sql, params)]
         return out
 
     def listed_facts(self, pairs: Sequence[tuple[int, int]],

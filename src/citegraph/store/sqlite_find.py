@@ -12,7 +12,7 @@ from typing import Any
 
 from citegraph import query as q
 from citegraph.query import Query
-from citegraph.store.base import CitationRow, FindResult, FoundGroup, FoundWork
+from citegraph.store.base import CitersPage, FindResult, FoundGroup, FoundWork, ServeSpec
 from citegraph.store.sqlite_columns import SQLiteColumns
 from citegraph.store.sqlquery import (
     COLUMN_FIELDS,
@@ -59,14 +59,15 @@ class SQLiteQueries:
         return Compiler(resolve_text)
 
     def citations_named(self, pair: tuple[str, str], *, sort: str = "cited_by_count:desc",
-                        after: tuple | None = None, limit: int = 25,
-                        offset: int = 0) -> tuple[int, list[CitationRow]] | None:  # provided by SQLiteStore
+                        after: tuple | None = None, limit: int = 25, offset: int = 0,
+                        serve: ServeSpec | None = None) -> CitersPage | None:  # provided by SQLiteStore
         raise NotImplementedError
 
     # --- queries ---------------------------------------------------------------------------------------
-    def find(self, query: Query, resolve_text: TextResolver) -> FindResult:
-        """Answer a query: filters, text (answered by ``resolve_text``), order, page or cursor, groups, sample."""
-        fast = self._find_citers_fast(query)
+    def find(self, query: Query, resolve_text: TextResolver, serve: ServeSpec | None = None) -> FindResult:
+        """Answer a query: filters, text (answered by ``resolve_text``), order, page or cursor, groups, sample.
+        With ``serve``, a page of a work's citers comes with what serving them needs (``FindResult.served``)."""
+        fast = self._find_citers_fast(query, serve)
         if fast is not None:
             return fast
         columns = self.columns
@@ -132,7 +133,7 @@ class SQLiteQueries:
             cache[key] = found
         return found
 
-    def _find_citers_fast(self, query: Query) -> FindResult | None:
+    def _find_citers_fast(self, query: Query, serve: ServeSpec | None = None) -> FindResult | None:
         """``cites:X`` alone, in a citation-index order: a range scan of the index, not a join and a sort."""
         where = query.where
         if (where is None or len(where.parts) != 1 or query.text is not None or query.group_by is not None
@@ -153,18 +154,23 @@ class SQLiteQueries:
                 if len(page.after) != len(query.sort):
                     return None
                 after = (page.after[0], page.after[-1]) if len(page.after) == 2 else None
-                if after is None:
+                # the index's keys: a count, or a date as the cursor holds it (its ISO text, or None)
+                by_count = sort.startswith("cited_by_count")
+                if after is None or not isinstance(after[1], int) or not (
+                        isinstance(after[0], int) if by_count else after[0] is None or isinstance(after[0], str)):
                     return None
             limit, offset = page.size + 1, 0
         else:
             limit, offset = page.size, page.offset
-        # the work, its count and the page in one read (a database server charges a round trip per statement)
-        found = self.citations_named((value[0], value[1]), sort=sort, after=after, limit=limit, offset=offset)
+        # the work, its count, the page and what serving it needs in one read (a database server charges a round
+        # trip per statement)
+        found = self.citations_named((value[0], value[1]), sort=sort, after=after, limit=limit, offset=offset,
+                                     serve=serve)
         if found is None:
             return FindResult(count=0, hits=[])
-        count, rows = found
+        count, rows, served = found.count or 0, found.rows, found.served
         if not isinstance(page, q.Cursor):
-            return FindResult(count=count, hits=[FoundWork(r.work_id) for r in rows])
+            return FindResult(count=count, hits=[FoundWork(r.work_id) for r in rows], served=served)
         more = len(rows) > page.size
         rows = rows[:page.size]
         next_after = None
@@ -174,7 +180,8 @@ class SQLiteQueries:
             next_after = (key0, last.work_id) if len(query.sort) == 2 else None
             if next_after is None:
                 return None
-        return FindResult(count=count, hits=[FoundWork(r.work_id) for r in rows], next_after=next_after)
+        return FindResult(count=count, hits=[FoundWork(r.work_id) for r in rows], next_after=next_after,
+                          served=served)
 
     def _sample(self, query: Query, base: str, params: list[object], count: int) -> FindResult:
         assert query.sample is not None

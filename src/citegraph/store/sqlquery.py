@@ -271,3 +271,10 @@ def keyset(sorts: tuple[q.Sort, ...], after: tuple[object, ...], params: list[ob
         params.append(after[i])
         ors.append("(" + " AND ".join(ands) + ")")
     return "(" + " OR ".join(ors) + ")"
+
+
+def page_bounds(limit: int, offset: int = 0) -> str:
+    """`` LIMIT n OFFSET m`` written into a statement, not bound: a database server plans a prepared statement once
+    only when a plan for any values costs no more than one for these, and a bound LIMIT makes every plan look
+    dearer (PostgreSQL then plans a citer page anew on every execution, 0.3–0.5 ms). Integers only, never text."""
+    return f" LIMIT {int(limit)} OFFSET {int(offset)}"

@@ -50,7 +50,7 @@ from citegraph.ids import IdError, format_id
 from citegraph.model import Author, Concept, Work, counts_by_year_span
 
 if TYPE_CHECKING:
-    from citegraph.graph import Graph, ServedWork, WorkRow
+    from citegraph.graph import Graph, ServedWork, ServeSpec, WorkRow
 
 #: The prefix of every OpenAlex entity id.
 OPENALEX_URL = "https://openalex.org/"
@@ -261,6 +261,12 @@ class WorkRenderer:
         self.graph = graph
         self.counts = counts  # whose counts the works carry (see the module docstring)
 
+    @staticmethod
+    def serve_spec() -> ServeSpec:
+        """What works are read for (``served_works``' source and years): to hand ``Graph.find`` for a page this
+        renderer will render."""
+        return SOURCE, counts_by_year_span(datetime.date.today().year)
+
     def work(self, key: int, *, base: str, select: Sequence[str] | None = None) -> dict[str, Any] | None:
         """One work as ``GET /works/{id}`` serves it (None if the key names no work)."""
         out = self.works([key], base=base, select=select)
@@ -269,8 +275,7 @@ class WorkRenderer:
     def work_named(self, pair: tuple[str, str], *, base: str) -> Any | None:
         """The work a canonical id names, as ``GET /works/{id}`` serves it without parameters (possibly as
         ``msgspec.Raw``), looked up and read in one statement when it can be spliced; None if unknown."""
-        this_year = datetime.date.today().year
-        sw = self.graph.served_work_named(pair, SOURCE, counts_by_year_span(this_year))
+        sw = self.graph.served_work_named(pair, *self.serve_spec())
         if sw is None:
             return None
         done = _spliced(sw, base, self.counts)
@@ -287,20 +292,22 @@ class WorkRenderer:
         select: Sequence[str] | None = None,
         scores: Sequence[float | None] | None = None,
         raw_ok: bool = False,
+        served: dict[int, ServedWork] | None = None,
     ) -> list[Any]:
         """Many works in order, as list results (``scores``: relevance per work, for search results).
 
         ``base`` is this dialect's own URL root (``http://host/openalex``) for ``cited_by_api_url``.
         Values may be ``msgspec.Raw``: encode the result with msgspec. ``raw_ok``: a work may come back
-        whole as ``msgspec.Raw`` (its stored bytes with our fields spliced in, never decoded).
+        whole as ``msgspec.Raw`` (its stored bytes with our fields spliced in, never decoded). ``served``: what
+        ``Graph.find`` read for these keys with ``serve_spec()`` (else it is read here).
         """
         graph = self.graph
         wanted = None if select is None else set(select)
         need_refs = wanted is None or "referenced_works" in wanted
         need_years = wanted is None or "counts_by_year" in wanted
         upstream = self.counts is CountsMode.UPSTREAM
-        this_year = datetime.date.today().year
-        served = graph.served_works(keys, SOURCE, counts_by_year_span(this_year))
+        if served is None:
+            served = graph.served_works(keys, *self.serve_spec())
         spliced: dict[int, msgspec.Raw] = {}
         if raw_ok and select is None and scores is None:
             for k, sw in served.items():

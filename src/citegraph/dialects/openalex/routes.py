@@ -165,7 +165,8 @@ def routes(graph: Graph, *, counts: CountsMode = CountsMode.OURS) -> list[BaseRo
     def list_works(request: Request) -> Response:
         query = parse_works_request(request.query_params.multi_items())
         started = time.perf_counter()
-        result = graph.find(query)
+        # a page to be served: the store may read what serving it needs with it
+        result = graph.find(query, None if query.group_by is not None else renderer.serve_spec())
         cursor_sent = isinstance(query.page, q.Cursor)
         next_cursor = None
         if cursor_sent and result.next_after is not None:
@@ -182,7 +183,8 @@ def routes(graph: Graph, *, counts: CountsMode = CountsMode.OURS) -> list[BaseRo
             return _json(group_envelope(meta_of(len(items)), items))
         keys = [h.key for h in result.hits]
         scores = [h.score for h in result.hits] if query.is_search else None
-        results = renderer.works(keys, base=_base(request), select=query.select, scores=scores, raw_ok=True)
+        results = renderer.works(keys, base=_base(request), select=query.select, scores=scores, raw_ok=True,
+                                 served=result.served)
         return _json(list_envelope(meta_of(), results))
 
     def get_work(request: Request) -> Response:
