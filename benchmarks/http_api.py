@@ -47,11 +47,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(db: Path | str, workers: int = 1) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(db: Path | str, workers: int = 1, src: Path | None = None) -> tuple[subprocess.Popen[bytes], int]:
     """``citegraph serve`` of ``db`` on a free 127.0.0.1 port, with the benchmark endpoints, once it answers;
-    stop it with ``os.killpg(proc.pid, …)``."""
+    stop it with ``os.killpg(proc.pid, …)``. ``src``: serve the ``citegraph`` package under that directory (another
+    version's ``src``) instead of the installed one."""
     port = free_port()
     env = {**os.environ, "CITEGRAPH_BENCH_ENDPOINTS": "1"}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     server = subprocess.Popen([sys.executable, "-m", "citegraph.cli", "serve", "--db", str(db), "--port",
                                str(port), "--workers", str(workers)], env=env, start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
