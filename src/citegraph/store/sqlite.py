@@ -85,6 +85,8 @@ SCHEMA_VERSION = 9
 
 #: Records are keyed work_id << RECORD_SHIFT | source index: room for 8 sources per work.
 RECORD_SHIFT = 3
+#: Placeholders for every record key of one work.
+_RECORD_KEY_MARKS = ",".join("?" * (1 << RECORD_SHIFT))
 
 #: SQLite caps bound parameters per statement at 32766; stay well under for IN lists.
 MAX_IN_PARAMS = 500
@@ -1278,9 +1280,11 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
         lo = work_id << RECORD_SHIFT
         out = []
         codec = self.codec
+        # each possible key, not the range: a server plans a range of parameters anew on every call (any plan for
+        # unknown bounds looks dearer), ~50 µs in PostgreSQL, once per citer on a page rendered from records
         for key, version, dict_id, data, dups, selfs in self.conn.execute(
                 "SELECT key, version, dict_id, data, duplicate_refs, self_refs FROM records"
-                " WHERE key >= ? AND key < ?", (lo, lo + (1 << RECORD_SHIFT))):
+                f" WHERE key IN ({_RECORD_KEY_MARKS}) ORDER BY key", [lo | i for i in range(1 << RECORD_SHIFT)]):
             out.append(StoredRecord(source=SOURCES[key & ((1 << RECORD_SHIFT) - 1)], version=version,
                                     data=codec.decompress(data, dict_id), duplicate_refs=dups, self_refs=selfs))
         return out
