@@ -85,6 +85,8 @@ SCHEMA_VERSION = 9
 
 #: Records are keyed work_id << RECORD_SHIFT | source index: room for 8 sources per work.
 RECORD_SHIFT = 3
+#: The columns of what serving a work needs, as ``_served_sql`` selects them first.
+_SERVED_COLUMNS = 12
 #: Placeholders for every record key of one work.
 _RECORD_KEY_MARKS = ",".join("?" * (1 << RECORD_SHIFT))
 
@@ -1334,8 +1336,8 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
 
     def _served_sql(self, source: str, years: tuple[int, int] | None, rows_from: str,
                     from_params: Sequence[object], more: str = "") -> tuple[str, list[object]]:
-        """``SELECT`` of what serving each work ``w`` of ``rows_from`` needs (``_served_of`` reads its first twelve
-        columns; ``more`` adds others after them), without WHERE, and its parameters."""
+        """``SELECT`` of what serving each work ``w`` of ``rows_from`` needs (``_served_of`` reads its first
+        ``_SERVED_COLUMNS``; ``more`` adds others after them), without WHERE, and its parameters."""
         index = _source_index(source)
         bit = 1 << index
         by_year_params: tuple[object, ...] = ()
@@ -1359,11 +1361,12 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
         return sql, [*by_year_params, bit, bit, *from_params, index]
 
     def _served_of(self, rows: Iterable[Sequence[Any]]) -> list[ServedWork]:
-        """``ServedWork``s of rows whose first twelve columns are ``_served_sql``'s."""
+        """``ServedWork``s of rows whose first ``_SERVED_COLUMNS`` are ``_served_sql``'s."""
         decompress = self.codec.decompress
         out = []
+        n = _SERVED_COLUMNS
         for row in rows:
-            work_id, stub, sources, key_id, cbc, rwc, dict_id, data, flags, spans, by_year, beyond = row[:12]
+            work_id, stub, sources, key_id, cbc, rwc, dict_id, data, flags, spans, by_year, beyond = row[:n]
             flags = flags or 0
             # positional, in ServedWork's field order: this loop is the serving hot path
             out.append(ServedWork(work_id, stub == 1, sources_of(sources), key_id, cbc, rwc,
@@ -1427,8 +1430,9 @@ class SQLiteStore(SQLiteMetrics, SQLiteQueries):
                                                params, ", p.neg_cbc, p.pub_key, p.n")
             rows = self.conn.execute(f"{sql} ORDER BY {page_order}", all_params).fetchall()
             served = self._served_of(rows)
-            return CitersPage([CitationRow(r[0], -r[12], key_date(r[13])) for r in rows],
-                              rows[0][14] if rows else None, {s.id: s for s in served})
+            neg_cbc, key, count = _SERVED_COLUMNS, _SERVED_COLUMNS + 1, _SERVED_COLUMNS + 2  # the page's, after
+            return CitersPage([CitationRow(r[0], -r[neg_cbc], key_date(r[key])) for r in rows],
+                              rows[0][count] if rows else None, {s.id: s for s in served})
         if not with_ids:
             found = self.conn.execute(
                 f"SELECT c.citing, -c.neg_cbc, c.pub_key, {count_sql} FROM citers c{hint} WHERE {where}"
