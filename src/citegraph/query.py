@@ -40,6 +40,11 @@ class QueryError(ValueError):
     """A query that is not well formed (a wrong field, kind, value or combination)."""
 
 
+class CursorSortError(QueryError):
+    """A cursor whose values are not of the kinds its query's sort orders by (cursors are not signed: one may be
+    forged or altered)."""
+
+
 class CursorError(ValueError):
     """A cursor string that this library did not issue, or that is damaged."""
 
@@ -915,6 +920,7 @@ __all__ = [
     "And",
     "Cursor",
     "CursorError",
+    "CursorSortError",
     "Eq",
     "FieldKind",
     "GroupBy",

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from tests.conftest import NewDb
 
 import citegraph
+from citegraph import query as q
 from citegraph.dialects.openalex import render
 from citegraph.dialects.openalex.routes import parse_citations_body
 
@@ -401,6 +402,10 @@ ERROR_CASES = [
     ({"cursor": "*", "page": "2"}, PG, "Cannot use page parameter with cursor."),
     ({"cursor": "null"}, PG, "Cursor is null. Likely reached end of results."),
     ({"cursor": "not-a-cursor!"}, PG, "Invalid cursor value"),
+    # well formed, but its values are not the sort's kinds (forged): not a server error
+    ({"cursor": q.encode_cursor(("x", 5)), "sort": "cited_by_count:desc"}, PG, "Invalid cursor value"),
+    ({"cursor": q.encode_cursor((7, 5)), "filter": "cites:W2741809807", "sort": "publication_date:desc"}, PG,
+     "Invalid cursor value"),
     ({"sample": "10001"}, QP, "Sample size must be less than or equal to 10,000."),
     ({"sample": "x"}, QP, "sample must be an integer."),
     ({"sample": "5", "sort": "cited_by_count"}, QP, "sample does not work with sort."),

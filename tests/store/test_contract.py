@@ -216,6 +216,11 @@ def test_a_citer_page_found_with_serve_carries_what_served_works_reads(store: St
         assert after is None and len(walked) == len(set(walked)) == 7
     unknown = store.find(q.Query(where=q.And((q.Eq(q.CITES, (W(404),)),))), no_text, serve)
     assert (unknown.count, unknown.hits) == (0, [])
+    # a cursor whose values are not of its sort keys' kinds (a forged one): a clear refusal on both engines
+    for order, after in ((orders[0], ("5", 3)), (orders[1], (20050101, 3)), (orders[1], ("2005-06-01", "3")),
+                         (orders[0], (True, 3))):
+        with pytest.raises(q.CursorSortError, match="cursor does not fit"):
+            store.find(q.Query(where=q.And((cites,)), sort=order, page=q.Cursor(after, 3)), no_text, serve)
 
 
 @settings(max_examples=25, deadline=None)

@@ -21,6 +21,7 @@ from citegraph.store.sqlquery import (
     MAX_GROUPS,
     Compiler,
     TextResolver,
+    cursor_fits,
     keyset,
     sort_expr,
 )
@@ -154,10 +155,11 @@ class SQLiteQueries:
                 if len(page.after) != len(query.sort):
                     return None
                 after = (page.after[0], page.after[-1]) if len(page.after) == 2 else None
-                # the index's keys: a count, or a date as the cursor holds it (its ISO text, or None)
-                by_count = sort.startswith("cited_by_count")
-                if after is None or not isinstance(after[1], int) or not (
-                        isinstance(after[0], int) if by_count else after[0] is None or isinstance(after[0], str)):
+                # the index's keys: a count, or a date as the cursor holds it (its ISO text; None when this path
+                # paged past an undated work); anything else is the general path's to refuse
+                undated = after is not None and after[0] is None and not sort.startswith("cited_by_count")
+                if after is None or not cursor_fits(query.sort[-1], after[1]) or not (
+                        undated or cursor_fits(query.sort[0], after[0])):
                     return None
             limit, offset = page.size + 1, 0
         else:

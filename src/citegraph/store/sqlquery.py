@@ -259,8 +259,20 @@ def sort_expr(sort: q.Sort) -> str:
     return f"coalesce({col}, '{filler}')" if kind == "text" else f"coalesce({col}, {filler})"
 
 
+def cursor_fits(sort: q.Sort, value: object) -> bool:
+    """Whether a cursor's value is of the kind its sort key orders by (a cursor is not signed: it may be forged)."""
+    if isinstance(value, bool):
+        return False
+    if sort.key == q.RELEVANCE:
+        return isinstance(value, int | float)
+    return isinstance(value, str) if _SORT_KIND.get(sort.key, "int") == "text" else isinstance(value, int)
+
+
 def keyset(sorts: tuple[q.Sort, ...], after: tuple[object, ...], params: list[object]) -> str:
-    """Rows strictly after ``after`` in the order ``sorts`` (mixed directions allowed)."""
+    """Rows strictly after ``after`` in the order ``sorts`` (mixed directions allowed). A value of another kind than
+    its key's is a CursorSortError (a database server refuses to compare text with a number; SQLite would misorder)."""
+    if not all(cursor_fits(s, v) for s, v in zip(sorts, after, strict=False)):
+        raise q.CursorSortError("the cursor does not fit this sort")
     ors = []
     for i, s in enumerate(sorts):
         ands = []

@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 from citegraph import ids
 from citegraph import query as q
 from citegraph.dialects.openalex import errors as e
-from citegraph.dialects.openalex.errors import OpenAlexError, not_found, params_error
+from citegraph.dialects.openalex.errors import OpenAlexError, not_found, pagination_error, params_error
 from citegraph.dialects.openalex.params import (
     CANONICAL_WORK_ID,
     DEFAULT_PER_PAGE,
@@ -131,6 +131,8 @@ def _guard(handler: Handler) -> Callable[[Request], Any]:
             return handler(request)
         except OpenAlexError as exc:
             return _error(exc)
+        except q.CursorSortError:  # a well-formed cursor of another sort, or forged: as upstream's bad cursor
+            return _error(pagination_error(e.MSG_CURSOR_INVALID))
         except q.QueryError as exc:  # a query the parser let through but the graph refused
             return _error(params_error(str(exc)))
         except Exception:
